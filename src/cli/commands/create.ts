@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { withSession, type Session } from '../session.js';
+import { concurrencyOption, migrationsDirOption, templateOption } from '../options.js';
+import type { CreateResult } from '../../core/provision.js';
+import { TenantctlError } from '../../core/errors.js';
+import { formatDuration } from '../../core/duration.js';
+
+function render(s: Session, r: CreateResult): string[] {
+  const { c } = s.out;
+  if (r.dryRun) {
+    return (r.plan ?? []).flatMap((p) => [c.bold(`-- tenant ${p.slug} -> schema ${p.schema} (roles ${p.roles.rw}, ${p.roles.ro})`), ...p.steps, '']);
+  }
+  return r.tenants.map((t) =>
+    t.ok
+      ? `${c.green('created')} ${t.slug} (${t.schema}, ${t.migrations.length} migrations, ${formatDuration(t.durationMs)})`
+      : `${c.red('failed')}  ${t.slug}: ${t.error}`,
+  );
+}
+
+/** In a terminal with no slug given, ask for one and for the template. */
+async function askForTenant(s: Session, template: string | undefined): Promise<{ slugs: string[]; template?: string }> {
+  const { askText, askChoice } = await import('../prompts.js');
+  const { slugProblem } = await import('../../core/names.js');
+  const { builtinTemplateNames } = await import('../../core/template.js');
+  const hint = 'give the slug as an argument: tenantctl create <slug>';
+  const slug = await askText(s.out, 'Tenant slug:', hint, (v) => slugProblem(v, s.settings.schemaPrefix) ?? true);
+  const chosen = template ?? (await askChoice(s.out, 'Template:', builtinTemplateNames(), hint));
+  return { slugs: [slug], template: chosen };
+}
+
+export function register(program: Command): void {
+  program
+    .command('create')
+    .description('provision tenants: schema, template, every known migration and tenant roles, one transaction each')
+    .argument('[slugs...]', 'tenant slugs (lower-case letters, digits, "-", "_")')
+    .addOption(templateOption())
+    .option('--name <display name>', 'display name (one tenant only)')
+    .addOption(concurrencyOption())
+    .addOption(migrationsDirOption())
+    .addOption(new Option('--dry-run', 'print what would run and change nothing'))
+    .action(async (slugs: string[], opts: { template?: string; name?: string; concurrency?: number; dryRun?: boolean }, cmd: Command) =>
+      withSession(cmd, async (s) => {
+        const { createTenants } = await import('../../core/provision.js');
+        let input: { slugs: string[]; template?: string } = { slugs, template: opts.template };
+        if (slugs.length === 0 && s.out.interactive) input = await askForTenant(s, opts.template);
+        const ctx = await s.ctx();
+        try {
+          const r = await createTenants(ctx, { slugs: input.slugs, template: input.template, displayName: opts.name, concurrency: opts.concurrency, dryRun: opts.dryRun });
+          s.out.result(r, () => render(s, r));
+        } catch (err) {
+          if (err instanceof TenantctlError && err.result && !s.out.json) s.out.result(null, () => render(s, err.result as CreateResult));
+          throw err;
+        }
+      }),
+    );
+}

@@ -1,0 +1,53 @@
+import type { Reporter, ProgressState } from '../core/reporter.js';
+import type { Output } from './output.js';
+import { formatDuration } from '../core/duration.js';
+
+const LINE_EVERY_MS = 5000;
+
+function describe(s: ProgressState, startedAt: number): string {
+  const elapsed = (Date.now() - startedAt) / 1000;
+  const rate = elapsed > 0 ? s.done / elapsed : 0;
+  const eta = rate > 0 ? formatDuration(((s.total - s.done) / rate) * 1000) : '?';
+  return `${s.label} ${s.done}/${s.total} done, ${s.failed} failed, ${s.running} running, ${rate.toFixed(1)}/s, ETA ${eta}`;
+}
+
+/**
+ * A spinner with live counts in a terminal; without one, a plain line every few seconds so cron
+ * and CI logs show a long run is alive; nothing at all with --quiet.
+ */
+export async function makeReporter(out: Output): Promise<Reporter> {
+  let startedAt = Date.now();
+  let last: ProgressState | undefined;
+  let lastLine = 0;
+  type Spinner = { text: string; start(): Spinner; stop(): Spinner; isSpinning: boolean };
+  let spinner: Spinner | undefined;
+  const oraMod = out.interactive && !out.quiet ? (await import('ora')).default : undefined;
+  return {
+    info: (m) => {
+      if (spinner?.isSpinning) spinner.stop();
+      out.info(m);
+    },
+    warn: (m) => out.warn(m),
+    debug: (m) => out.debug(m),
+    progress(s) {
+      if (!last) startedAt = lastLine = Date.now();
+      last = s;
+      if (out.quiet) return;
+      if (oraMod) {
+        spinner ??= oraMod({ stream: process.stderr, text: describe(s, startedAt) }) as unknown as Spinner;
+        spinner.text = describe(s, startedAt);
+        if (!spinner.isSpinning) spinner.start();
+      } else if (Date.now() - lastLine >= LINE_EVERY_MS && s.done > 0) {
+        lastLine = Date.now();
+        out.info(describe(s, startedAt));
+      }
+    },
+    finish() {
+      spinner?.stop();
+      spinner = undefined;
+      if (last && !out.quiet && !oraMod && Date.now() - startedAt >= LINE_EVERY_MS) out.info(describe(last, startedAt));
+      last = undefined;
+      lastLine = 0;
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import { Output } from './output.js';
+import { makeReporter } from './progress.js';
+import { resolveSettings, type Settings, type SettingOverrides } from '../core/config.js';
+import type { Ctx } from '../core/context.js';
+
+export interface GlobalOptions {
+  databaseUrl?: string;
+  config?: string;
+  schemaPrefix?: string;
+  controlSchema?: string;
+  lockTimeout?: string;
+  json?: boolean;
+  yes?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+export interface Session {
+  out: Output;
+  opts: GlobalOptions & Record<string, unknown>;
+  settings: Settings;
+  /** Connects on first use; closed when the command ends. */
+  ctx(poolSize?: number): Promise<Ctx>;
+}
+
+/** Options of the command and all its parents, as commander merged them. */
+export function allOptions(cmd: Command): GlobalOptions & Record<string, unknown> {
+  return cmd.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
+}
+
+export function outputFor(opts: GlobalOptions): Output {
+  return new Output({ json: !!opts.json, quiet: !!opts.quiet, verbose: !!opts.verbose, color: opts.color !== false });
+}
+
+/**
+ * Runs one command: settings resolved and validated first (exit 2 before any connection), the
+ * database connected lazily, and always closed afterwards.
+ */
+export async function withSession(cmd: Command, work: (s: Session) => Promise<void>): Promise<void> {
+  const opts = allOptions(cmd);
+  const out = outputFor(opts);
+  await out.setup();
+  const overrides: SettingOverrides = {
+    schemaPrefix: opts.schemaPrefix,
+    controlSchema: opts.controlSchema,
+    lockTimeout: opts.lockTimeout,
+    template: opts.template as string | undefined,
+    migrationsDir: opts.migrationsDir as string | undefined,
+    concurrency: opts.concurrency as string | undefined,
+  };
+  const settings = resolveSettings(overrides, opts.config);
+  let ctx: Ctx | undefined;
+  const session: Session = {
+    out,
+    opts,
+    settings,
+    async ctx(poolSize) {
+      if (ctx) return ctx;
+      const [{ resolveConnection }, { Database }, { makeCtx }, { runningDevUrl }] = await Promise.all([
+        import('../db/connection.js'),
+        import('../db/pool.js'),
+        import('../core/context.js'),
+        import('../core/dev.js'),
+      ]);
+      const target = resolveConnection(opts.databaseUrl, process.env, runningDevUrl);
+      if (target.source === 'dev database') out.info(out.c.dim(`using the dev database at ${target.label} (tenantctl dev up)`));
+      out.debug(`connecting to ${target.label} (from ${target.source})`);
+      const db = new Database(target, poolSize ?? settings.concurrency + 1);
+      ctx = makeCtx(db, settings, await makeReporter(out));
+      return ctx;
+    },
+  };
+  try {
+    await work(session);
+  } finally {
+    await ctx?.db.end().catch(() => {});
+  }
+}

@@ -1,0 +1,45 @@
+/** Exit codes are part of the product contract (SPEC "Exit codes"). */
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, PARTIAL: 3, BUSY: 4 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** Base of every error tenantctl reports on purpose; the CLI turns it into one line and an exit. */
+export class TenantctlError extends Error {
+  readonly exitCode: ExitCode = EXIT.FAILED;
+  /** A second line telling the user what to do about it. */
+  hint?: string;
+  /** What was done before the failure (a fan-out's per-tenant summary), for --json and the summary. */
+  result?: unknown;
+  constructor(message: string, options?: { hint?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options?.hint;
+  }
+}
+
+/** Bad input or configuration, found before anything was touched. */
+export class UsageError extends TenantctlError {
+  override readonly exitCode = EXIT.USAGE;
+  /** Every problem found, so the user fixes them all in one go. */
+  readonly problems: string[];
+  constructor(problems: string | string[], options?: { hint?: string }) {
+    const list = Array.isArray(problems) ? problems : [problems];
+    super(list.length === 1 ? list[0] : `${list.length} problems:\n  - ${list.join('\n  - ')}`, options);
+    this.problems = list;
+  }
+}
+
+/** The operation failed; the tenant concerned is unchanged. */
+export class FailedError extends TenantctlError {}
+
+/** The server could not be reached or refused us. */
+export class ConnectionError extends TenantctlError {}
+
+/** A lock held by another run could not be had in time. */
+export class BusyError extends TenantctlError {
+  override readonly exitCode = EXIT.BUSY;
+}
+
+/** A fan-out in which some tenants failed and others were done. */
+export class PartialError extends TenantctlError {
+  override readonly exitCode = EXIT.PARTIAL;
+}

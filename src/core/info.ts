@@ -1,0 +1,51 @@
+import type { Ctx } from './context.js';
+import { UsageError } from './errors.js';
+import { slugProblem } from './names.js';
+import { withClient } from '../db/tx.js';
+import { requireControlSchema, getTenant, appliedMigrations, schemaExists, type TenantRow, type AppliedMigration } from '../db/registry.js';
+import { schemaRelations, schemaGrants, existingRoles, roleMembers, type RelationSize, type SchemaGrant } from '../db/catalog.js';
+
+export interface TenantInfo {
+  tenant: TenantRow;
+  schemaExists: boolean;
+  roles: { name: string; kind: 'rw' | 'ro'; exists: boolean; members: string[] }[];
+  schemaGrants: SchemaGrant[];
+  relations: RelationSize[];
+  totalBytes: number;
+  migrations: AppliedMigration[];
+  audit: { at: Date; command: string; outcome: string; dbUser: string; osUser: string | null; durationMs: number | null }[];
+}
+
+export async function tenantInfo(ctx: Ctx, slugInput: string): Promise<TenantInfo> {
+  const problem = slugProblem(slugInput, ctx.settings.schemaPrefix);
+  if (problem) throw new UsageError(problem);
+  const slug = slugInput.toLowerCase();
+  const c = ctx.control;
+  return withClient(ctx.db, async (client) => {
+    await requireControlSchema(client, c);
+    const tenant = await getTenant(client, c, slug);
+    const exists = await schemaExists(client, tenant.schema);
+    const roleNames = [tenant.rwRole, tenant.roRole];
+    const present = await existingRoles(client, roleNames);
+    const members = await roleMembers(client, roleNames);
+    const relations = exists ? await schemaRelations(client, tenant.schema) : [];
+    const { rows: audit } = await client.query(
+      `SELECT at, command, outcome, db_user AS "dbUser", os_user AS "osUser", duration_ms AS "durationMs"
+       FROM ${c.auditLog} WHERE tenant_slug = $1 ORDER BY at DESC, id DESC LIMIT 20`,
+      [slug],
+    );
+    return {
+      tenant,
+      schemaExists: exists,
+      roles: (['rw', 'ro'] as const).map((kind) => {
+        const name = kind === 'rw' ? tenant.rwRole : tenant.roRole;
+        return { name, kind, exists: present.has(name), members: members.filter((m) => m.role === name).map((m) => m.member) };
+      }),
+      schemaGrants: exists ? await schemaGrants(client, tenant.schema) : [],
+      relations,
+      totalBytes: relations.reduce((s, r) => s + r.bytes, 0),
+      migrations: await appliedMigrations(client, c, tenant.id),
+      audit,
+    };
+  });
+}

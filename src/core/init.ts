@@ -1,0 +1,55 @@
+import pgm from 'postgres-migrations';
+import type { Ctx } from './context.js';
+import { FailedError } from './errors.js';
+import { CONTROL_MIGRATIONS } from './paths.js';
+import { withAdvisoryLock } from '../db/tx.js';
+import { initLock } from '../db/locks.js';
+import { quoteIdent } from '../db/quote.js';
+import { writeAudit } from '../db/audit.js';
+
+export interface InitResult {
+  controlSchema: string;
+  created: boolean;
+  applied: string[];
+}
+
+/**
+ * Creates or upgrades the control schema with postgres-migrations, so its own upgrades follow
+ * that library's conventions. Its "does the migrations table exist" check matches any table
+ * named `migrations` in any schema (a user's public.migrations fools it), so we create ours in
+ * the control schema first and run it with search_path pointing only there.
+ */
+export async function initControlSchema(ctx: Ctx): Promise<InitResult> {
+  const c = ctx.control;
+  const started = performance.now();
+  const client = await ctx.db.dedicatedClient();
+  try {
+    return await withAdvisoryLock(client, initLock(c.schema), ctx.settings.lockTimeoutMs, async () => {
+      const { rows } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [c.schema]);
+      const created = rows.length === 0;
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${c.q}`);
+      await client.query(`SELECT set_config('search_path', $1, false)`, [quoteIdent(c.schema)]);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${c.migrations} (
+        id integer PRIMARY KEY, name varchar(100) UNIQUE NOT NULL, hash varchar(40) NOT NULL,
+        executed_at timestamp DEFAULT current_timestamp)`);
+      let applied: { name: string }[];
+      try {
+        applied = await pgm.migrate({ client }, CONTROL_MIGRATIONS, { logger: (m: string) => ctx.reporter.debug(m) });
+      } catch (err) {
+        throw new FailedError(`control schema ${c.schema}: ${(err as Error).message}`, { cause: err });
+      } finally {
+        await client.query('RESET search_path');
+      }
+      const names = applied.map((m) => m.name).filter((n) => n !== 'create-migrations-table');
+      await writeAudit(client, c, {
+        command: 'init',
+        outcome: names.length ? 'ok' : 'noop',
+        durationMs: performance.now() - started,
+        details: { created, applied: names },
+      });
+      return { controlSchema: c.schema, created, applied: names };
+    });
+  } finally {
+    await client.end().catch(() => {});
+  }
+}

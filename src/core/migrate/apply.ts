@@ -1,0 +1,37 @@
+import type { Queryable } from '../../db/pool.js';
+import type { Control } from '../../db/control.js';
+import { quoteIdent } from '../../db/quote.js';
+import { recordMigration } from '../../db/registry.js';
+import { SqlFileError } from '../sqlerror.js';
+import type { MigrationFile } from './files.js';
+
+/** Unqualified names in tenant SQL resolve to the tenant first, then public (extensions, shared types). */
+export async function setTenantSearchPath(client: Queryable, schema: string, local = true): Promise<void> {
+  await client.query(`SELECT set_config('search_path', $1, $2)`, [`${quoteIdent(schema)}, public`, local]);
+}
+
+/**
+ * Runs migrations inside the caller's transaction and records each one there too, so the DDL and
+ * its bookkeeping commit or vanish together.
+ */
+export async function applyInTransaction(
+  client: Queryable,
+  c: Control,
+  tenant: { id: number; schema: string },
+  migrations: MigrationFile[],
+): Promise<number[]> {
+  const applied: number[] = [];
+  if (migrations.length === 0) return applied;
+  await setTenantSearchPath(client, tenant.schema);
+  for (const m of migrations) {
+    const started = performance.now();
+    try {
+      await client.query(m.sql);
+    } catch (err) {
+      throw new SqlFileError(err, m.sql, `migration ${m.fileName}`);
+    }
+    await recordMigration(client, c, tenant.id, m, Math.round(performance.now() - started));
+    applied.push(m.id);
+  }
+  return applied;
+}

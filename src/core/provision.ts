@@ -1,0 +1,188 @@
+import type pg from 'pg';
+import type { Ctx } from './context.js';
+import { UsageError, FailedError, PartialError, TenantctlError } from './errors.js';
+import { parseSlugs, tenantRoleName, type TenantName } from './names.js';
+import { loadTemplate, type Template } from './template.js';
+import { loadMigrations, type MigrationFile } from './migrate/files.js';
+import { applyInTransaction, setTenantSearchPath } from './migrate/apply.js';
+import { fanOut } from './fanout.js';
+import { SqlFileError } from './sqlerror.js';
+import { withClient, withTransaction, setLockTimeout, takeXactLock } from '../db/tx.js';
+import { tenantLock } from '../db/locks.js';
+import { requireControlSchema, roleTag, findTenant, schemaExists, insertTenant } from '../db/registry.js';
+import { createSchemaSql, createRolesSql, grantTenantSql, type TenantRoles } from '../db/tenant-ddl.js';
+import { writeAudit, writeAuditQuietly } from '../db/audit.js';
+import { SQLSTATE, sqlstateOf } from '../db/sqlstate.js';
+
+export interface CreateOptions {
+  slugs: string[];
+  template?: string;
+  displayName?: string;
+  concurrency?: number;
+  dryRun?: boolean;
+}
+
+export interface CreatedTenant {
+  slug: string;
+  schema: string;
+  ok: boolean;
+  error?: string;
+  roles?: TenantRoles;
+  migrations: number[];
+  durationMs: number;
+}
+
+export interface CreatePlan {
+  slug: string;
+  schema: string;
+  roles: TenantRoles;
+  steps: string[];
+}
+
+export interface CreateResult {
+  dryRun: boolean;
+  template: string;
+  tenants: CreatedTenant[];
+  plan?: CreatePlan[];
+}
+
+/** Validates everything that can be checked offline, reporting all problems at once. */
+function prepare(ctx: Ctx, opts: CreateOptions): { names: TenantName[]; template: Template } {
+  if (opts.slugs.length === 0) throw new UsageError('no slug given', { hint: 'usage: tenantctl create <slug...>' });
+  const { names, problems } = parseSlugs(opts.slugs, ctx.settings.schemaPrefix);
+  let template: Template | undefined;
+  try {
+    template = loadTemplate(opts.template ?? ctx.settings.template);
+  } catch (err) {
+    if (err instanceof UsageError) problems.push(...err.problems);
+    else throw err;
+  }
+  if (opts.displayName !== undefined && names.length > 1) problems.push('--name applies to one tenant; give a single slug with it');
+  if (problems.length) throw new UsageError(problems);
+  return { names, template: template! };
+}
+
+function planFor(name: TenantName, roles: TenantRoles, template: Template, migrations: MigrationFile[]): CreatePlan {
+  return {
+    slug: name.slug,
+    schema: name.schema,
+    roles,
+    steps: [
+      'BEGIN',
+      createSchemaSql(name.schema),
+      ...createRolesSql(roles),
+      `-- register tenant "${name.slug}"`,
+      ...template.files.map((f) => `-- template ${f.name}`),
+      ...migrations.map((m) => `-- migration ${m.fileName}`),
+      ...grantTenantSql(name.schema, roles),
+      'COMMIT',
+    ],
+  };
+}
+
+/**
+ * One tenant, one transaction: schema, roles, registry row, template, every known migration,
+ * grants and audit record commit together or not at all.
+ */
+async function provisionOne(
+  ctx: Ctx,
+  client: pg.ClientBase,
+  name: TenantName,
+  roles: TenantRoles,
+  template: Template,
+  migrations: MigrationFile[],
+  displayName: string | undefined,
+): Promise<number[]> {
+  const c = ctx.control;
+  const started = performance.now();
+  return withTransaction(client, async () => {
+    await setLockTimeout(client, ctx.settings.lockTimeoutMs);
+    await takeXactLock(client, tenantLock(c.schema, name.schema));
+    if (await findTenant(client, c, name.slug)) throw new FailedError(`tenant "${name.slug}" already exists`);
+    if (await schemaExists(client, name.schema)) {
+      throw new FailedError(`schema ${name.schema} already exists and is not a registered tenant; tenantctl leaves it untouched`, {
+        hint: 'register it with `tenantctl adopt`',
+      });
+    }
+    await client.query(createSchemaSql(name.schema));
+    for (const sql of createRolesSql(roles)) {
+      try {
+        await client.query(sql);
+      } catch (err) {
+        if (sqlstateOf(err) === SQLSTATE.DUPLICATE_OBJECT) throw new FailedError(`role ${roles.rw} or ${roles.ro} already exists in the cluster (left over from an earlier tenant?)`, { cause: err });
+        throw err;
+      }
+    }
+    const id = await insertTenant(client, c, { slug: name.slug, schema: name.schema, displayName, template: template.id, rwRole: roles.rw, roRole: roles.ro });
+    await setTenantSearchPath(client, name.schema);
+    for (const f of template.files) {
+      try {
+        await client.query(f.sql);
+      } catch (err) {
+        throw new SqlFileError(err, f.sql, `template ${template.id === template.dir ? template.dir : template.id}/${f.name}`);
+      }
+    }
+    const applied = await applyInTransaction(client, c, { id, schema: name.schema }, migrations);
+    for (const sql of grantTenantSql(name.schema, roles)) await client.query(sql);
+    await writeAudit(client, c, {
+      command: 'create',
+      tenant: name.slug,
+      outcome: 'ok',
+      durationMs: performance.now() - started,
+      details: { schema: name.schema, template: template.id, migrations: applied.length },
+    });
+    return applied;
+  });
+}
+
+export async function createTenants(ctx: Ctx, opts: CreateOptions): Promise<CreateResult> {
+  const { names, template } = prepare(ctx, opts);
+  const migrations = await loadMigrations(ctx.settings.migrationsDir);
+  const c = ctx.control;
+  const tag = await withClient(ctx.db, async (client) => {
+    await requireControlSchema(client, c);
+    return roleTag(client, c);
+  });
+  const rolesOf = (n: TenantName): TenantRoles => ({ rw: tenantRoleName(n.schema, 'rw', tag), ro: tenantRoleName(n.schema, 'ro', tag) });
+
+  if (opts.dryRun) {
+    return { dryRun: true, template: template.id, tenants: [], plan: names.map((n) => planFor(n, rolesOf(n), template, migrations)) };
+  }
+
+  const outcomes = await fanOut(
+    names,
+    { concurrency: opts.concurrency ?? ctx.settings.concurrency, maxFailures: Infinity, label: 'creating', reporter: ctx.reporter },
+    async (name) => {
+      const started = performance.now();
+      try {
+        const applied = await withClient(ctx.db, (client) => provisionOne(ctx, client, name, rolesOf(name), template, migrations, opts.displayName));
+        return { applied, durationMs: Math.round(performance.now() - started) };
+      } catch (err) {
+        await withClient(ctx.db, (client) =>
+          writeAuditQuietly(client, c, { command: 'create', tenant: name.slug, outcome: 'failed', durationMs: performance.now() - started, details: { error: (err as Error).message } }),
+        ).catch(() => {});
+        throw err;
+      }
+    },
+  );
+
+  const tenants = names.map((n, i): CreatedTenant => {
+    const o = outcomes[i];
+    const base = { slug: n.slug, schema: n.schema };
+    if (o.status === 'ok') return { ...base, ok: true, roles: rolesOf(n), migrations: o.value.applied, durationMs: o.value.durationMs };
+    const error = o.status === 'failed' ? (o.error as Error).message : 'not started';
+    return { ...base, ok: false, error, migrations: [], durationMs: 0 };
+  });
+  const result: CreateResult = { dryRun: false, template: template.id, tenants };
+  const failed = outcomes.filter((o) => o.status === 'failed');
+  if (failed.length > 0) {
+    const firstErr = (failed[0] as { error: unknown }).error;
+    let err: TenantctlError;
+    if (names.length === 1) err = firstErr instanceof TenantctlError ? firstErr : new FailedError(`create ${names[0].slug}: ${(firstErr as Error).message}`, { cause: firstErr });
+    else if (failed.length === names.length) err = new FailedError(`no tenant created: all ${failed.length} failed`);
+    else err = new PartialError(`${failed.length} of ${names.length} tenants failed; the others were created`);
+    err.result = result;
+    throw err;
+  }
+  return result;
+}

@@ -1,0 +1,58 @@
+import type { Queryable } from './pool.js';
+
+export interface RelationSize {
+  name: string;
+  kind: string;
+  bytes: number;
+  rowEstimate: number;
+}
+
+/** Relations of one schema with sizes, filtered by namespace so cost does not grow with other tenants. */
+export async function schemaRelations(client: Queryable, schema: string): Promise<RelationSize[]> {
+  const { rows } = await client.query(
+    `SELECT c.relname AS name,
+            CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table' WHEN 'v' THEN 'view'
+                           WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table' END AS kind,
+            pg_total_relation_size(c.oid)::bigint AS bytes,
+            GREATEST(c.reltuples, 0)::bigint AS "rowEstimate"
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+     ORDER BY c.relname`,
+    [schema],
+  );
+  return rows.map((r) => ({ ...r, bytes: Number(r.bytes), rowEstimate: Number(r.rowEstimate) }));
+}
+
+export interface SchemaGrant {
+  grantee: string;
+  privileges: string[];
+}
+
+/** Who holds what on the schema itself (owner excluded). */
+export async function schemaGrants(client: Queryable, schema: string): Promise<SchemaGrant[]> {
+  const { rows } = await client.query(
+    `SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END AS grantee,
+            array_agg(a.privilege_type ORDER BY a.privilege_type) AS privileges
+     FROM pg_namespace n, aclexplode(n.nspacl) a
+     WHERE n.nspname = $1 AND a.grantee <> n.nspowner
+     GROUP BY 1 ORDER BY 1`,
+    [schema],
+  );
+  return rows;
+}
+
+export async function existingRoles(client: Queryable, names: string[]): Promise<Set<string>> {
+  const { rows } = await client.query('SELECT rolname FROM pg_roles WHERE rolname = ANY($1)', [names]);
+  return new Set(rows.map((r) => r.rolname));
+}
+
+/** Members of the given roles (who has access through them). */
+export async function roleMembers(client: Queryable, roles: string[]): Promise<{ role: string; member: string }[]> {
+  const { rows } = await client.query(
+    `SELECT r.rolname AS role, m.rolname AS member
+     FROM pg_auth_members am JOIN pg_roles r ON r.oid = am.roleid JOIN pg_roles m ON m.oid = am.member
+     WHERE r.rolname = ANY($1) ORDER BY 1, 2`,
+    [roles],
+  );
+  return rows;
+}

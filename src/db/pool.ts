@@ -1,0 +1,40 @@
+import pg from 'pg';
+import type { ConnectionTarget } from './connection.js';
+import { describeConnectError } from './connection.js';
+
+export type Queryable = Pick<pg.ClientBase, 'query'>;
+
+/** A pool bound to its target, so connection failures read as one line naming the server. */
+export class Database {
+  readonly pool: pg.Pool;
+  constructor(readonly target: ConnectionTarget, max: number) {
+    this.pool = new pg.Pool({ ...target.config, max, application_name: 'tenantctl' });
+    // An idle client dying (server restart) must not crash the process; the next checkout reconnects.
+    this.pool.on('error', () => {});
+  }
+
+  async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (err) {
+      throw describeConnectError(err, this.target);
+    }
+  }
+
+  /** A client outside the pool, for work that must outlive or recycle its connection. */
+  async dedicatedClient(): Promise<pg.Client> {
+    const client = new pg.Client({ ...this.target.config, application_name: 'tenantctl' });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw describeConnectError(err, this.target);
+    }
+    return client;
+  }
+
+  async end(): Promise<void> {
+    await this.pool.end();
+  }
+}

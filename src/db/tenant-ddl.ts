@@ -1,0 +1,55 @@
+import { quoteIdent } from './quote.js';
+
+export interface TenantRoles {
+  rw: string;
+  ro: string;
+}
+
+/**
+ * Privileges the tenant's group roles carry. The app's login roles get them by membership
+ * (`access grant`), so suspending a tenant is a matter of these two roles' ACL entries.
+ */
+export const RW_TABLE_PRIVS = 'SELECT, INSERT, UPDATE, DELETE';
+export const RW_SEQUENCE_PRIVS = 'USAGE, SELECT, UPDATE';
+
+export function createSchemaSql(schema: string): string {
+  return `CREATE SCHEMA ${quoteIdent(schema)}`;
+}
+
+export function createRolesSql(roles: TenantRoles): string[] {
+  return [`CREATE ROLE ${quoteIdent(roles.rw)} NOLOGIN`, `CREATE ROLE ${quoteIdent(roles.ro)} NOLOGIN`];
+}
+
+/**
+ * Grants on what exists now plus default privileges for what later migrations create (as the same
+ * role that runs tenantctl). Run after the template and migrations, inside the same transaction.
+ */
+export function grantTenantSql(schema: string, roles: TenantRoles): string[] {
+  const s = quoteIdent(schema);
+  const rw = quoteIdent(roles.rw);
+  const ro = quoteIdent(roles.ro);
+  return [
+    `GRANT USAGE ON SCHEMA ${s} TO ${rw}, ${ro}`,
+    `GRANT ${RW_TABLE_PRIVS} ON ALL TABLES IN SCHEMA ${s} TO ${rw}`,
+    `GRANT SELECT ON ALL TABLES IN SCHEMA ${s} TO ${ro}`,
+    `GRANT ${RW_SEQUENCE_PRIVS} ON ALL SEQUENCES IN SCHEMA ${s} TO ${rw}`,
+    `GRANT SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${ro}`,
+    `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT ${RW_TABLE_PRIVS} ON TABLES TO ${rw}`,
+    `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT SELECT ON TABLES TO ${ro}`,
+    `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT ${RW_SEQUENCE_PRIVS} ON SEQUENCES TO ${rw}`,
+    `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT SELECT ON SEQUENCES TO ${ro}`,
+  ];
+}
+
+/**
+ * Schema first (CASCADE takes its objects and their ACL entries), then whatever the roles still
+ * hold in this database (default privileges, grants elsewhere), then the roles themselves.
+ */
+export function dropTenantSql(schema: string, roles: TenantRoles, rolesExist: { rw: boolean; ro: boolean }): string[] {
+  const out = [`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`];
+  for (const kind of ['rw', 'ro'] as const) {
+    if (!rolesExist[kind]) continue;
+    out.push(`DROP OWNED BY ${quoteIdent(roles[kind])}`, `DROP ROLE ${quoteIdent(roles[kind])}`);
+  }
+  return out;
+}

@@ -1,0 +1,82 @@
+import type pg from 'pg';
+import type { Database, Queryable } from './pool.js';
+import { BusyError } from '../core/errors.js';
+import { isLockTimeout } from './sqlstate.js';
+
+/** Borrow a pooled client for the duration of fn; always released, destroyed if it broke. */
+export async function withClient<T>(db: Database, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await db.connect();
+  let broken: Error | undefined;
+  try {
+    return await fn(client);
+  } catch (err) {
+    broken = err instanceof Error && !('code' in err) ? err : undefined;
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** BEGIN ... COMMIT around fn, ROLLBACK on any error (the error is rethrown untouched). */
+export async function withTransaction<T>(
+  client: Queryable,
+  fn: () => Promise<T>,
+  mode = 'BEGIN',
+): Promise<T> {
+  await client.query(mode);
+  try {
+    const result = await fn();
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
+
+/** SET LOCAL lock_timeout: inside a transaction, bounded waits for every lock including advisory ones. */
+export async function setLockTimeout(client: Queryable, ms: number): Promise<void> {
+  await client.query(`SELECT set_config('lock_timeout', $1, true)`, [`${Math.max(0, Math.round(ms))}ms`]);
+}
+
+/** Identifies one advisory lock: a namespace (the control schema) and a name within it. */
+export interface LockKey {
+  namespace: string;
+  name: string;
+  /** What the lock protects, for the busy message. */
+  what: string;
+}
+
+/**
+ * Transaction-scoped advisory lock; waits at most the transaction's lock_timeout, then BusyError.
+ * Keys hash text on the server so every tenantctl version and process agrees on them.
+ */
+export async function takeXactLock(client: Queryable, key: LockKey): Promise<void> {
+  try {
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [key.namespace, key.name]);
+  } catch (err) {
+    if (isLockTimeout(err)) throw new BusyError(`${key.what} is locked by another tenantctl run`, { cause: err, hint: 'wait for it or raise --lock-timeout' });
+    throw err;
+  }
+}
+
+/**
+ * Session-level advisory lock held while fn runs, released in finally. The wait is bounded by
+ * timeoutMs; a crashed holder releases it with its connection.
+ */
+export async function withAdvisoryLock<T>(client: Queryable, key: LockKey, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  await client.query(`SELECT set_config('lock_timeout', $1, false)`, [`${Math.max(0, Math.round(timeoutMs))}ms`]);
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtext($1), hashtext($2))', [key.namespace, key.name]);
+  } catch (err) {
+    if (isLockTimeout(err)) throw new BusyError(`${key.what} is locked by another tenantctl run`, { cause: err, hint: 'wait for it or raise --lock-timeout' });
+    throw err;
+  } finally {
+    await client.query('RESET lock_timeout').catch(() => {});
+  }
+  try {
+    return await fn();
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', [key.namespace, key.name]).catch(() => {});
+  }
+}
