@@ -1,0 +1,40 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { freshDatabase, type TestDb } from '../helpers/db.js';
+import { initControlSchema } from '../../src/core/init.js';
+
+let db: TestDb;
+beforeAll(async () => {
+  db = await freshDatabase();
+});
+afterAll(async () => db?.cleanup());
+
+describe('init', () => {
+  it('creates the control schema beside a user public.migrations and public.tenants, leaving them untouched', async () => {
+    await db.query(`CREATE TABLE public.migrations (id int PRIMARY KEY, note text);
+      INSERT INTO public.migrations VALUES (1, 'users own'), (7, 'also');
+      CREATE TABLE public.tenants (name text); INSERT INTO public.tenants VALUES ('theirs')`);
+    const ctx = db.ctx();
+    const r = await initControlSchema(ctx);
+    expect(r).toMatchObject({ controlSchema: 'tenantctl', created: true, applied: ['control-schema'] });
+    const { rows } = await db.query(`SELECT id, note FROM public.migrations ORDER BY id`);
+    expect(rows).toEqual([{ id: 1, note: 'users own' }, { id: 7, note: 'also' }]);
+    expect((await db.query(`SELECT name FROM public.tenants`)).rows).toEqual([{ name: 'theirs' }]);
+    const ctl = await db.query(`SELECT id, name FROM tenantctl.migrations ORDER BY id`);
+    expect(ctl.rows.map((r) => r.name)).toEqual(['create-migrations-table', 'control-schema']);
+  });
+
+  it('is idempotent and safe to run twice at once', async () => {
+    const ctx = db.ctx();
+    const [a, b] = await Promise.all([initControlSchema(ctx), initControlSchema(db.ctx())]);
+    expect(a.applied).toEqual([]);
+    expect(b.applied).toEqual([]);
+  });
+
+  it('honours a configured control schema name', async () => {
+    const ctx = db.ctx({ controlSchema: 'ops_ctl' });
+    const r = await initControlSchema(ctx);
+    expect(r.created).toBe(true);
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM ops_ctl.tenants`);
+    expect(rows[0].n).toBe(0);
+  });
+});
