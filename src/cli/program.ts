@@ -7,6 +7,8 @@ import { register as registerInfo } from './commands/info.js';
 import { register as registerDrop } from './commands/drop.js';
 import { register as registerDev } from './commands/dev.js';
 import { register as registerDemo } from './commands/demo.js';
+import { register as registerMigrate } from './commands/migrate.js';
+import { register as registerAdopt } from './commands/adopt.js';
 
 function version(): string {
   return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
@@ -32,7 +34,7 @@ export function buildProgram(): Command {
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .exitOverride()
     .showSuggestionAfterError();
-  for (const register of [registerInit, registerCreate, registerList, registerInfo, registerDrop, registerDev, registerDemo]) {
+  for (const register of [registerInit, registerCreate, registerList, registerInfo, registerDrop, registerMigrate, registerAdopt, registerDev, registerDemo]) {
     register(program);
   }
   // Subcommands inherit exitOverride so their parse errors also reach main() as exit 2.

@@ -5,6 +5,7 @@ import { parseSlugs, tenantRoleName, type TenantName } from './names.js';
 import { loadTemplate, type Template } from './template.js';
 import { loadMigrations, type MigrationFile } from './migrate/files.js';
 import { applyInTransaction, setTenantSearchPath } from './migrate/apply.js';
+import { migrateOneTenant } from './migrate/run.js';
 import { fanOut } from './fanout.js';
 import { SqlFileError } from './sqlerror.js';
 import { withClient, withTransaction, setLockTimeout, takeXactLock } from '../db/tx.js';
@@ -46,6 +47,19 @@ export interface CreateResult {
   plan?: CreatePlan[];
 }
 
+/**
+ * A new tenant gets its migrations inside the provisioning transaction up to the first one marked
+ * disable-transaction (CREATE INDEX CONCURRENTLY cannot run in a transaction); the rest follow
+ * right after commit, as `migrate` would apply them.
+ */
+function inTransaction(migrations: MigrationFile[]): MigrationFile[] {
+  const cut = migrations.findIndex((m) => !m.transactional);
+  return cut === -1 ? migrations : migrations.slice(0, cut);
+}
+function afterCommit(migrations: MigrationFile[]): MigrationFile[] {
+  return migrations.slice(inTransaction(migrations).length);
+}
+
 /** Validates everything that can be checked offline, reporting all problems at once. */
 function prepare(ctx: Ctx, opts: CreateOptions): { names: TenantName[]; template: Template } {
   if (opts.slugs.length === 0) throw new UsageError('no slug given', { hint: 'usage: tenantctl create <slug...>' });
@@ -73,9 +87,10 @@ function planFor(name: TenantName, roles: TenantRoles, template: Template, migra
       ...createRolesSql(roles),
       `-- register tenant "${name.slug}"`,
       ...template.files.map((f) => `-- template ${f.name}`),
-      ...migrations.map((m) => `-- migration ${m.fileName}`),
+      ...inTransaction(migrations).map((m) => `-- migration ${m.fileName}`),
       ...grantTenantSql(name.schema, roles),
       'COMMIT',
+      ...afterCommit(migrations).map((m) => `-- migration ${m.fileName} (${m.transactional ? 'own transaction' : 'disable-transaction'}, after commit)`),
     ],
   };
 }
@@ -92,7 +107,7 @@ async function provisionOne(
   template: Template,
   migrations: MigrationFile[],
   displayName: string | undefined,
-): Promise<number[]> {
+): Promise<{ id: number; applied: number[] }> {
   const c = ctx.control;
   const started = performance.now();
   return withTransaction(client, async () => {
@@ -122,7 +137,7 @@ async function provisionOne(
         throw new SqlFileError(err, f.sql, `template ${template.id === template.dir ? template.dir : template.id}/${f.name}`);
       }
     }
-    const applied = await applyInTransaction(client, c, { id, schema: name.schema }, migrations);
+    const applied = await applyInTransaction(client, c, { id, schema: name.schema }, inTransaction(migrations));
     for (const sql of grantTenantSql(name.schema, roles)) await client.query(sql);
     await writeAudit(client, c, {
       command: 'create',
@@ -131,7 +146,7 @@ async function provisionOne(
       durationMs: performance.now() - started,
       details: { schema: name.schema, template: template.id, migrations: applied.length },
     });
-    return applied;
+    return { id, applied };
   });
 }
 
@@ -155,7 +170,18 @@ export async function createTenants(ctx: Ctx, opts: CreateOptions): Promise<Crea
     async (name) => {
       const started = performance.now();
       try {
-        const applied = await withClient(ctx.db, (client) => provisionOne(ctx, client, name, rolesOf(name), template, migrations, opts.displayName));
+        const { id, applied } = await withClient(ctx.db, (client) => provisionOne(ctx, client, name, rolesOf(name), template, migrations, opts.displayName));
+        const rest = afterCommit(migrations);
+        if (rest.length) {
+          try {
+            applied.push(...(await migrateOneTenant(ctx, { id, slug: name.slug, schema: name.schema, pending: rest })));
+          } catch (err) {
+            throw new FailedError(`created ${name.slug} at migration ${applied[applied.length - 1] ?? 0}, but ${(err as Error).message}`, {
+              cause: err,
+              hint: 'fix the migration, then run `tenantctl migrate`',
+            });
+          }
+        }
         return { applied, durationMs: Math.round(performance.now() - started) };
       } catch (err) {
         await withClient(ctx.db, (client) =>

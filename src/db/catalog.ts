@@ -56,3 +56,14 @@ export async function roleMembers(client: Queryable, roles: string[]): Promise<{
   );
   return rows;
 }
+
+/** Schemas that carry the tenant prefix but have no registry row. */
+export async function unregisteredSchemas(client: Queryable, c: { tenants: string }, prefix: string): Promise<string[]> {
+  const { rows } = await client.query(
+    `SELECT n.nspname FROM pg_namespace n
+     WHERE starts_with(n.nspname, $1) AND NOT EXISTS (SELECT 1 FROM ${c.tenants} t WHERE t.schema_name = n.nspname)
+     ORDER BY 1`,
+    [prefix],
+  );
+  return rows.map((r) => r.nspname);
+}

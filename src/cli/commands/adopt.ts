@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { Option, InvalidArgumentError } from 'commander';
+import { withSession, type Session } from '../session.js';
+import { migrationsDirOption, templateOption } from '../options.js';
+import { TenantctlError } from '../../core/errors.js';
+import type { AdoptResult } from '../../core/adopt.js';
+
+function render(s: Session, r: AdoptResult): string[] {
+  const { c } = s.out;
+  return [
+    ...r.adopted.map((a) => (a.ok ? `${r.dryRun ? 'would adopt' : c.green('adopted')} ${a.schema} as ${a.slug}${r.baseline ? ` (baseline ${r.baseline})` : ''}` : `${c.red('failed')} ${a.schema}: ${a.error}`)),
+    ...r.skipped.map((x) => `${c.yellow('skipped')} ${x.schema}: ${x.reason}`),
+    r.adopted.length === 0 && r.skipped.length === 0 ? c.dim('no unregistered schemas with the prefix') : '',
+  ].filter(Boolean);
+}
+
+export function register(program: Command): void {
+  program
+    .command('adopt')
+    .description('register existing schemas that match the prefix (brown-field databases)')
+    .argument('[schemas...]', 'only these schemas (default: every unregistered one with the prefix)')
+    .addOption(
+      new Option('--baseline <id>', 'mark migrations up to this id as applied without running them').argParser((v) => {
+        if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a migration id');
+        return Number(v);
+      }),
+    )
+    .addOption(migrationsDirOption())
+    .addOption(templateOption())
+    .option('--dry-run', 'list what would be adopted; change nothing')
+    .action(async (schemas: string[], opts: { baseline?: number; template?: string; dryRun?: boolean }, cmd: Command) =>
+      withSession(cmd, async (s) => {
+        const { adopt } = await import('../../core/adopt.js');
+        try {
+          const r = await adopt(await s.ctx(), { baseline: opts.baseline, schemas: schemas.length ? schemas : undefined, template: opts.template, dryRun: opts.dryRun });
+          s.out.result(r, () => render(s, r));
+        } catch (err) {
+          if (err instanceof TenantctlError && err.result && !s.out.json) s.out.result(null, () => render(s, err.result as AdoptResult));
+          throw err;
+        }
+      }),
+    );
+}

@@ -1,0 +1,267 @@
+import type pg from 'pg';
+import type { Ctx } from '../context.js';
+import { FailedError, PartialError, BusyError, TenantctlError } from '../errors.js';
+import { loadMigrations, type MigrationFile } from './files.js';
+import { loadFleetState, selectSlugs, type TenantPlan } from './state.js';
+import { applyInTransaction, setTenantSearchPath } from './apply.js';
+import { splitStatements } from './split.js';
+import { fanOut } from '../fanout.js';
+import { SqlFileError } from '../sqlerror.js';
+import { withClient, withTransaction, withAdvisoryLock, setLockTimeout, takeXactLock } from '../../db/tx.js';
+import { tenantLock, migrateRunLock } from '../../db/locks.js';
+import { appliedIds, recordFailure, clearFailure } from '../../db/migration-state.js';
+import { recordMigration } from '../../db/registry.js';
+import { writeAudit } from '../../db/audit.js';
+import { isLockTimeout } from '../../db/sqlstate.js';
+
+export interface MigrateOptions {
+  tenants?: string[];
+  dryRun?: boolean;
+  /** Stop starting tenants after this many failures; Infinity for "all". */
+  maxFailures?: number;
+  statementTimeoutMs?: number;
+  /** Lock-timeout retries per tenant before it counts as failed. */
+  retries?: number;
+  /** A worker's connection is replaced after this many tenants, so backend catalog caches stay small. */
+  recycleEvery?: number;
+}
+
+export type TenantStatus = 'applied' | 'current' | 'failed' | 'skipped' | 'planned';
+
+export interface TenantMigrateResult {
+  slug: string;
+  schema: string;
+  status: TenantStatus;
+  from: number;
+  to: number;
+  applied: number[];
+  pending: number[];
+  error?: string;
+  durationMs: number;
+}
+
+export interface MigrateResult {
+  dryRun: boolean;
+  latest: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  tenants: TenantMigrateResult[];
+}
+
+/** Runs of consecutive transactional migrations share one transaction; a non-transactional one stands alone. */
+export function groupMigrations(pending: MigrationFile[]): MigrationFile[][] {
+  const groups: MigrationFile[][] = [];
+  for (const m of pending) {
+    const last = groups[groups.length - 1];
+    if (m.transactional && last && last[0].transactional) last.push(m);
+    else groups.push([m]);
+  }
+  return groups;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A worker slot's connection, replaced every `recycleEvery` tenants. */
+class SlotClient {
+  private client?: pg.Client;
+  private used = 0;
+  constructor(private readonly ctx: Ctx, private readonly recycleEvery: number) {}
+  async get(): Promise<pg.Client> {
+    if (this.client && this.used >= this.recycleEvery) await this.close();
+    this.client ??= await this.ctx.db.dedicatedClient();
+    this.used++;
+    return this.client;
+  }
+  /** A client that saw an error mid-transaction or mid-statement is not reused. */
+  async discard(): Promise<void> {
+    await this.close();
+  }
+  async close(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    this.used = 0;
+    await c?.end().catch(() => {});
+  }
+}
+
+export class TenantMigrationError extends Error {
+  constructor(message: string, readonly migrationId: number | null, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+type TenantWork = Pick<TenantPlan, 'id' | 'slug' | 'schema' | 'pending'>;
+
+interface Engine {
+  ctx: Ctx;
+  opts: Required<Pick<MigrateOptions, 'retries'>> & MigrateOptions;
+}
+
+async function setTimeouts(e: Engine, client: pg.ClientBase): Promise<void> {
+  await setLockTimeout(client, e.ctx.settings.lockTimeoutMs);
+  if (e.opts.statementTimeoutMs) await client.query(`SELECT set_config('statement_timeout', $1, true)`, [`${e.opts.statementTimeoutMs}ms`]);
+}
+
+/**
+ * One transaction: tenant lock, re-read what is applied (another run may have been first), apply
+ * the rest of the group in order, record each, commit. Returns the ids applied.
+ */
+async function applyGroupInTransaction(e: Engine, client: pg.ClientBase, t: TenantWork, group: MigrationFile[]): Promise<number[]> {
+  const c = e.ctx.control;
+  return withTransaction(client, async () => {
+    await setTimeouts(e, client);
+    await takeXactLock(client, tenantLock(c.schema, t.schema));
+    const done = await appliedIds(client, c, t.id);
+    const todo = group.filter((m) => !done.has(m.id));
+    const applied = await applyInTransaction(client, c, t, todo);
+    await clearFailure(client, c, t.id);
+    return applied;
+  });
+}
+
+/**
+ * CREATE INDEX CONCURRENTLY and friends: one statement at a time under the tenant's session lock,
+ * recorded when all succeeded. A failure names the statement; statements that already ran stay
+ * (PostgreSQL cannot undo them), so such migrations should be written to be re-runnable.
+ */
+async function applyNonTransactional(e: Engine, client: pg.ClientBase, t: TenantWork, m: MigrationFile): Promise<number[]> {
+  const c = e.ctx.control;
+  return withAdvisoryLock(client, tenantLock(c.schema, t.schema), e.ctx.settings.lockTimeoutMs, async () => {
+    if ((await appliedIds(client, c, t.id)).has(m.id)) return [];
+    const started = performance.now();
+    await setTenantSearchPath(client, t.schema, false);
+    try {
+      if (e.opts.statementTimeoutMs) await client.query(`SELECT set_config('statement_timeout', $1, false)`, [`${e.opts.statementTimeoutMs}ms`]);
+      const statements = splitStatements(m.sql);
+      for (const [k, st] of statements.entries()) {
+        try {
+          await client.query(st.sql);
+        } catch (err) {
+          throw new SqlFileError(err, st.sql, `migration ${m.fileName} statement ${k + 1} of ${statements.length} (line ${st.line})`);
+        }
+      }
+    } finally {
+      await client.query('RESET search_path').catch(() => {});
+      await client.query('RESET statement_timeout').catch(() => {});
+    }
+    await withTransaction(client, async () => {
+      await recordMigration(client, c, t.id, m, Math.round(performance.now() - started));
+      await clearFailure(client, c, t.id);
+    });
+    return [m.id];
+  });
+}
+
+/** All pending groups of one tenant, each retried on lock timeouts with backoff. */
+async function migrateTenant(e: Engine, slot: SlotClient, t: TenantWork): Promise<number[]> {
+  const applied: number[] = [];
+  for (const group of groupMigrations(t.pending)) {
+    for (let attempt = 0; ; attempt++) {
+      const client = await slot.get();
+      try {
+        applied.push(...(group[0].transactional ? await applyGroupInTransaction(e, client, t, group) : await applyNonTransactional(e, client, t, group[0])));
+        break;
+      } catch (err) {
+        const busy = err instanceof BusyError || isLockTimeout(err);
+        if (!(err instanceof TenantctlError)) await slot.discard();
+        if (busy && attempt < e.opts.retries) {
+          e.ctx.reporter.debug(`${t.slug}: lock timeout, retry ${attempt + 1}/${e.opts.retries}`);
+          await sleep(Math.min(5000, 250 * 2 ** attempt) * (0.5 + Math.random()));
+          continue;
+        }
+        const failedId = group.find((m) => !applied.includes(m.id))?.id ?? null;
+        const message = busy ? `could not get a lock within ${e.ctx.settings.lockTimeoutMs}ms after ${attempt + 1} attempts: ${(err as Error).message}` : (err as Error).message;
+        throw new TenantMigrationError(message, failedId, { cause: err });
+      }
+    }
+  }
+  return applied;
+}
+
+/**
+ * One tenant outside a fan-out: what `create` cannot do inside its transaction (migrations marked
+ * disable-transaction), applied right after it commits, with the same locking and bookkeeping.
+ */
+export async function migrateOneTenant(ctx: Ctx, t: TenantWork): Promise<number[]> {
+  const slot = new SlotClient(ctx, Infinity);
+  try {
+    return await migrateTenant({ ctx, opts: { retries: 3 } }, slot, t);
+  } finally {
+    await slot.close();
+  }
+}
+
+function summarise(dryRun: boolean, latest: number, tenants: TenantMigrateResult[]): MigrateResult {
+  const count = (s: TenantStatus[]) => tenants.filter((t) => s.includes(t.status)).length;
+  return { dryRun, latest, succeeded: count(['applied', 'current']), failed: count(['failed']), skipped: count(['skipped']), tenants };
+}
+
+/**
+ * The fan-out: validate everything, take the run lock, then per tenant one transaction (or one
+ * statement at a time for non-transactional migrations) with bounded parallelism.
+ */
+export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<MigrateResult> {
+  const files = await loadMigrations(ctx.settings.migrationsDir);
+  if (!ctx.settings.migrationsDir) throw new FailedError('no migrations directory configured', { hint: 'pass --migrations-dir <dir> or set "migrationsDir" in tenantctl.config.json' });
+  const c = ctx.control;
+  const e: Engine = { ctx, opts: { retries: 3, ...opts } };
+  const base = (t: TenantPlan, status: TenantStatus): TenantMigrateResult => ({
+    slug: t.slug, schema: t.schema, status, from: t.version, to: t.version, applied: [], pending: t.pending.map((m) => m.id), durationMs: 0,
+  });
+
+  if (opts.dryRun) {
+    const state = await withClient(ctx.db, async (client) => loadFleetState(client, c, files, await selectSlugs(client, c, opts.tenants, ctx.settings.schemaPrefix)));
+    return summarise(true, state.latest, state.tenants.map((t) => base(t, t.pending.length ? 'planned' : 'current')));
+  }
+
+  const started = performance.now();
+  const lockClient = await ctx.db.dedicatedClient();
+  try {
+    return await withAdvisoryLock(lockClient, migrateRunLock(c.schema), ctx.settings.lockTimeoutMs, async () => {
+      const state = await loadFleetState(lockClient, c, files, await selectSlugs(lockClient, c, opts.tenants, ctx.settings.schemaPrefix));
+      const work = state.tenants.filter((t) => t.pending.length > 0);
+      const slots = Array.from({ length: ctx.settings.concurrency }, () => new SlotClient(ctx, opts.recycleEvery ?? 250));
+      const outcomes = await fanOut(work, { concurrency: ctx.settings.concurrency, maxFailures: opts.maxFailures ?? 1, label: 'migrating', reporter: ctx.reporter }, async (t, slot) => {
+        const t0 = performance.now();
+        const applied = await migrateTenant(e, slots[slot], t);
+        return { applied, durationMs: Math.round(performance.now() - t0) };
+      });
+      await Promise.all(slots.map((s) => s.close()));
+
+      const byId = new Map(work.map((t, i) => [t.id, outcomes[i]]));
+      const tenants: TenantMigrateResult[] = [];
+      for (const t of state.tenants) {
+        const o = byId.get(t.id);
+        if (!o) tenants.push(base(t, 'current'));
+        else if (o.status === 'skipped') tenants.push(base(t, 'skipped'));
+        else if (o.status === 'ok') {
+          const { applied, durationMs } = o.value;
+          tenants.push({ ...base(t, applied.length ? 'applied' : 'current'), to: Math.max(t.version, ...applied), applied, pending: [], durationMs });
+        } else {
+          const error = (o.error as Error).message;
+          tenants.push({ ...base(t, 'failed'), error });
+          await recordFailure(lockClient, c, t.id, o.error instanceof TenantMigrationError ? o.error.migrationId : null, error);
+        }
+      }
+      const result = summarise(false, state.latest, tenants);
+      const appliedCount = tenants.filter((t) => t.status === 'applied').length;
+      await writeAudit(lockClient, c, {
+        command: 'migrate',
+        outcome: result.failed ? (appliedCount ? 'partial' : 'failed') : appliedCount ? 'ok' : 'noop',
+        durationMs: performance.now() - started,
+        details: { latest: state.latest, applied: appliedCount, failed: tenants.filter((t) => t.status === 'failed').map((t) => t.slug), skipped: result.skipped },
+      });
+      if (result.failed) {
+        const err = appliedCount
+          ? new PartialError(`${result.failed} tenant${result.failed === 1 ? '' : 's'} failed, ${appliedCount} migrated${result.skipped ? `, ${result.skipped} not started` : ''}`)
+          : new FailedError(`migration failed in ${result.failed} tenant${result.failed === 1 ? '' : 's'}${result.skipped ? `; ${result.skipped} not started` : ''}; no tenant was migrated`);
+        err.result = result;
+        throw err;
+      }
+      return result;
+    });
+  } finally {
+    await lockClient.end().catch(() => {});
+  }
+}

@@ -1,0 +1,48 @@
+import type { Queryable } from '../../db/pool.js';
+import type { Control } from '../../db/control.js';
+import { FailedError, UsageError } from '../errors.js';
+import { parseSlugs } from '../names.js';
+import { requireControlSchema, unknownSlugs } from '../../db/registry.js';
+import { tenantVersions, appliedSummary, type TenantVersion } from '../../db/migration-state.js';
+import { appliedProblems, type MigrationFile } from './files.js';
+
+export interface TenantPlan extends TenantVersion {
+  pending: MigrationFile[];
+}
+
+export interface FleetState {
+  latest: number;
+  tenants: TenantPlan[];
+}
+
+/** --tenant slugs: validated offline, then checked against the registry, every problem at once. */
+export async function selectSlugs(client: Queryable, c: Control, inputs: string[] | undefined, prefix: string): Promise<string[] | undefined> {
+  if (!inputs || inputs.length === 0) return undefined;
+  const { names, problems } = parseSlugs(inputs, prefix);
+  if (problems.length) throw new UsageError(problems);
+  const slugs = names.map((n) => n.slug);
+  const unknown = await unknownSlugs(client, c, slugs);
+  if (unknown.length) throw new UsageError(unknown.map((s) => `--tenant ${s}: no such tenant`), { hint: 'see `tenantctl list`' });
+  return slugs;
+}
+
+/**
+ * Where every tenant stands, from two aggregate queries. Refuses (exit 1, before any tenant is
+ * touched) when an applied migration was edited or deleted.
+ */
+export async function loadFleetState(client: Queryable, c: Control, files: MigrationFile[], slugs?: string[]): Promise<FleetState> {
+  await requireControlSchema(client, c);
+  const problems = appliedProblems(await appliedSummary(client, c), files);
+  if (problems.length) {
+    throw new FailedError(`refusing to migrate: ${problems.length === 1 ? problems[0] : `\n  - ${problems.join('\n  - ')}`}`, {
+      hint: 'restore the applied file as it was, and put the change in a new migration',
+    });
+  }
+  const tenants = (await tenantVersions(client, c, slugs)).map((t) => ({ ...t, pending: pendingFor(t, files) }));
+  return { latest: files.length ? files[files.length - 1].id : 0, tenants };
+}
+
+/** Applied sets are always 1..version (applied in order, or baselined); anything else is repaired by re-reading per tenant. */
+function pendingFor(t: TenantVersion, files: MigrationFile[]): MigrationFile[] {
+  return files.filter((f) => f.id > t.version || t.appliedCount !== t.version);
+}

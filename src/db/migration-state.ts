@@ -1,0 +1,62 @@
+import type { Queryable } from './pool.js';
+import type { Control } from './control.js';
+
+export interface TenantVersion {
+  id: number;
+  slug: string;
+  schema: string;
+  status: string;
+  /** Highest applied migration id. */
+  version: number;
+  /** How many are applied; equal to version when the applied set is 1..version, as it always is. */
+  appliedCount: number;
+}
+
+/** Every tenant's migration position in one aggregate over the bookkeeping table. */
+export async function tenantVersions(client: Queryable, c: Control, slugs?: string[]): Promise<TenantVersion[]> {
+  const { rows } = await client.query(
+    `SELECT t.id::int AS id, t.slug, t.schema_name AS schema, t.status,
+            COALESCE(m.version, 0) AS version, COALESCE(m.n, 0) AS "appliedCount"
+     FROM ${c.tenants} t
+     LEFT JOIN (SELECT tenant_id, max(migration_id) AS version, count(*)::int AS n
+                FROM ${c.tenantMigrations} GROUP BY tenant_id) m ON m.tenant_id = t.id
+     WHERE $1::text[] IS NULL OR t.slug = ANY($1)
+     ORDER BY t.id`,
+    [slugs ?? null],
+  );
+  return rows;
+}
+
+/** Distinct (id, name, hash) applied anywhere, with how many tenants have each. */
+export async function appliedSummary(client: Queryable, c: Control): Promise<{ id: number; name: string; hash: string; tenants: number }[]> {
+  const { rows } = await client.query(
+    `SELECT migration_id AS id, name, hash, count(*)::int AS tenants
+     FROM ${c.tenantMigrations} GROUP BY 1, 2, 3 ORDER BY 1`,
+  );
+  return rows;
+}
+
+export async function appliedIds(client: Queryable, c: Control, tenantId: number): Promise<Set<number>> {
+  const { rows } = await client.query(`SELECT migration_id FROM ${c.tenantMigrations} WHERE tenant_id = $1`, [tenantId]);
+  return new Set(rows.map((r) => r.migration_id as number));
+}
+
+export async function recordFailure(client: Queryable, c: Control, tenantId: number, migrationId: number | null, error: string): Promise<void> {
+  await client.query(
+    `INSERT INTO ${c.migrationFailures} (tenant_id, migration_id, error) VALUES ($1, $2, $3)
+     ON CONFLICT (tenant_id) DO UPDATE SET migration_id = EXCLUDED.migration_id, error = EXCLUDED.error, failed_at = now()`,
+    [tenantId, migrationId, error],
+  );
+}
+
+export async function clearFailure(client: Queryable, c: Control, tenantId: number): Promise<void> {
+  await client.query(`DELETE FROM ${c.migrationFailures} WHERE tenant_id = $1`, [tenantId]);
+}
+
+export async function lastFailures(client: Queryable, c: Control): Promise<{ slug: string; migrationId: number | null; error: string; failedAt: Date }[]> {
+  const { rows } = await client.query(
+    `SELECT t.slug, f.migration_id AS "migrationId", f.error, f.failed_at AS "failedAt"
+     FROM ${c.migrationFailures} f JOIN ${c.tenants} t ON t.id = f.tenant_id ORDER BY t.slug`,
+  );
+  return rows;
+}
