@@ -32,7 +32,25 @@ export async function freshDb(name) {
   return dbUrl(name);
 }
 
-export async function dropDb(name) {
+/**
+ * A copy of a fixture database (directory copy: fast even with 80,000 tables). The copy shares
+ * the fixture's tenant roles, so it must be dropped with dropDb(name, { roles: false }).
+ */
+export async function cloneDb(source, name) {
+  await dropDb(name, { roles: false });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await query(ADMIN_URL, `CREATE DATABASE "${name}" TEMPLATE "${source}" STRATEGY FILE_COPY`);
+      return dbUrl(name);
+    } catch (err) {
+      // someone is connected to the fixture; it is shared, so wait for them to finish
+      if (!/being accessed by other users/.test(err.message) || attempt > 120) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+export async function dropDb(name, { roles = true } = {}) {
   const exists = (await query(ADMIN_URL, 'SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount > 0;
   if (!exists) return;
   let tag;
@@ -40,6 +58,7 @@ export async function dropDb(name) {
     tag = (await query(dbUrl(name), `SELECT value FROM tenantctl.settings WHERE key = 'role_tag'`)).rows[0]?.value;
   } catch {}
   await query(ADMIN_URL, `DROP DATABASE "${name}" WITH (FORCE)`);
+  if (!roles) return;
   const patterns = [`^bench_${name}_`];
   if (tag) patterns.push(`_${tag}_r[wo]$`);
   const { rows } = await query(ADMIN_URL, 'SELECT rolname FROM pg_roles WHERE rolname ~ ANY($1)', [patterns]);

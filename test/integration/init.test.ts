@@ -15,12 +15,12 @@ describe('init', () => {
       CREATE TABLE public.tenants (name text); INSERT INTO public.tenants VALUES ('theirs')`);
     const ctx = db.ctx();
     const r = await initControlSchema(ctx);
-    expect(r).toMatchObject({ controlSchema: 'tenantctl', created: true, applied: ['control-schema'] });
+    expect(r).toMatchObject({ controlSchema: 'tenantctl', created: true, applied: ['control-schema', 'migration-hash-index'] });
     const { rows } = await db.query(`SELECT id, note FROM public.migrations ORDER BY id`);
     expect(rows).toEqual([{ id: 1, note: 'users own' }, { id: 7, note: 'also' }]);
     expect((await db.query(`SELECT name FROM public.tenants`)).rows).toEqual([{ name: 'theirs' }]);
     const ctl = await db.query(`SELECT id, name FROM tenantctl.migrations ORDER BY id`);
-    expect(ctl.rows.map((r) => r.name)).toEqual(['create-migrations-table', 'control-schema']);
+    expect(ctl.rows.map((r) => r.name)).toEqual(['create-migrations-table', 'control-schema', 'migration-hash-index']);
   });
 
   it('is idempotent and safe to run twice at once', async () => {

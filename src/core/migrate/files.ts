@@ -46,10 +46,15 @@ export interface AppliedSummary {
  * Applied migrations must still be on disk, unchanged. Every mismatch is listed; the caller
  * refuses to touch any tenant when there is one.
  */
+export function appliedMismatches(applied: AppliedSummary[], files: MigrationFile[]): AppliedSummary[] {
+  const byId = new Map(files.map((f) => [f.id, f]));
+  return applied.filter((a) => byId.get(a.id)?.hash !== a.hash);
+}
+
 export function appliedProblems(applied: AppliedSummary[], files: MigrationFile[]): string[] {
   const byId = new Map(files.map((f) => [f.id, f]));
   const problems: string[] = [];
-  for (const a of applied) {
+  for (const a of appliedMismatches(applied, files)) {
     const f = byId.get(a.id);
     const where = `applied in ${a.tenants} tenant${a.tenants === 1 ? '' : 's'}`;
     if (!f) problems.push(`migration ${a.id} (${a.name}) is ${where} but its file is gone from the migrations directory`);

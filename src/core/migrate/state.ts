@@ -3,8 +3,8 @@ import type { Control } from '../../db/control.js';
 import { FailedError, UsageError } from '../errors.js';
 import { parseSlugs } from '../names.js';
 import { requireControlSchema, unknownSlugs } from '../../db/registry.js';
-import { tenantVersions, appliedSummary, type TenantVersion } from '../../db/migration-state.js';
-import { appliedProblems, type MigrationFile } from './files.js';
+import { tenantVersions, appliedSummary, tenantsWithPairs, type TenantVersion } from '../../db/migration-state.js';
+import { appliedProblems, appliedMismatches, type MigrationFile } from './files.js';
 
 export interface TenantPlan extends TenantVersion {
   pending: MigrationFile[];
@@ -32,8 +32,10 @@ export async function selectSlugs(client: Queryable, c: Control, inputs: string[
  */
 export async function loadFleetState(client: Queryable, c: Control, files: MigrationFile[], slugs?: string[]): Promise<FleetState> {
   await requireControlSchema(client, c);
-  const problems = appliedProblems(await appliedSummary(client, c), files);
-  if (problems.length) {
+  const bad = appliedMismatches(await appliedSummary(client, c), files);
+  if (bad.length) {
+    const counts = await tenantsWithPairs(client, c, bad);
+    const problems = appliedProblems(bad.map((b, i) => ({ ...b, tenants: counts[i] })), files);
     throw new FailedError(`refusing to migrate: ${problems.length === 1 ? problems[0] : `\n  - ${problems.join('\n  - ')}`}`, {
       hint: 'restore the applied file as it was, and put the change in a new migration',
     });

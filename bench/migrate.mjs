@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+// bench/migrate: the fan-out against the baselines, in one run.
+//  1. one metadata-only migration over BENCH_FLEET tenants (default 2000; 10000 for the full run)
+//     of the 40-table template: `tenantctl migrate --concurrency 2` vs the same statements through
+//     two psql streams (one transaction per schema, advisory lock, bookkeeping insert). Target 1.5x.
+//  2. the same migration with a shell loop running psql once per schema (what operators write today).
+//  3. a run with nothing pending over the whole fleet (target < 1 s), and over BENCH_REGISTRY
+//     (default 10000) registered tenants.
+//  Peak RSS of tenantctl, and the largest private memory of any server backend during the run.
+import { writeFileSync, readFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BIN, ROOT, cloneDb, dropDb, freshDb, timed, query, machine, serverVersion } from './lib.mjs';
+import { ensureFleet } from './fixture.mjs';
+
+const FLEET = Number(process.env.BENCH_FLEET ?? 2000);
+const REGISTRY = Number(process.env.BENCH_REGISTRY ?? 10000);
+const out = path.join(ROOT, 'bench', 'out');
+mkdirSync(out, { recursive: true });
+const MIGRATION = 'ALTER TABLE accounts ADD COLUMN nickname text;\nALTER TABLE projects ADD COLUMN archived_at timestamptz;\n';
+
+/** Largest private memory (kB) of any backend whose application_name matches, sampled every 100 ms. */
+function watchBackends(url, appName) {
+  let maxKb = 0;
+  let stop = false;
+  const loop = (async () => {
+    while (!stop) {
+      try {
+        const { rows } = await query(url, 'SELECT pid FROM pg_stat_activity WHERE application_name = $1', [appName]);
+        for (const { pid } of rows) {
+          try {
+            const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+            const kb = [...t.matchAll(/^Private_(?:Clean|Dirty):\s+(\d+) kB/gm)].reduce((s, m) => s + Number(m[1]), 0);
+            maxKb = Math.max(maxKb, kb);
+          } catch {}
+        }
+      } catch {}
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return async () => {
+    stop = true;
+    await loop;
+    return maxKb;
+  };
+}
+
+async function psqlStreams(url, n) {
+  const files = [0, 1].map((k) => {
+    let sql = '';
+    for (let i = k; i < n; i += 2) {
+      sql += `BEGIN;
+SELECT pg_advisory_xact_lock(hashtext('tenantctl'), hashtext('tenant:org_t${i}'));
+SET LOCAL search_path TO org_t${i}, public;
+${MIGRATION}INSERT INTO tenantctl.tenant_migrations (tenant_id, migration_id, name, hash) SELECT id, 1, 'nickname', 'x' FROM tenantctl.tenants WHERE slug = 't${i}';
+COMMIT;
+`;
+    }
+    const f = path.join(out, `migrate-stream-${k}.sql`);
+    writeFileSync(f, sql);
+    return f;
+  });
+  const t0 = process.hrtime.bigint();
+  await Promise.all(files.map((f) => timed('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', f], { stdout: 'ignore' })));
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+async function shellLoop(url, n) {
+  const script = path.join(out, 'migrate-loop.sh');
+  writeFileSync(script, `set -e\nfor i in $(seq 0 ${n - 1}); do\n  psql -X -q -v ON_ERROR_STOP=1 -d "$1" -c "BEGIN; SET LOCAL search_path TO org_t$i, public; ${MIGRATION.replace(/\n/g, ' ')} COMMIT;" >/dev/null\ndone\n`);
+  const r = await timed('bash', [script, url]);
+  return r.seconds;
+}
+
+const fleetUrl = await ensureFleet(FLEET);
+const fleetName = `bench_fleet_${FLEET}`;
+const results = { bench: 'migrate', date: new Date().toISOString().slice(0, 10), machine: machine(), server: await serverVersion(fleetUrl), fleet: FLEET };
+
+// 1. tenantctl vs two psql streams, each on its own copy of the fleet
+const migDir = mkdtempSync(path.join(os.tmpdir(), 'bench-mig-'));
+writeFileSync(path.join(migDir, '1_nickname.sql'), MIGRATION);
+const tcUrl = await cloneDb(fleetName, 'bench_migrate_tc');
+const psqlUrl = await cloneDb(fleetName, 'bench_migrate_psql');
+const psqlSeconds = await psqlStreams(psqlUrl, FLEET);
+const stopWatch = watchBackends(tcUrl, 'tenantctl');
+const tc = await timed(process.execPath, [BIN, 'migrate', '--concurrency', '2', '--json', '-q'], { env: { DATABASE_URL: tcUrl, TENANTCTL_MIGRATIONS_DIR: migDir } });
+const backendKb = await stopWatch();
+const summary = JSON.parse(tc.stdout);
+if (summary.succeeded !== FLEET) throw new Error(`tenantctl migrated ${summary.succeeded} of ${FLEET}`);
+Object.assign(results, {
+  psqlStreamsSeconds: +psqlSeconds.toFixed(2),
+  tenantctlSeconds: +tc.seconds.toFixed(2),
+  ratioVsPsqlStreams: +(tc.seconds / psqlSeconds).toFixed(3),
+  tenantctlPeakRssMb: +(tc.rssKb / 1024).toFixed(0),
+  largestBackendPrivateMb: +(backendKb / 1024).toFixed(1),
+});
+
+// 3a. nothing pending over the fleet
+const noop = await timed(process.execPath, [BIN, 'migrate', '--json', '-q'], { env: { DATABASE_URL: tcUrl, TENANTCTL_MIGRATIONS_DIR: migDir } });
+results.nothingPendingFleetSeconds = +noop.seconds.toFixed(3);
+
+// 2. shell loop of psql per schema, on the psql copy (its column exists now: use a second migration)
+await dropDb('bench_migrate_psql', { roles: false });
+const loopUrl = await cloneDb(fleetName, 'bench_migrate_loop');
+results.shellLoopSeconds = +(await shellLoop(loopUrl, FLEET)).toFixed(2);
+results.ratioVsShellLoop = +(tc.seconds / results.shellLoopSeconds).toFixed(3);
+await dropDb('bench_migrate_loop', { roles: false });
+await dropDb('bench_migrate_tc', { roles: false });
+
+// 3b. nothing pending over a registry of REGISTRY tenants with 20 migrations each (no tenant is touched)
+const regUrl = await freshDb('bench_migrate_registry');
+await timed(process.execPath, [BIN, 'init', '-q'], { env: { DATABASE_URL: regUrl } });
+const regDir = mkdtempSync(path.join(os.tmpdir(), 'bench-reg-'));
+for (let i = 1; i <= 20; i++) writeFileSync(path.join(regDir, `${i}_m${i}.sql`), `CREATE TABLE m${i} (id int);\n`);
+const { loadMigrationFiles } = (await import('postgres-migrations')).default;
+const files = (await loadMigrationFiles(regDir)).filter((f) => f.id > 0);
+await query(regUrl, `INSERT INTO tenantctl.tenants (slug, schema_name, template, rw_role, ro_role)
+  SELECT 'r' || i, 'org_r' || i, 'default', 'x', 'y' FROM generate_series(1, $1) i`, [REGISTRY]);
+await query(regUrl, `INSERT INTO tenantctl.tenant_migrations (tenant_id, migration_id, name, hash)
+  SELECT t.id, f.id, f.name, f.hash FROM tenantctl.tenants t,
+  jsonb_to_recordset($1::jsonb) AS f(id int, name text, hash text)`, [JSON.stringify(files.map(({ id, name, hash }) => ({ id, name, hash })))]);
+await query(regUrl, 'ANALYZE');
+const reg = await timed(process.execPath, [BIN, 'migrate', '--json', '-q'], { env: { DATABASE_URL: regUrl, TENANTCTL_MIGRATIONS_DIR: regDir } });
+const regSummary = JSON.parse(reg.stdout);
+if (regSummary.succeeded !== REGISTRY || regSummary.tenants.some((t) => t.status !== 'current')) throw new Error('registry run was not a no-op');
+results.registryTenants = REGISTRY;
+results.nothingPendingRegistrySeconds = +reg.seconds.toFixed(3);
+results.nothingPendingRegistryRssMb = +(reg.rssKb / 1024).toFixed(0);
+if (!process.env.BENCH_KEEP) await dropDb('bench_migrate_registry');
+
+results.targets = 'ratioVsPsqlStreams <= 1.5; nothingPending < 1 s';
+console.log(JSON.stringify(results, null, 2));
