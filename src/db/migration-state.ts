@@ -10,13 +10,16 @@ export interface TenantVersion {
   version: number;
   /** How many are applied; equal to version when the applied set is 1..version, as it always is. */
   appliedCount: number;
+  /** The last attempt failed (a row in migration_failures to clear on success). */
+  failedBefore: boolean;
 }
 
 /** Every tenant's migration position in one aggregate over the bookkeeping table. */
 export async function tenantVersions(client: Queryable, c: Control, slugs?: string[]): Promise<TenantVersion[]> {
   const { rows } = await client.query(
     `SELECT t.id::int AS id, t.slug, t.schema_name AS schema, t.status,
-            COALESCE(m.version, 0) AS version, COALESCE(m.n, 0) AS "appliedCount"
+            COALESCE(m.version, 0) AS version, COALESCE(m.n, 0) AS "appliedCount",
+            EXISTS (SELECT 1 FROM ${c.migrationFailures} f WHERE f.tenant_id = t.id) AS "failedBefore"
      FROM ${c.tenants} t
      LEFT JOIN (SELECT tenant_id, max(migration_id) AS version, count(*)::int AS n
                 FROM ${c.tenantMigrations} GROUP BY tenant_id) m ON m.tenant_id = t.id
@@ -61,6 +64,19 @@ export async function tenantsWithPairs(client: Queryable, c: Control, pairs: { i
 export async function appliedIds(client: Queryable, c: Control, tenantId: number): Promise<Set<number>> {
   const { rows } = await client.query(`SELECT migration_id FROM ${c.tenantMigrations} WHERE tenant_id = $1`, [tenantId]);
   return new Set(rows.map((r) => r.migration_id as number));
+}
+
+/**
+ * Inside a tenant's transaction: what is applied now (another run may have been first) and, in
+ * the same round trip, search_path pointed at the tenant for the migrations that follow.
+ */
+export async function enterTenant(client: Queryable, c: Control, tenantId: number, searchPath: string): Promise<Set<number>> {
+  const { rows } = await client.query(
+    `SELECT set_config('search_path', $2, true) AS sp,
+            ARRAY(SELECT migration_id FROM ${c.tenantMigrations} WHERE tenant_id = $1) AS ids`,
+    [tenantId, searchPath],
+  );
+  return new Set(rows[0].ids as number[]);
 }
 
 export async function recordFailure(client: Queryable, c: Control, tenantId: number, migrationId: number | null, error: string): Promise<void> {

@@ -51,9 +51,12 @@ export interface LockKey {
  * Transaction-scoped advisory lock; waits at most the transaction's lock_timeout, then BusyError.
  * Keys hash text on the server so every tenantctl version and process agrees on them.
  */
-export async function takeXactLock(client: Queryable, key: LockKey): Promise<void> {
+export async function takeXactLock(client: Queryable, key: LockKey, lockTimeoutMs?: number): Promise<void> {
   try {
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [key.namespace, key.name]);
+    if (lockTimeoutMs === undefined) await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [key.namespace, key.name]);
+    // One round trip for the hot path of a fan-out: PostgreSQL evaluates the select list left to
+    // right, so the timeout is in force when the lock is requested.
+    else await client.query(`SELECT set_config('lock_timeout', $3, true), pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [key.namespace, key.name, `${Math.max(0, Math.round(lockTimeoutMs))}ms`]);
   } catch (err) {
     if (isLockTimeout(err)) throw new BusyError(`${key.what} is locked by another tenantctl run`, { cause: err, hint: 'wait for it or raise --lock-timeout' });
     throw err;

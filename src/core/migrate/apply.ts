@@ -12,7 +12,7 @@ export async function setTenantSearchPath(client: Queryable, schema: string, loc
 
 /**
  * Runs migrations inside the caller's transaction and records each one there too, so the DDL and
- * its bookkeeping commit or vanish together.
+ * its bookkeeping commit or vanish together. The caller has set search_path to the tenant.
  */
 export async function applyInTransaction(
   client: Queryable,
@@ -21,8 +21,6 @@ export async function applyInTransaction(
   migrations: MigrationFile[],
 ): Promise<number[]> {
   const applied: number[] = [];
-  if (migrations.length === 0) return applied;
-  await setTenantSearchPath(client, tenant.schema);
   for (const m of migrations) {
     const started = performance.now();
     try {

@@ -7,9 +7,10 @@ import { applyInTransaction, setTenantSearchPath } from './apply.js';
 import { splitStatements } from './split.js';
 import { fanOut } from '../fanout.js';
 import { SqlFileError } from '../sqlerror.js';
-import { withClient, withTransaction, withAdvisoryLock, setLockTimeout, takeXactLock } from '../../db/tx.js';
+import { withClient, withTransaction, withAdvisoryLock, takeXactLock } from '../../db/tx.js';
 import { tenantLock, migrateRunLock } from '../../db/locks.js';
-import { appliedIds, recordFailure, clearFailure } from '../../db/migration-state.js';
+import { appliedIds, enterTenant, recordFailure, clearFailure } from '../../db/migration-state.js';
+import { quoteIdent } from '../../db/quote.js';
 import { recordMigration } from '../../db/registry.js';
 import { writeAudit } from '../../db/audit.js';
 import { isLockTimeout } from '../../db/sqlstate.js';
@@ -91,17 +92,13 @@ export class TenantMigrationError extends Error {
   }
 }
 
-type TenantWork = Pick<TenantPlan, 'id' | 'slug' | 'schema' | 'pending'>;
+type TenantWork = Pick<TenantPlan, 'id' | 'slug' | 'schema' | 'pending'> & { failedBefore?: boolean };
 
 interface Engine {
   ctx: Ctx;
   opts: Required<Pick<MigrateOptions, 'retries'>> & MigrateOptions;
 }
 
-async function setTimeouts(e: Engine, client: pg.ClientBase): Promise<void> {
-  await setLockTimeout(client, e.ctx.settings.lockTimeoutMs);
-  if (e.opts.statementTimeoutMs) await client.query(`SELECT set_config('statement_timeout', $1, true)`, [`${e.opts.statementTimeoutMs}ms`]);
-}
 
 /**
  * One transaction: tenant lock, re-read what is applied (another run may have been first), apply
@@ -110,12 +107,11 @@ async function setTimeouts(e: Engine, client: pg.ClientBase): Promise<void> {
 async function applyGroupInTransaction(e: Engine, client: pg.ClientBase, t: TenantWork, group: MigrationFile[]): Promise<number[]> {
   const c = e.ctx.control;
   return withTransaction(client, async () => {
-    await setTimeouts(e, client);
-    await takeXactLock(client, tenantLock(c.schema, t.schema));
-    const done = await appliedIds(client, c, t.id);
-    const todo = group.filter((m) => !done.has(m.id));
-    const applied = await applyInTransaction(client, c, t, todo);
-    await clearFailure(client, c, t.id);
+    await takeXactLock(client, tenantLock(c.schema, t.schema), e.ctx.settings.lockTimeoutMs);
+    if (e.opts.statementTimeoutMs) await client.query(`SELECT set_config('statement_timeout', $1, true)`, [`${e.opts.statementTimeoutMs}ms`]);
+    const done = await enterTenant(client, c, t.id, `${quoteIdent(t.schema)}, public`);
+    const applied = await applyInTransaction(client, c, t, group.filter((m) => !done.has(m.id)));
+    if (t.failedBefore !== false) await clearFailure(client, c, t.id);
     return applied;
   });
 }
