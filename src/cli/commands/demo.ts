@@ -44,14 +44,15 @@ export function register(program: Command): void {
           out.info(`3. tenants: tenantctl create ${DEMO_TENANTS.join(' ')} --migrations-dir examples/migrations`);
           if (missing.length) await createTenants(ctx, { slugs: missing, concurrency: 3 });
           const tenants = (await listTenantsCmd(ctx)).filter((t) => DEMO_TENANTS.includes(t.slug));
-          const tables = await withClient(db, async (client) =>
-            Object.fromEntries(await Promise.all(tenants.map(async (t) => [t.slug, (await schemaRelations(client, t.schema)).map((r) => r.name)]))),
-          );
+          const tables: Record<string, string[]> = {};
+          await withClient(db, async (client) => {
+            for (const t of tenants) tables[t.slug] = (await schemaRelations(client, t.schema)).map((r) => r.name);
+          });
           out.result({ url, tenants, tables }, () => [
             '',
             table(['SLUG', 'SCHEMA', 'STATUS', 'VERSION', 'PENDING'], tenants.map((t) => [t.slug, t.schema, t.status, String(t.version), String(t.pending ?? '-')])),
             '',
-            ...tenants.map((t) => `${out.c.bold(t.schema)}: ${(tables[t.slug] as string[]).join(', ')}`),
+            ...tenants.map((t) => `${out.c.bold(t.schema)}: ${tables[t.slug].join(', ')}`),
             '',
             out.c.dim(`try: DATABASE_URL=${url} npx tenantctl info acme`),
           ]);
