@@ -92,9 +92,9 @@ export class TenantMigrationError extends Error {
   }
 }
 
-type TenantWork = Pick<TenantPlan, 'id' | 'slug' | 'schema' | 'pending'> & { failedBefore?: boolean };
+export type TenantWork = Pick<TenantPlan, 'id' | 'slug' | 'schema' | 'pending'> & { failedBefore?: boolean };
 
-interface Engine {
+export interface Engine {
   ctx: Ctx;
   opts: Required<Pick<MigrateOptions, 'retries'>> & MigrateOptions;
 }
@@ -104,7 +104,7 @@ interface Engine {
  * One transaction: tenant lock, re-read what is applied (another run may have been first), apply
  * the rest of the group in order, record each, commit. Returns the ids applied.
  */
-async function applyGroupInTransaction(e: Engine, client: pg.ClientBase, t: TenantWork, group: MigrationFile[]): Promise<number[]> {
+export async function applyGroupInTransaction(e: Engine, client: pg.ClientBase, t: TenantWork, group: MigrationFile[]): Promise<number[]> {
   const c = e.ctx.control;
   return withTransaction(client, async () => {
     await takeXactLock(client, tenantLock(c.schema, t.schema), e.ctx.settings.lockTimeoutMs);
