@@ -4,28 +4,13 @@
 // fixture is made with plain SQL in batches (synchronous_commit off), registered exactly as
 // tenantctl registers tenants. Reused when it already holds N tenants.
 //   node bench/fixture.mjs 2000     -> prints the database URL
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { BIN, TEMPLATE_40, dbUrl, freshDb, query, timed } from './lib.mjs';
+import { BIN, TEMPLATE_40, dbUrl, freshDb, query, timed, tenantSetupSql, templateSql } from './lib.mjs';
 import pg from 'pg';
 
 function tenantSql(j, tag, template) {
   const s = `org_t${j}`;
-  const rw = `${s}_${tag}_rw`;
-  const ro = `${s}_${tag}_ro`;
-  return `CREATE SCHEMA ${s}; CREATE ROLE ${rw} NOLOGIN; CREATE ROLE ${ro} NOLOGIN;
-SET LOCAL search_path TO ${s}, public;
-${template}
-GRANT USAGE ON SCHEMA ${s} TO ${rw}, ${ro};
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${s} TO ${rw};
-GRANT SELECT ON ALL TABLES IN SCHEMA ${s} TO ${ro};
-GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ${s} TO ${rw};
-GRANT SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${ro};
-ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${rw};
-ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT SELECT ON TABLES TO ${ro};
-ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO ${rw};
-ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT SELECT ON SEQUENCES TO ${ro};
-INSERT INTO tenantctl.tenants (slug, schema_name, template, rw_role, ro_role) VALUES ('t${j}', '${s}', '${TEMPLATE_40}', '${rw}', '${ro}');
+  return `${tenantSetupSql(s, `${s}_${tag}_rw`, `${s}_${tag}_ro`, template)}
+INSERT INTO tenantctl.tenants (slug, schema_name, template, rw_role, ro_role) VALUES ('t${j}', '${s}', '${TEMPLATE_40}', '${s}_${tag}_rw', '${s}_${tag}_ro');
 `;
 }
 
@@ -39,7 +24,7 @@ export async function ensureFleet(n, { log = (m) => process.stderr.write(`${m}\n
   log(`building ${name}: ${n} tenants x 40 tables (one-off; reused by later runs)`);
   await freshDb(name);
   await timed(process.execPath, [BIN, 'init', '-q'], { env: { DATABASE_URL: url } });
-  const template = readdirSync(TEMPLATE_40).filter((f) => f.endsWith('.sql')).sort().map((f) => readFileSync(path.join(TEMPLATE_40, f), 'utf8')).join('\n');
+  const template = templateSql(TEMPLATE_40);
   const tag = (await query(url, `SELECT value FROM tenantctl.settings WHERE key = 'role_tag'`)).rows[0].value;
   const started = Date.now();
   const batch = 10;

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import pg from 'pg';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN = path.join(ROOT, 'bin', 'tenantctl');
@@ -101,4 +102,28 @@ function require_os() {
 
 export async function serverVersion(url) {
   return (await query(url, 'SHOW server_version')).rows[0].server_version;
+}
+
+/**
+ * What tenantctl does for one tenant, as plain SQL: schema, roles, the template with search_path
+ * set, and the grants and default privileges. Callers add their own registry insert and lock.
+ */
+export function tenantSetupSql(schema, rw, ro, templateSql) {
+  return `CREATE SCHEMA ${schema}; CREATE ROLE ${rw} NOLOGIN; CREATE ROLE ${ro} NOLOGIN;
+SET LOCAL search_path TO ${schema}, public;
+${templateSql}
+GRANT USAGE ON SCHEMA ${schema} TO ${rw}, ${ro};
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${rw};
+GRANT SELECT ON ALL TABLES IN SCHEMA ${schema} TO ${ro};
+GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ${schema} TO ${rw};
+GRANT SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${ro};
+ALTER DEFAULT PRIVILEGES IN SCHEMA ${schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${rw};
+ALTER DEFAULT PRIVILEGES IN SCHEMA ${schema} GRANT SELECT ON TABLES TO ${ro};
+ALTER DEFAULT PRIVILEGES IN SCHEMA ${schema} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO ${rw};
+ALTER DEFAULT PRIVILEGES IN SCHEMA ${schema} GRANT SELECT ON SEQUENCES TO ${ro};
+`;
+}
+
+export function templateSql(dir) {
+  return readdirSync(dir).filter((f) => f.endsWith('.sql')).sort().map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n');
 }

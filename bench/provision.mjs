@@ -2,38 +2,23 @@
 // bench/provision: N tenants (default 300) of the 40-table template, created by
 // `tenantctl create --concurrency 2` and by the same SQL through two psql streams (one transaction
 // per tenant), in one run. Prints the ratio. BENCH_TENANTS=N, BENCH_DATABASE_URL=admin URL.
-import { writeFileSync, readdirSync, readFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { BIN, TEMPLATE_40, ROOT, freshDb, dropDb, timed, query, machine, serverVersion } from './lib.mjs';
+import { BIN, TEMPLATE_40, ROOT, freshDb, dropDb, timed, query, machine, serverVersion, tenantSetupSql, templateSql } from './lib.mjs';
 
 const N = Number(process.env.BENCH_TENANTS ?? 300);
 const out = path.join(ROOT, 'bench', 'out');
 mkdirSync(out, { recursive: true });
 
-const template = readdirSync(TEMPLATE_40).filter((f) => f.endsWith('.sql')).sort().map((f) => readFileSync(path.join(TEMPLATE_40, f), 'utf8'));
+const template = templateSql(TEMPLATE_40);
 
 /** What tenantctl does per tenant, as plain SQL: schema, roles, registry row, template, grants. */
 function tenantSql(i) {
   const s = `org_t${i}`;
-  const rw = `bench_psqlbench_${i}_rw`;
-  const ro = `bench_psqlbench_${i}_ro`;
   return `BEGIN;
 SELECT pg_advisory_xact_lock(hashtext('tenantctl'), hashtext('tenant:${s}'));
-CREATE SCHEMA ${s};
-CREATE ROLE ${rw} NOLOGIN;
-CREATE ROLE ${ro} NOLOGIN;
 INSERT INTO registry (slug, schema_name) VALUES ('t${i}', '${s}');
-SET LOCAL search_path TO ${s}, public;
-${template.join('\n')}
-GRANT USAGE ON SCHEMA ${s} TO ${rw}, ${ro};
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${s} TO ${rw};
-GRANT SELECT ON ALL TABLES IN SCHEMA ${s} TO ${ro};
-GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ${s} TO ${rw};
-GRANT SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${ro};
-ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${rw};
-ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT SELECT ON TABLES TO ${ro};
-ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO ${rw};
-ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT SELECT ON SEQUENCES TO ${ro};
+${tenantSetupSql(s, `bench_psqlbench_${i}_rw`, `bench_psqlbench_${i}_ro`, template)}
 INSERT INTO audit (what) VALUES ('create t${i}');
 COMMIT;
 `;

@@ -3,6 +3,7 @@ import { Output } from './output.js';
 import { makeReporter } from './progress.js';
 import { resolveSettings, type Settings, type SettingOverrides } from '../core/config.js';
 import type { Ctx } from '../core/context.js';
+import { TenantctlError } from '../core/errors.js';
 
 export interface GlobalOptions {
   databaseUrl?: string;
@@ -76,5 +77,21 @@ export async function withSession(cmd: Command, work: (s: Session) => Promise<vo
     await work(session);
   } finally {
     await ctx?.db.end().catch(() => {});
+  }
+}
+
+/**
+ * Shows a command's result; when the command fails with a partial result attached (a fan-out's
+ * per-tenant summary), humans still see that summary before the error line. With --json, main()
+ * prints the result inside the error document instead.
+ */
+export async function showResult<T>(s: Session, run: () => Promise<T>, render: (r: T) => string | string[]): Promise<T> {
+  try {
+    const r = await run();
+    s.out.result(r, () => render(r));
+    return r;
+  } catch (err) {
+    if (err instanceof TenantctlError && err.result && !s.out.json) s.out.result(null, () => render(err.result as T));
+    throw err;
   }
 }

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { Option, InvalidArgumentError } from 'commander';
-import { withSession, type Session } from '../session.js';
+import { withSession, showResult, type Session } from '../session.js';
 import { migrationsDirOption, templateOption } from '../options.js';
-import { TenantctlError } from '../../core/errors.js';
 import type { AdoptResult } from '../../core/adopt.js';
 
 function render(s: Session, r: AdoptResult): string[] {
@@ -31,13 +30,8 @@ export function register(program: Command): void {
     .action(async (schemas: string[], opts: { baseline?: number; template?: string; dryRun?: boolean }, cmd: Command) =>
       withSession(cmd, async (s) => {
         const { adopt } = await import('../../core/adopt.js');
-        try {
-          const r = await adopt(await s.ctx(), { baseline: opts.baseline, schemas: schemas.length ? schemas : undefined, template: opts.template, dryRun: opts.dryRun });
-          s.out.result(r, () => render(s, r));
-        } catch (err) {
-          if (err instanceof TenantctlError && err.result && !s.out.json) s.out.result(null, () => render(s, err.result as AdoptResult));
-          throw err;
-        }
+        const ctx = await s.ctx();
+        await showResult(s, () => adopt(ctx, { baseline: opts.baseline, schemas: schemas.length ? schemas : undefined, template: opts.template, dryRun: opts.dryRun }), (r) => render(s, r));
       }),
     );
 }

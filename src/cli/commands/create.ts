@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { withSession, type Session } from '../session.js';
+import { withSession, showResult, type Session } from '../session.js';
 import { concurrencyOption, migrationsDirOption, templateOption } from '../options.js';
 import type { CreateResult } from '../../core/provision.js';
-import { TenantctlError } from '../../core/errors.js';
 import { formatDuration } from '../../core/duration.js';
 
 function render(s: Session, r: CreateResult): string[] {
@@ -45,13 +44,7 @@ export function register(program: Command): void {
         let input: { slugs: string[]; template?: string } = { slugs, template: opts.template };
         if (slugs.length === 0 && s.out.interactive) input = await askForTenant(s, opts.template);
         const ctx = await s.ctx();
-        try {
-          const r = await createTenants(ctx, { slugs: input.slugs, template: input.template, displayName: opts.name, concurrency: opts.concurrency, dryRun: opts.dryRun });
-          s.out.result(r, () => render(s, r));
-        } catch (err) {
-          if (err instanceof TenantctlError && err.result && !s.out.json) s.out.result(null, () => render(s, err.result as CreateResult));
-          throw err;
-        }
+        await showResult(s, () => createTenants(ctx, { slugs: input.slugs, template: input.template, displayName: opts.name, concurrency: opts.concurrency, dryRun: opts.dryRun }), (r) => render(s, r));
       }),
     );
 }

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { Option, InvalidArgumentError } from 'commander';
-import { withSession, type Session } from '../session.js';
+import { withSession, showResult, type Session } from '../session.js';
 import { concurrencyOption, migrationsDirOption } from '../options.js';
 import { table } from '../output.js';
-import { TenantctlError, FailedError } from '../../core/errors.js';
+import { FailedError } from '../../core/errors.js';
 import { parseDuration, formatDuration } from '../../core/duration.js';
 import type { MigrateResult } from '../../core/migrate/run.js';
 import type { MigrateStatus } from '../../core/migrate/status.js';
@@ -71,13 +71,8 @@ export function register(program: Command): void {
       withSession(cmd, async (s) => {
         const { migrate: run } = await import('../../core/migrate/run.js');
         const ctx = await s.ctx(2);
-        try {
-          const r = await run(ctx, { tenants: opts.tenant, dryRun: opts.dryRun, maxFailures: opts.maxFailures, statementTimeoutMs: opts.statementTimeout, recycleEvery: opts.recycleEvery });
-          s.out.result(r, () => renderRun(s, r));
-        } catch (err) {
-          if (err instanceof TenantctlError && err.result && !s.out.json) s.out.result(null, () => renderRun(s, err.result as MigrateResult));
-          throw err;
-        }
+        const options = { tenants: opts.tenant, dryRun: opts.dryRun, maxFailures: opts.maxFailures, statementTimeoutMs: opts.statementTimeout, recycleEvery: opts.recycleEvery };
+        await showResult(s, () => run(ctx, options), (r) => renderRun(s, r));
       }),
     );
   migrate
@@ -89,14 +84,20 @@ export function register(program: Command): void {
     .action(async (opts: { tenant?: string[]; check?: boolean }, cmd: Command) =>
       withSession(cmd, async (s) => {
         const { migrateStatus } = await import('../../core/migrate/status.js');
-        const st = await migrateStatus(await s.ctx(1), { tenants: opts.tenant });
-        if (opts.check && st.behind > 0) {
-          const err = new FailedError(`${st.behind} tenant${st.behind === 1 ? ' has' : 's have'} pending migrations`, { hint: 'run `tenantctl migrate`' });
-          err.result = st;
-          if (!s.out.json) s.out.result(null, () => renderStatus(s, st));
-          throw err;
-        }
-        s.out.result(st, () => renderStatus(s, st));
+        const ctx = await s.ctx(1);
+        await showResult(
+          s,
+          async () => {
+            const st = await migrateStatus(ctx, { tenants: opts.tenant });
+            if (opts.check && st.behind > 0) {
+              const err = new FailedError(`${st.behind} tenant${st.behind === 1 ? ' has' : 's have'} pending migrations`, { hint: 'run `tenantctl migrate`' });
+              err.result = st;
+              throw err;
+            }
+            return st;
+          },
+          (st) => renderStatus(s, st),
+        );
       }),
     );
 }
