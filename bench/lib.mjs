@@ -60,7 +60,7 @@ export async function dropDb(name, { roles = true } = {}) {
   } catch {}
   await query(ADMIN_URL, `DROP DATABASE "${name}" WITH (FORCE)`);
   if (!roles) return;
-  const patterns = [`^bench_${name}_`];
+  const patterns = [`^${name}_`];
   if (tag) patterns.push(`_${tag}_r[wo]$`);
   const { rows } = await query(ADMIN_URL, 'SELECT rolname FROM pg_roles WHERE rolname ~ ANY($1)', [patterns]);
   // Many roles: drop in batches to keep statements small.
