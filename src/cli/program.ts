@@ -9,6 +9,9 @@ import { register as registerDev } from './commands/dev.js';
 import { register as registerDemo } from './commands/demo.js';
 import { register as registerMigrate } from './commands/migrate.js';
 import { register as registerAdopt } from './commands/adopt.js';
+import { register as registerAccess } from './commands/access.js';
+import { register as registerSuspend } from './commands/suspend.js';
+import { register as registerActivate } from './commands/activate.js';
 
 function version(): string {
   return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
@@ -34,7 +37,7 @@ export function buildProgram(): Command {
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .exitOverride()
     .showSuggestionAfterError();
-  for (const register of [registerInit, registerCreate, registerList, registerInfo, registerDrop, registerMigrate, registerAdopt, registerDev, registerDemo]) {
+  for (const register of [registerInit, registerCreate, registerList, registerInfo, registerDrop, registerMigrate, registerAdopt, registerAccess, registerSuspend, registerActivate, registerDev, registerDemo]) {
     register(program);
   }
   // Subcommands inherit exitOverride so their parse errors also reach main() as exit 2.

@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import { withSession } from '../session.js';
+
+export function register(program: Command): void {
+  program
+    .command('activate')
+    .description('give a suspended tenant back exactly the privileges and logins it had')
+    .argument('<slug>')
+    .action(async (slug: string, _opts, cmd: Command) =>
+      withSession(cmd, async (s) => {
+        const { activateTenant } = await import('../../core/suspend.js');
+        const r = await activateTenant(await s.ctx(1), slug);
+        s.out.result(r, () => {
+          if (!r.changed) return `${r.slug} is already active`;
+          const lines = [`activated ${r.slug} (schema ${r.schema}): ${r.restoredEntries} privileges restored`];
+          if (r.loginsRestored.length) lines.push(`  LOGIN: ${r.loginsRestored.join(', ')}`);
+          if (r.newObjects.length) lines.push(`  created while suspended, given default privileges: ${r.newObjects.join(', ')}`);
+          return lines;
+        });
+      }),
+    );
+}
