@@ -170,7 +170,7 @@ export async function activateTenant(ctx: Ctx, slugInput: string): Promise<Activ
     for (const o of snap.objects) for (const e of o.acl) [e.grantee, e.grantor].forEach((r) => r !== null && named.add(r));
     for (const d of snap.defaults) [d.role, ...d.acl.flatMap((e) => [e.grantee, e.grantor])].forEach((r) => r !== null && named.add(r));
     const roles = await existingRoles(client, [...named]);
-    const plan = restorePlan(t.schema, snap, await schemaAcl(client, t.schema), roles);
+    const plan = restorePlan(t.schema, snap, await schemaAcl(client, t.schema, { allColumns: true }), roles);
     for (const sql of plan.statements) await run(client, sql, `tenant schema ${t.schema}`);
     for (const role of plan.logins) await run(client, setLoginSql(role, true), `role ${role}`);
     const diffs = aclDifferences(snap, await schemaAcl(client, t.schema), roles);

@@ -50,26 +50,28 @@ const DEFAULT_ACL_OBJECTS: Record<DefaultAclObjType, string> = { r: 'TABLES', S:
  * Every object of the schema that can carry privileges, with its non-owner ACL entries. NULL ACLs
  * are read as acldefault() so an implicit "PUBLIC may EXECUTE" counts like a written one. Objects
  * with no entries are listed too: activate tells "existed and had nothing" from "created since".
+ * Columns are listed only with a column ACL, unless allColumns: after a revoke their ACL is gone,
+ * and activate still has to find them.
  */
-export async function schemaAcl(client: Queryable, schema: string): Promise<AclObject[]> {
+export async function schemaAcl(client: Queryable, schema: string, opts: { allColumns?: boolean } = {}): Promise<AclObject[]> {
   const { rows } = await client.query(
     `WITH ns AS (SELECT oid, nspname, nspowner, nspacl FROM pg_namespace WHERE nspname = $1),
      objs AS (
        SELECT 'schema' AS kind, ns.oid, 0 AS attnum, ns.nspname::text AS name, NULL::text AS relname, ns.nspowner AS owner,
-              coalesce(ns.nspacl, acldefault('n', ns.nspowner)) AS acl, NULL::text AS signature
+              coalesce(ns.nspacl, acldefault('n'::"char", ns.nspowner)) AS acl, NULL::text AS signature
        FROM ns
        UNION ALL
        SELECT CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END, c.oid, 0, c.relname::text, NULL, c.relowner,
-              coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END, c.relowner)), NULL
+              coalesce(c.relacl, acldefault((CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END)::"char", c.relowner)), NULL
        FROM pg_class c JOIN ns ON c.relnamespace = ns.oid
        WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
        UNION ALL
        SELECT 'column', c.oid, a.attnum, a.attname::text, c.relname::text, c.relowner, a.attacl, NULL
        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN ns ON c.relnamespace = ns.oid
-       WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+       WHERE ($2 OR a.attacl IS NOT NULL) AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
        UNION ALL
        -- regprocedure text is PostgreSQL's own quoting of the function's name and argument types
-       SELECT 'function', p.oid, 0, p.proname::text, NULL, p.proowner, coalesce(p.proacl, acldefault('f', p.proowner)),
+       SELECT 'function', p.oid, 0, p.proname::text, NULL, p.proowner, coalesce(p.proacl, acldefault('f'::"char", p.proowner)),
               p.oid::regprocedure::text
        FROM pg_proc p JOIN ns ON p.pronamespace = ns.oid
      )
@@ -78,7 +80,7 @@ export async function schemaAcl(client: Queryable, schema: string): Promise<AclO
             pg_get_userbyid(a.grantor) AS grantor, a.privilege_type AS privilege, a.is_grantable AS grantable
      FROM objs o LEFT JOIN LATERAL aclexplode(o.acl) a ON a.grantee <> o.owner
      ORDER BY o.kind, o.oid, o.attnum, grantee NULLS FIRST, grantor, privilege`,
-    [schema],
+    [schema, opts.allColumns ?? false],
   );
   const byKey = new Map<string, AclObject>();
   for (const r of rows) {
