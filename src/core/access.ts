@@ -170,6 +170,7 @@ export async function grantAccess(ctx: Ctx, opts: GrantOptions): Promise<GrantRe
           durationMs: performance.now() - started,
           details: { role, mode, searchPath, previousMode },
         });
+        if (t.status === 'suspended') ctx.reporter.warn(`tenant "${slug}" is suspended: ${role} gets its access when the tenant is activated`);
         return result;
       });
     } catch (err) {
