@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { freshDatabase, type TestDb } from '../helpers/db.js';
-import { loginRole, tryAs } from '../helpers/roles.js';
+import { loginRole, tryAs, connectAs } from '../helpers/roles.js';
 
 let db: TestDb;
 let env: Record<string, string>;
@@ -57,6 +57,20 @@ describe('access, suspend, activate from the command line', () => {
     expect(await tryAs(db, app, 'SELECT count(*) FROM org_acme.users')).toBe('ok');
     const a2 = await runCli(['activate', 'acme', '--json'], { env });
     expect(a2.json()).toMatchObject({ changed: false, status: 'active' });
+  });
+
+  it('suspend --no-terminate leaves an open session connected, failing at its next statement', async () => {
+    const held = await connectAs(db, app);
+    try {
+      const s = await runCli(['suspend', 'acme', '--no-terminate', '--json'], { env });
+      expect(s.code, s.stderr).toBe(0);
+      expect(s.json()).toMatchObject({ changed: true, sessionsTerminated: 0 });
+      await expect(held.query('SELECT count(*) FROM org_acme.users')).rejects.toMatchObject({ code: '42501' });
+      expect((await held.query('SELECT 1 AS still_connected')).rows).toEqual([{ still_connected: 1 }]);
+    } finally {
+      await held.end();
+    }
+    expect((await runCli(['activate', 'acme'], { env })).code).toBe(0);
   });
 
   it('exit codes: unknown slug or role 1, bad input and refused roles 2, one JSON document on stdout', async () => {
