@@ -12,6 +12,8 @@ import { register as registerAdopt } from './commands/adopt.js';
 import { register as registerAccess } from './commands/access.js';
 import { register as registerSuspend } from './commands/suspend.js';
 import { register as registerActivate } from './commands/activate.js';
+import { register as registerExport } from './commands/export.js';
+import { register as registerImport } from './commands/import.js';
 
 function version(): string {
   return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
@@ -37,7 +39,7 @@ export function buildProgram(): Command {
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .exitOverride()
     .showSuggestionAfterError();
-  for (const register of [registerInit, registerCreate, registerList, registerInfo, registerDrop, registerMigrate, registerAdopt, registerAccess, registerSuspend, registerActivate, registerDev, registerDemo]) {
+  for (const register of [registerInit, registerCreate, registerList, registerInfo, registerDrop, registerMigrate, registerAdopt, registerAccess, registerSuspend, registerActivate, registerDev, registerDemo, registerExport, registerImport]) {
     register(program);
   }
   // Subcommands inherit exitOverride so their parse errors also reach main() as exit 2.

@@ -1,0 +1,88 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { withSession, type Session } from '../session.js';
+import { concurrencyOption, positiveInt } from '../options.js';
+import { formatBytes } from '../output.js';
+import { UsageError, FailedError, TenantctlError } from '../../core/errors.js';
+import type { ExportAllResult } from '../../core/archive/export-all.js';
+
+function renderAll(s: Session, r: ExportAllResult): string[] {
+  const { c } = s.out;
+  return r.tenants.map((t) =>
+    t.ok
+      ? `${c.green('exported')} ${t.slug} -> ${t.file} (${formatBytes(t.bytes ?? 0)}, ${t.rows} rows${t.deleted.length ? `, removed ${t.deleted.length} older` : ''})`
+      : `${c.red('failed')}   ${t.slug}: ${t.error}`,
+  );
+}
+
+interface ExportFlags {
+  output?: string;
+  all?: boolean;
+  outDir?: string;
+  keep?: number;
+  concurrency?: number;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('export')
+    .description('write a tenant to a .tar.gz SQL archive (one snapshot; restorable by `import` or plain psql)')
+    .argument('[slug]', 'tenant to export')
+    .option('-o, --output <file>', 'archive file (default ./<slug>-<UTC timestamp>.tar.gz)')
+    .option('--all', 'every tenant, one archive each (for cron)')
+    .option('--out-dir <dir>', 'directory for <slug>-<UTC timestamp>.tar.gz archives (created if missing)')
+    .addOption(new Option('--keep <n>', 'with --all: keep the newest n archives per tenant, delete older ones after the new one is complete').argParser(positiveInt(100000)))
+    .addOption(concurrencyOption())
+    .action(async (slug: string | undefined, opts: ExportFlags, command: Command) =>
+      withSession(command, async (s) => {
+        const problems: string[] = [];
+        if (opts.all && slug) problems.push('give a slug or --all, not both');
+        if (!opts.all && !slug) problems.push('no slug given: tenantctl export <slug> [-o file], or export --all --out-dir <dir>');
+        if (opts.all && !opts.outDir) problems.push('--all needs --out-dir <dir>');
+        if (opts.all && opts.output) problems.push('-o names one file; with --all use --out-dir');
+        if (!opts.all && opts.keep !== undefined) problems.push('--keep applies to --all');
+        if (problems.length) throw new UsageError(problems);
+        if (opts.all) {
+          const { exportAll } = await import('../../core/archive/export-all.js');
+          const concurrency = opts.concurrency ?? s.settings.concurrency;
+          const ctx = await s.ctx(concurrency + 1);
+          try {
+            const r = await exportAll(ctx, { outDir: opts.outDir!, keep: opts.keep, concurrency });
+            s.out.result(r, () => renderAll(s, r));
+          } catch (err) {
+            if (err instanceof TenantctlError && err.result && !s.out.json) s.out.result(null, () => renderAll(s, err.result as ExportAllResult));
+            throw err;
+          }
+          return;
+        }
+        const { exportTenant, resolveOutput } = await import('../../core/archive/dump.js');
+        resolveOutput(slug!.toLowerCase(), { output: opts.output, outDir: opts.outDir });
+        const ctx = await s.ctx(1);
+        const r = await exportTenant(ctx, slug!, { output: opts.output, outDir: opts.outDir });
+        for (const w of r.warnings) s.out.warn(w);
+        s.out.result(r, () => `exported ${r.slug} (${r.schema}) -> ${r.file} (${formatBytes(r.bytes)}, ${r.tables} tables, ${r.rows} rows)`);
+      }),
+    );
+  cmd
+    .command('verify')
+    .description('check an archive without a database: framing, manifest, every checksum and row count')
+    .argument('<archive>')
+    .action(async (archive: string, _opts, command: Command) =>
+      withSession(command, async (s) => {
+        const { verifyArchive } = await import('../../core/archive/verify.js');
+        const { ArchiveError } = await import('../../core/archive/read.js');
+        try {
+          const { result: r } = await verifyArchive(archive);
+          s.out.result(r, () => `ok: ${archive} holds tenant ${r.slug} (${r.schema}), ${r.tables} tables, ${r.rows} rows, ${r.files} files, format ${r.formatVersion}, from PostgreSQL ${r.serverVersion} at ${r.createdAt}`);
+        } catch (err) {
+          // A damaged archive is what verify is there to find: a failed check (1), not a usage error.
+          if (err instanceof ArchiveError) {
+            const e = new FailedError(err.message, { hint: err.hint });
+            e.result = { file: archive, ok: false, problems: err.problems };
+            throw e;
+          }
+          throw err;
+        }
+      }),
+    );
+}
