@@ -310,7 +310,7 @@ const SCHEMA_MARK = '\u0001schema\u0001';
  * access.sql for plain psql: statements needing no role run as they are; the others run inside
  * a DO block only where their roles exist, with a warning naming what was skipped otherwise.
  */
-export function accessScript(statements: AccessStatement[]): string {
+export function accessScript(statements: AccessStatement[], source: { schema: string; roles: string[] }): string {
   const plain: string[] = [];
   const groups = new Map<string, AccessStatement[]>();
   for (const st of statements) {
@@ -323,6 +323,9 @@ export function accessScript(statements: AccessStatement[]): string {
   const blocks: string[] = [];
   for (const [key, sts] of groups) {
     const roles: string[] = JSON.parse(key);
+    // A copy restored under another name must not hand the source tenant's roles access to it.
+    const ownRoles = roles.some((r) => source.roles.includes(r));
+    const sameSchema = ownRoles ? ` AND current_schema() = ${quoteLiteral(source.schema)}` : '';
     const body = sts.map((st) => {
       const text = st.sql(SCHEMA_MARK);
       if (!text.includes(SCHEMA_MARK)) return `    ${text};`;
@@ -335,10 +338,10 @@ export function accessScript(statements: AccessStatement[]): string {
       [
         `DO ${tag}`,
         'BEGIN',
-        `  IF (SELECT count(*) FROM pg_catalog.pg_roles WHERE rolname IN (${roles.map(quoteLiteral).join(', ')})) = ${roles.length} THEN`,
+        `  IF (SELECT count(*) FROM pg_catalog.pg_roles WHERE rolname IN (${roles.map(quoteLiteral).join(', ')})) = ${roles.length}${sameSchema} THEN`,
         ...body,
         '  ELSE',
-        `    RAISE WARNING 'roles % do not all exist here: % grants/policies not restored', ${quoteLiteral(roles.join(', '))}, ${sts.length};`,
+        `    RAISE WARNING 'roles % do not all exist here${ownRoles ? ' (or this is a copy under another schema name)' : ''}: % grants/policies not restored', ${quoteLiteral(roles.join(', '))}, ${sts.length};`,
         '  END IF;',
         `END ${tag};`,
       ].join('\n'),

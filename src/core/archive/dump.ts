@@ -138,7 +138,7 @@ export async function exportTenant(ctx: Ctx, slugInput: string, opts: ExportOpti
             tables.push({ name: tbl.name, columns: tbl.columns, rows: files.reduce((n, f) => n + f.rows, 0), files });
           }
           await writer.addFile(POST_DATA, ddl.postData);
-          await writer.addFile(ACCESS, accessScript(accessStatements(access)));
+          await writer.addFile(ACCESS, accessScript(accessStatements(access), { schema: t.schema, roles: [t.rwRole, t.roRole] }));
           const head = {
             format: FORMAT,
             formatVersion: FORMAT_VERSION,
