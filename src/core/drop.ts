@@ -13,6 +13,8 @@ export interface DropResult {
   slug: string;
   schema: string;
   rolesDropped: string[];
+  /** The verified archive written first with --backup-to. */
+  backup?: string;
 }
 
 export function validateSlugArg(ctx: Ctx, input: string): string {
@@ -22,8 +24,16 @@ export function validateSlugArg(ctx: Ctx, input: string): string {
 }
 
 /** Schema, the tenant's roles and its registry row go in one transaction, or nothing does. */
-export async function dropTenant(ctx: Ctx, slugInput: string): Promise<DropResult> {
+export async function dropTenant(ctx: Ctx, slugInput: string, opts: { backupTo?: string } = {}): Promise<DropResult> {
   const slug = validateSlugArg(ctx, slugInput);
+  // Export and verify first: no archive that reads back whole, no drop.
+  let backup: string | undefined;
+  if (opts.backupTo !== undefined) {
+    const { exportTenant } = await import('./archive/dump.js');
+    const { verifyArchive } = await import('./archive/verify.js');
+    backup = (await exportTenant(ctx, slug, { outDir: opts.backupTo, auditCommand: 'drop-backup' })).file;
+    await verifyArchive(backup);
+  }
   const c = ctx.control;
   const started = performance.now();
   return withClient(ctx.db, async (client) => {
@@ -47,8 +57,8 @@ export async function dropTenant(ctx: Ctx, slugInput: string): Promise<DropResul
           }
         }
         await client.query(`DELETE FROM ${c.tenants} WHERE id = $1`, [t.id]);
-        await writeAudit(client, c, { command: 'drop', tenant: slug, outcome: 'ok', durationMs: performance.now() - started, details: { schema: t.schema } });
-        return { slug, schema: t.schema, rolesDropped: [...present] };
+        await writeAudit(client, c, { command: 'drop', tenant: slug, outcome: 'ok', durationMs: performance.now() - started, details: { schema: t.schema, backup } });
+        return { slug, schema: t.schema, rolesDropped: [...present], ...(backup ? { backup } : {}) };
       });
     } catch (err) {
       await writeAuditQuietly(client, c, { command: 'drop', tenant: slug, outcome: 'failed', durationMs: performance.now() - started, details: { error: (err as Error).message } });

@@ -7,7 +7,8 @@ export function register(program: Command): void {
     .command('drop')
     .description('remove a tenant: schema, roles and registry row in one transaction')
     .argument('<slug>')
-    .action(async (slug: string, _opts, cmd: Command) =>
+    .option('--backup-to <dir>', 'export the tenant into <dir> and verify the archive before dropping')
+    .action(async (slug: string, opts: { backupTo?: string }, cmd: Command) =>
       withSession(cmd, async (s) => {
         const { dropTenant, validateSlugArg } = await import('../../core/drop.js');
         const ctx = await s.ctx(1);
@@ -18,8 +19,8 @@ export function register(program: Command): void {
           const ok = await confirmTyped(s.out, `This drops tenant ${normalized}, its schema and every row in it.`, normalized, 'pass --yes');
           if (!ok) throw new FailedError('not confirmed; nothing dropped');
         }
-        const r = await dropTenant(ctx, normalized);
-        s.out.result(r, () => `dropped ${r.slug} (schema ${r.schema}, roles ${r.rolesDropped.join(', ') || 'none'})`);
+        const r = await dropTenant(ctx, normalized, { backupTo: opts.backupTo });
+        s.out.result(r, () => `dropped ${r.slug} (schema ${r.schema}, roles ${r.rolesDropped.join(', ') || 'none'})${r.backup ? `; backup ${r.backup}` : ''}`);
       }),
     );
 }

@@ -1,0 +1,162 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, truncateSync, statSync, copyFileSync, mkdirSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli } from '../helpers/cli.js';
+import { freshDatabase, type TestDb } from '../helpers/db.js';
+
+let db: TestDb;
+let env: Record<string, string>;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'tctl-archive-cli-'));
+let archive: string;
+
+/** Everything an import could have left behind. */
+async function traces(slug: string, schema: string) {
+  const t = await db.query('SELECT count(*)::int AS n FROM tenantctl.tenants WHERE slug = $1', [slug]);
+  const s = await db.query('SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = $1', [schema]);
+  const r = await db.query(`SELECT count(*)::int AS n FROM pg_roles WHERE rolname LIKE $1`, [`${schema}\\_%`]);
+  return t.rows[0].n + s.rows[0].n + r.rows[0].n;
+}
+
+/** Rebuilds an archive from an extracted directory, entries in the original order. */
+function repack(src: string, edit: (dir: string) => void): string {
+  const dir = mkdtempSync(path.join(tmp, 'x-'));
+  execFileSync('tar', ['-xzf', src, '-C', dir]);
+  const order = execFileSync('tar', ['-tzf', src], { encoding: 'utf8' }).trim().split('\n');
+  edit(dir);
+  const out = path.join(tmp, `${path.basename(dir)}.tar.gz`);
+  execFileSync('tar', ['-czf', out, '-C', dir, ...order]);
+  return out;
+}
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  env = { DATABASE_URL: db.url, XDG_DATA_HOME: tmp };
+  expect((await runCli(['init'], { env })).code).toBe(0);
+  expect((await runCli(['create', 'acme', 'globex', 'initech'], { env })).code).toBe(0);
+  await db.query(`INSERT INTO org_acme.users (auth_id, email) SELECT 'a' || g, 'u' || g || '@x' FROM generate_series(1, 500) g`);
+  const r = await runCli(['export', 'acme', '-o', path.join(tmp, 'acme.tar.gz'), '--json'], { env });
+  expect(r.code, r.stderr).toBe(0);
+  archive = r.json().file;
+});
+afterAll(async () => db?.cleanup());
+
+describe('export / import / verify from the command line', () => {
+  it('export -o writes the archive; --json result on stdout; verify says ok', async () => {
+    expect(archive).toBe(path.join(tmp, 'acme.tar.gz'));
+    const v = await runCli(['export', 'verify', archive, '--json']);
+    expect(v.code).toBe(0);
+    expect(v.json()).toMatchObject({ ok: true, slug: 'acme', tables: 3 });
+    const human = await runCli(['export', 'verify', archive]);
+    expect(human.stdout).toMatch(/^ok: .*acme/);
+  });
+
+  it('import --as restores a clone; importing over an existing tenant is refused with nothing created', async () => {
+    const ok = await runCli(['import', archive, '--as', 'acme-2', '--json'], { env });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.json()).toMatchObject({ slug: 'acme-2', schema: 'org_acme_2', tables: 3 });
+    const again = await runCli(['import', archive], { env });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/tenant "acme" already exists/);
+    const count = await db.query(`SELECT count(*)::int AS n FROM org_acme_2.users`);
+    expect(count.rows[0].n).toBe(500);
+  });
+
+  it('refuses damaged archives before touching the database: truncated, altered data, wrong format version', async () => {
+    const truncated = path.join(tmp, 'truncated.tar.gz');
+    copyFileSync(archive, truncated);
+    truncateSync(truncated, Math.floor(statSync(truncated).size / 2));
+    const altered = repack(archive, (dir) => {
+      const f = path.join(dir, 'data', readdirSync(path.join(dir, 'data')).find((n) => statSync(path.join(dir, 'data', n)).size > 1000)!);
+      const buf = readFileSync(f);
+      buf[100] = buf[100] === 0x61 ? 0x62 : 0x61;
+      writeFileSync(f, buf);
+    });
+    const future = repack(archive, (dir) => {
+      const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+      m.formatVersion = 99;
+      writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(m));
+    });
+    const cases: [string, RegExp][] = [
+      [truncated, /truncated/],
+      [altered, /does not match its checksum/],
+      [future, /format version 99 is not supported/],
+      [path.join(tmp, 'missing.tar.gz'), /does not exist/],
+    ];
+    for (const [file, why] of cases) {
+      const r = await runCli(['import', file, '--as', 'damaged'], { env });
+      expect(r.code, file).toBe(2);
+      expect(r.stderr).toMatch(why);
+      expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+      expect(await traces('damaged', 'org_damaged')).toBe(0);
+      const v = await runCli(['export', 'verify', file]);
+      expect(v.code).toBe(1);
+      expect(v.stderr).toMatch(why);
+    }
+  });
+
+  it('refuses an archive whose migrations do not match the local directory unless --force', async () => {
+    const dir = path.join(tmp, 'migs');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, '1_add.sql'), 'CREATE TABLE extra (id int);\n');
+    const db2 = await freshDatabase();
+    try {
+      const env2 = { DATABASE_URL: db2.url, XDG_DATA_HOME: tmp };
+      await runCli(['init'], { env: env2 });
+      expect((await runCli(['create', 'src', '--migrations-dir', dir], { env: env2 })).code).toBe(0);
+      const file = path.join(tmp, 'src.tar.gz');
+      expect((await runCli(['export', 'src', '-o', file], { env: env2 })).code).toBe(0);
+      writeFileSync(path.join(dir, '1_add.sql'), 'CREATE TABLE extra (id bigint);\n');
+      const refused = await runCli(['import', file, '--as', 'src2', '--migrations-dir', dir], { env: env2 });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/1_add\.sql differs/);
+      expect(refused.stderr).toMatch(/--force/);
+      const forced = await runCli(['import', file, '--as', 'src2', '--migrations-dir', dir, '--force'], { env: env2 });
+      expect(forced.code, forced.stderr).toBe(0);
+      expect(forced.stderr).toMatch(/warning: --force: migration 1_add\.sql differs/);
+    } finally {
+      await db2.cleanup();
+    }
+  });
+
+  it('an unreachable output directory is exit 2 and leaves no file', async () => {
+    const r = await runCli(['export', 'acme', '-o', path.join(tmp, 'nope', 'a.tar.gz')], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/does not exist/);
+    expect(existsSync(path.join(tmp, 'nope'))).toBe(false);
+  });
+
+  it('export --all --keep keeps the newest archives per tenant; a failed tenant makes it partial (exit 3)', async () => {
+    const out = path.join(tmp, 'nightly');
+    for (let i = 0; i < 2; i++) {
+      const r = await runCli(['export', '--all', '--out-dir', out, '--keep', '1', '--json'], { env });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json().tenants.every((t: any) => t.ok)).toBe(true);
+    }
+    const files = readdirSync(out).sort();
+    expect(files.filter((f) => /^acme-\d{8}T/.test(f))).toHaveLength(1);
+    expect(files.filter((f) => /^acme-2-\d{8}T/.test(f))).toHaveLength(1);
+    expect(files.filter((f) => f.startsWith('globex-'))).toHaveLength(1);
+    expect(files.filter((f) => f.includes('.partial-'))).toEqual([]);
+    // A registered tenant whose schema vanished fails on its own; the others are exported.
+    await db.query('DROP SCHEMA org_initech CASCADE');
+    const partial = await runCli(['export', '--all', '--out-dir', out, '--keep', '2'], { env });
+    expect(partial.code).toBe(3);
+    expect(partial.stdout).toMatch(/failed\s+initech/);
+    expect(partial.stdout).toMatch(/exported globex/);
+    expect(readdirSync(out).filter((f) => f.startsWith('globex-'))).toHaveLength(2);
+  });
+
+  it('drop --backup-to exports and verifies before dropping', async () => {
+    const dir = path.join(tmp, 'before-drop');
+    const r = await runCli(['drop', 'globex', '--yes', '--backup-to', dir, '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const backup = r.json().backup;
+    expect(path.dirname(backup)).toBe(dir);
+    expect((await runCli(['export', 'verify', backup])).code).toBe(0);
+    expect(await traces('globex', 'org_globex'), JSON.stringify((await db.query(`SELECT rolname FROM pg_roles WHERE rolname LIKE 'org_globex%'`)).rows)).toBe(0);
+    const back = await runCli(['import', backup], { env });
+    expect(back.code, back.stderr).toBe(0);
+  });
+});
