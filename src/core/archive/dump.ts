@@ -170,7 +170,10 @@ export async function exportTenant(ctx: Ctx, slugInput: string, opts: ExportOpti
       });
       const rows = result.tables.reduce((n, x) => n + x.rows, 0);
       const durationMs = Math.round(performance.now() - started);
-      await writeAudit(client, c, { command, tenant: slug, outcome: 'ok', durationMs, details: { schema: t.schema, file, bytes: result.bytes, tables: result.tables.length, rows } });
+      // Export changes nothing, so a read-only connection (a hot standby) is fine: the record is best effort.
+      await writeAudit(client, c, { command, tenant: slug, outcome: 'ok', durationMs, details: { schema: t.schema, file, bytes: result.bytes, tables: result.tables.length, rows } }).catch((err) =>
+        result.warnings.push(`audit record not written: ${(err as Error).message}`),
+      );
       return { slug, schema: t.schema, file, bytes: result.bytes, tables: result.tables.length, rows, durationMs, warnings: result.warnings };
     } catch (err) {
       await writeAuditQuietly(client, c, { command, tenant: slug, outcome: 'failed', durationMs: performance.now() - started, details: { file, error: (err as Error).message } });
