@@ -452,11 +452,7 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
          AND (t.typtype <> 'c' OR EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))
          AND (a.grantee <> t.typowner OR NOT EXISTS (SELECT 1 FROM aclexplode(t.typacl) x WHERE x.grantee = 0))`,
   );
-  const owners = new Set<number>();
   for (const r of aclRows) {
-    const isOwnerRow = r.kind === 'function' || r.kind === 'type' ? null : undefined;
-    void isOwnerRow;
-    owners.add(0);
     acls.push({
       kind: r.kind,
       ...(r.relkind ? { relkind: r.relkind } : {}),

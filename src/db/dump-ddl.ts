@@ -282,7 +282,7 @@ export function accessStatements(access: TenantAccess, mapRole: (role: string) =
     } else {
       const cols = a.kind === 'column' ? ` (${qi(a.column!)})` : '';
       const target = aclTarget(a);
-      out.push({ roles: need([a.grantee]), describe: `${a.privilege}${cols} on ${target} to ${a.grantee ?? "PUBLIC"}`, sql: () => `GRANT ${a.privilege}${cols} ON ${target} TO ${to(a.grantee)}${grant}` });
+      out.push({ roles: need([a.grantee]), describe: `${a.privilege}${cols} on ${target} to ${a.grantee ?? 'PUBLIC'}`, sql: () => `GRANT ${a.privilege}${cols} ON ${target} TO ${to(a.grantee)}${grant}` });
     }
   }
   for (const d of access.defaultAcls) {
