@@ -13,7 +13,7 @@ import type { ArchiveFile } from './manifest.js';
  * carry its entry's size before the entry. Cuts fall on row boundaries, so each file is a valid
  * COPY input by itself.
  */
-export const DATA_FILE_BYTES = 16 * 1024 * 1024;
+export const DATA_FILE_BYTES = 8 * 1024 * 1024;
 
 /**
  * A .tar.gz written under a temporary name next to its destination and renamed into place only
