@@ -198,7 +198,9 @@ export async function namespaceOid(client: Queryable, schema: string): Promise<n
 /** Tables (plain and partitioned; LOCK refuses materialized views) to share-lock before the snapshot is taken. */
 export async function lockableRelations(client: Queryable, nsp: number): Promise<string[]> {
   const { rows } = await client.query(
-    `SELECT c.relname FROM pg_class c WHERE c.relnamespace = $1 AND c.relkind IN ('r', 'p') ORDER BY c.oid`,
+    `SELECT c.relname FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
+     WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid = $1 AND d.classid = 'pg_class'::regclass
+       AND c.relnamespace = $1 AND c.relkind IN ('r', 'p') ORDER BY c.oid`,
     [nsp],
   );
   return rows.map((r) => r.relname);
@@ -219,6 +221,27 @@ function unqualify(def: string, prefix: string, qualified: string, replacement: 
 export async function readTenantCatalog(client: Queryable, schema: string, nsp: number): Promise<TenantCatalog> {
   const q = async (sql: string, params: unknown[] = [nsp]) => (await client.query(sql, params)).rows;
 
+  // PostgreSQL indexes pg_class, pg_type and pg_proc by name+namespace, never by namespace alone, so
+  // "WHERE relnamespace = $1" scans the whole catalog. The objects' dependency on their schema is
+  // indexed (pg_depend_reference_index): collect the tenant's oids there once and let every
+  // query below go through the oid indexes, so cost follows the tenant's size.
+  const objects: { catalog: string; oids: number[] }[] = await q(
+    `SELECT d.classid::regclass::text AS catalog, array_agg(DISTINCT d.objid)::int8[] AS oids
+     FROM pg_depend d WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid = $1 GROUP BY 1`,
+  );
+  const oidsOf = (catalog: string) => (objects.find((o) => o.catalog === catalog)?.oids ?? []).map(Number);
+  // A composite type's pg_class entry hangs off its pg_type row, not the schema.
+  const typeOids = oidsOf('pg_type');
+  const compositeRels = typeOids.length
+    ? (await client.query(`SELECT t.typrelid::int8 AS r FROM pg_type t WHERE t.oid = ANY($1::oid[]) AND t.typrelid <> 0`, [typeOids])).rows.map((r) => Number(r.r))
+    : [];
+  const relOids = [...oidsOf('pg_class'), ...compositeRels];
+  const rowTypes: number[] = [];
+  await client.query(
+    `SELECT set_config('tenantctl.rels', $1, true), set_config('tenantctl.types', $2, true), set_config('tenantctl.procs', $3, true)`,
+    [`{${relOids.join(',')}}`, `{${[...oidsOf('pg_type'), ...rowTypes].join(',')}}`, `{${oidsOf('pg_proc').join(',')}}`],
+  );
+
   const [nspRow] = await q(`SELECT obj_description($1::oid, 'pg_namespace') AS comment, quote_ident(nspname) AS qi FROM pg_namespace WHERE oid = $1`);
   const qschema: string = nspRow.qi;
 
@@ -235,7 +258,7 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
               CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS "viewDef",
               c.relispopulated AS populated
        FROM pg_class c
-       WHERE c.relnamespace = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c') AND ${notExtensionMember('pg_class', 'c.oid')}
+       WHERE c.oid = ANY(current_setting('tenantctl.rels')::oid[]) AND c.relnamespace = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c') AND ${notExtensionMember('pg_class', 'c.oid')}
        ORDER BY c.oid`,
     )
   ).map((r) => ({ ...r, viewDef: r.viewDef?.replace(/;\s*$/, '') ?? null }));
@@ -254,7 +277,7 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
      LEFT JOIN pg_collation co ON co.oid = a.attcollation
      LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
-     WHERE c.relnamespace = $1 AND c.relkind IN ('r', 'p', 'c', 'f', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
+     WHERE c.oid = ANY(current_setting('tenantctl.rels')::oid[]) AND c.relnamespace = $1 AND c.relkind IN ('r', 'p', 'c', 'f', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
      ORDER BY a.attrelid, a.attnum`,
   );
   // Generated expressions travel in `default` for the DDL writer, flagged by `generated`.
@@ -272,7 +295,7 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
             (SELECT format_type(r.rngsubtype, NULL) FROM pg_range r WHERE r.rngtypid = t.oid) AS "rangeSubtype"
      FROM pg_type t
      LEFT JOIN pg_class c ON c.oid = t.typrelid
-     WHERE t.typnamespace = $1 AND ${notExtensionMember('pg_type', 't.oid')}
+     WHERE t.oid = ANY(current_setting('tenantctl.types')::oid[]) AND t.typnamespace = $1 AND ${notExtensionMember('pg_type', 't.oid')}
        AND (t.typtype IN ('e', 'd', 'r', 'p') OR (t.typtype = 'c' AND c.relkind = 'c')
             OR (t.typtype = 'b' AND NOT EXISTS (SELECT 1 FROM pg_type el WHERE el.typarray = t.oid)))
      ORDER BY t.oid`,
@@ -281,7 +304,7 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
   const domainChecks: CatDomainCheck[] = await q(
     `SELECT t.typname AS "typeName", con.conname AS name, pg_get_constraintdef(con.oid) AS def, con.convalidated AS validated
      FROM pg_constraint con JOIN pg_type t ON t.oid = con.contypid
-     WHERE t.typnamespace = $1 AND con.contype = 'c'
+     WHERE t.oid = ANY(current_setting('tenantctl.types')::oid[]) AND t.typnamespace = $1 AND con.contype = 'c'
      ORDER BY con.oid`,
   );
 
@@ -295,7 +318,7 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
                           AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
      LEFT JOIN pg_class t ON t.oid = d.refobjid AND t.relnamespace = $1
      LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-     WHERE c.relnamespace = $1 AND ${notExtensionMember('pg_class', 'c.oid')}
+     WHERE c.oid = ANY(current_setting('tenantctl.rels')::oid[]) AND c.relnamespace = $1 AND ${notExtensionMember('pg_class', 'c.oid')}
      ORDER BY c.oid`,
   );
 
@@ -310,7 +333,7 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
                    AND t.typrelid <> 0 AND t.typnamespace = $1)) AS late,
               (strpos(p.prosrc, $2) > 0 OR strpos(array_to_string(p.proconfig, ','), $2) > 0) AS "mentionsSchema"
        FROM pg_proc p
-       WHERE p.pronamespace = $1 AND ${notExtensionMember('pg_proc', 'p.oid')}
+       WHERE p.oid = ANY(current_setting('tenantctl.procs')::oid[]) AND p.pronamespace = $1 AND ${notExtensionMember('pg_proc', 'p.oid')}
        ORDER BY p.oid`,
       [nsp, schema],
     )
@@ -324,7 +347,7 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
   const constraints: CatConstraint[] = await q(
     `SELECT con.conname AS name, c.relname AS table, con.contype AS type, pg_get_constraintdef(con.oid) AS def, con.convalidated AS validated
      FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
-     WHERE c.relnamespace = $1 AND con.contype IN ('c', 'p', 'u', 'f', 'x') AND con.conparentid = 0 AND con.conislocal
+     WHERE c.oid = ANY(current_setting('tenantctl.rels')::oid[]) AND c.relnamespace = $1 AND con.contype IN ('c', 'p', 'u', 'f', 'x') AND con.conparentid = 0 AND con.conislocal
      ORDER BY con.oid`,
   );
 
@@ -333,7 +356,7 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
       `SELECT ic.relname AS name, t.relname AS table, pg_get_indexdef(i.indexrelid) AS def, i.indisclustered AS clustered,
               quote_ident(ic.relname) AS qi, quote_ident(t.relname) AS qt, i.indisunique AS "unique", ic.relkind
        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
-       WHERE t.relnamespace = $1 AND NOT ic.relispartition
+       WHERE t.oid = ANY(current_setting('tenantctl.rels')::oid[]) AND t.relnamespace = $1 AND NOT ic.relispartition
          AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conrelid = i.indrelid AND con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x'))
        ORDER BY ic.oid`,
     )
@@ -350,7 +373,7 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
     await q(
       `SELECT tg.tgname AS name, c.relname AS table, pg_get_triggerdef(tg.oid) AS def, tg.tgenabled AS enabled, quote_ident(c.relname) AS qt
        FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid
-       WHERE c.relnamespace = $1 AND NOT tg.tgisinternal AND tg.tgparentid = 0
+       WHERE c.oid = ANY(current_setting('tenantctl.rels')::oid[]) AND c.relnamespace = $1 AND NOT tg.tgisinternal AND tg.tgparentid = 0
        ORDER BY tg.oid`,
     )
   ).map((r) => {
@@ -363,7 +386,7 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
   const rules: CatRule[] = await q(
     `SELECT r.rulename AS name, c.relname AS table, pg_get_ruledef(r.oid) AS def
      FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
-     WHERE c.relnamespace = $1 AND r.rulename <> '_RETURN'
+     WHERE c.oid = ANY(current_setting('tenantctl.rels')::oid[]) AND c.relnamespace = $1 AND r.rulename <> '_RETURN'
      ORDER BY r.oid`,
   );
 
@@ -372,51 +395,51 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
             ARRAY(SELECT CASE WHEN r = 0 THEN NULL ELSE pg_get_userbyid(r)::text END FROM unnest(p.polroles) r) AS roles,
             pg_get_expr(p.polqual, p.polrelid) AS using, pg_get_expr(p.polwithcheck, p.polrelid) AS "withCheck"
      FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
-     WHERE c.relnamespace = $1
+     WHERE c.oid = ANY(current_setting('tenantctl.rels')::oid[]) AND c.relnamespace = $1
      ORDER BY p.oid`,
   );
 
   const statistics: CatStatistic[] = (
     await q(
       `SELECT s.stxname AS name, pg_get_statisticsobjdef(s.oid) AS def, quote_ident(s.stxname) AS qi
-       FROM pg_statistic_ext s WHERE s.stxnamespace = $1 ORDER BY s.oid`,
+       FROM pg_statistic_ext s WHERE s.stxrelid = ANY(current_setting('tenantctl.rels')::oid[]) AND s.stxnamespace = $1 ORDER BY s.oid`,
     )
   ).map((r) => ({ name: r.name, def: unqualify(r.def, 'CREATE STATISTICS ', `${qschema}.${r.qi} `, `${r.qi} `) }));
 
   const comments: CatComment[] = await q(
     `SELECT 'relation'::text AS kind, c.relkind::text AS relkind, c.relname::text AS object, NULL::text AS sub, d.description AS text
        FROM pg_description d JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid AND d.objsubid = 0
-       WHERE c.relnamespace = $1 AND c.relkind <> 'c'
+       WHERE c.oid = ANY(current_setting('tenantctl.rels')::oid[]) AND c.relnamespace = $1 AND c.relkind <> 'c'
      UNION ALL
      SELECT 'column', c.relkind::text, c.relname, a.attname, d.description
        FROM pg_description d JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid
-       WHERE c.relnamespace = $1 AND d.objsubid > 0
+       WHERE c.oid = ANY(current_setting('tenantctl.rels')::oid[]) AND c.relnamespace = $1 AND d.objsubid > 0
      UNION ALL
      SELECT CASE WHEN con.contypid <> 0 THEN 'domain-constraint' ELSE 'constraint' END, NULL,
             COALESCE(c.relname, t.typname), con.conname, d.description
        FROM pg_description d JOIN pg_constraint con ON d.classoid = 'pg_constraint'::regclass AND d.objoid = con.oid
        LEFT JOIN pg_class c ON c.oid = con.conrelid LEFT JOIN pg_type t ON t.oid = con.contypid
-       WHERE con.connamespace = $1
+       WHERE (con.conrelid = ANY(current_setting('tenantctl.rels')::oid[]) OR con.contypid = ANY(current_setting('tenantctl.types')::oid[])) AND con.connamespace = $1
      UNION ALL
      SELECT 'trigger', NULL, c.relname, tg.tgname, d.description
        FROM pg_description d JOIN pg_trigger tg ON d.classoid = 'pg_trigger'::regclass AND d.objoid = tg.oid
-       JOIN pg_class c ON c.oid = tg.tgrelid WHERE c.relnamespace = $1
+       JOIN pg_class c ON c.oid = tg.tgrelid WHERE c.oid = ANY(current_setting('tenantctl.rels')::oid[]) AND c.relnamespace = $1
      UNION ALL
      SELECT 'policy', NULL, c.relname, p.polname, d.description
        FROM pg_description d JOIN pg_policy p ON d.classoid = 'pg_policy'::regclass AND d.objoid = p.oid
-       JOIN pg_class c ON c.oid = p.polrelid WHERE c.relnamespace = $1
+       JOIN pg_class c ON c.oid = p.polrelid WHERE c.oid = ANY(current_setting('tenantctl.rels')::oid[]) AND c.relnamespace = $1
      UNION ALL
      SELECT 'rule', NULL, c.relname, r.rulename, d.description
        FROM pg_description d JOIN pg_rewrite r ON d.classoid = 'pg_rewrite'::regclass AND d.objoid = r.oid
-       JOIN pg_class c ON c.oid = r.ev_class WHERE c.relnamespace = $1 AND r.rulename <> '_RETURN'`,
+       JOIN pg_class c ON c.oid = r.ev_class WHERE c.oid = ANY(current_setting('tenantctl.rels')::oid[]) AND c.relnamespace = $1 AND r.rulename <> '_RETURN'`,
   );
   const commentsMore = await q(
     `SELECT 'function'::text AS kind, p.proname::text AS object, pg_get_function_identity_arguments(p.oid) AS signature, p.prokind::text AS prokind, d.description AS text
-       FROM pg_description d JOIN pg_proc p ON d.classoid = 'pg_proc'::regclass AND d.objoid = p.oid WHERE p.pronamespace = $1
+       FROM pg_description d JOIN pg_proc p ON d.classoid = 'pg_proc'::regclass AND d.objoid = p.oid WHERE p.oid = ANY(current_setting('tenantctl.procs')::oid[]) AND p.pronamespace = $1
      UNION ALL
      SELECT 'type', t.typname, NULL, t.typtype::text, d.description
-       FROM pg_description d JOIN pg_type t ON d.classoid = 'pg_type'::regclass AND d.objoid = t.oid WHERE t.typnamespace = $1`,
+       FROM pg_description d JOIN pg_type t ON d.classoid = 'pg_type'::regclass AND d.objoid = t.oid WHERE t.oid = ANY(current_setting('tenantctl.types')::oid[]) AND t.typnamespace = $1`,
   );
   for (const r of commentsMore) {
     if (r.kind === 'function') comments.push({ kind: 'function', object: r.object, signature: r.signature, prokind: r.prokind, text: r.text });
@@ -435,20 +458,20 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
        FROM pg_namespace n, aclexplode(n.nspacl) a WHERE n.oid = $1 AND a.grantee <> n.nspowner
      UNION ALL
      SELECT 'relation', c.relkind::text, NULL, NULL, c.relname, NULL, NULL, a.grantee, a.privilege_type, a.is_grantable, false
-       FROM pg_class c, aclexplode(c.relacl) a WHERE c.relnamespace = $1 AND a.grantee <> c.relowner AND ${notExtensionMember('pg_class', 'c.oid')}
+       FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = ANY(current_setting('tenantctl.rels')::oid[]) AND c.relnamespace = $1 AND a.grantee <> c.relowner AND ${notExtensionMember('pg_class', 'c.oid')}
      UNION ALL
      SELECT 'column', c.relkind::text, NULL, NULL, c.relname, at.attname, NULL, a.grantee, a.privilege_type, a.is_grantable, false
        FROM pg_class c JOIN pg_attribute at ON at.attrelid = c.oid AND at.attnum > 0 AND NOT at.attisdropped AND at.attacl IS NOT NULL,
-            aclexplode(at.attacl) a WHERE c.relnamespace = $1 AND a.grantee <> c.relowner
+            aclexplode(at.attacl) a WHERE c.oid = ANY(current_setting('tenantctl.rels')::oid[]) AND c.relnamespace = $1 AND a.grantee <> c.relowner
      UNION ALL
      SELECT 'function', NULL, p.prokind::text, NULL, p.proname, NULL, pg_get_function_identity_arguments(p.oid), a.grantee, a.privilege_type, a.is_grantable,
             NOT EXISTS (SELECT 1 FROM aclexplode(p.proacl) x WHERE x.grantee = 0)
-       FROM pg_proc p, aclexplode(p.proacl) a WHERE p.pronamespace = $1 AND ${notExtensionMember('pg_proc', 'p.oid')}
+       FROM pg_proc p, aclexplode(p.proacl) a WHERE p.oid = ANY(current_setting('tenantctl.procs')::oid[]) AND p.pronamespace = $1 AND ${notExtensionMember('pg_proc', 'p.oid')}
          AND (a.grantee <> p.proowner OR NOT EXISTS (SELECT 1 FROM aclexplode(p.proacl) x WHERE x.grantee = 0))
      UNION ALL
      SELECT 'type', NULL, NULL, t.typtype::text, t.typname, NULL, NULL, a.grantee, a.privilege_type, a.is_grantable,
             NOT EXISTS (SELECT 1 FROM aclexplode(t.typacl) x WHERE x.grantee = 0)
-       FROM pg_type t, aclexplode(t.typacl) a WHERE t.typnamespace = $1 AND t.typtype IN ('e', 'd', 'c', 'r') AND ${notExtensionMember('pg_type', 't.oid')}
+       FROM pg_type t, aclexplode(t.typacl) a WHERE t.oid = ANY(current_setting('tenantctl.types')::oid[]) AND t.typnamespace = $1 AND t.typtype IN ('e', 'd', 'c', 'r') AND ${notExtensionMember('pg_type', 't.oid')}
          AND (t.typtype <> 'c' OR EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))
          AND (a.grantee <> t.typowner OR NOT EXISTS (SELECT 1 FROM aclexplode(t.typacl) x WHERE x.grantee = 0))`,
   );
@@ -476,9 +499,9 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
   }
   const ownerRows = await q(
     `SELECT 'function' AS kind, p.proname AS object, pg_get_function_identity_arguments(p.oid) AS signature, pg_get_userbyid(p.proowner) AS owner
-       FROM pg_proc p WHERE p.pronamespace = $1 AND p.proacl IS NOT NULL
+       FROM pg_proc p WHERE p.oid = ANY(current_setting('tenantctl.procs')::oid[]) AND p.pronamespace = $1 AND p.proacl IS NOT NULL
      UNION ALL
-     SELECT 'type', t.typname, NULL, pg_get_userbyid(t.typowner) FROM pg_type t WHERE t.typnamespace = $1 AND t.typacl IS NOT NULL`,
+     SELECT 'type', t.typname, NULL, pg_get_userbyid(t.typowner) FROM pg_type t WHERE t.oid = ANY(current_setting('tenantctl.types')::oid[]) AND t.typnamespace = $1 AND t.typacl IS NOT NULL`,
   );
   const ownerOf = new Map(ownerRows.map((r) => [`${r.kind}:${r.object}(${r.signature ?? ''})`, r.owner]));
   const resolved: CatAcl[] = [];
@@ -507,22 +530,21 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
      JOIN pg_rewrite r ON r.ev_class = v.oid AND r.rulename = '_RETURN'
      JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
      JOIN pg_class u ON u.oid = d.refobjid AND u.oid <> v.oid
-     WHERE v.relnamespace = $1 AND v.relkind IN ('v', 'm') AND u.relnamespace = $1`,
+     WHERE v.oid = ANY(current_setting('tenantctl.rels')::oid[]) AND v.relnamespace = $1 AND v.relkind IN ('v', 'm') AND u.relnamespace = $1`,
   );
 
-  const unsupported = (
-    await q(
-      `SELECT 'aggregate or window function' AS what, count(*)::int AS count FROM pg_proc WHERE pronamespace = $1 AND prokind IN ('a', 'w') AND ${notExtensionMember('pg_proc', 'pg_proc.oid')}
-       UNION ALL SELECT 'operator', count(*)::int FROM pg_operator WHERE oprnamespace = $1 AND ${notExtensionMember('pg_operator', 'pg_operator.oid')}
-       UNION ALL SELECT 'collation', count(*)::int FROM pg_collation WHERE collnamespace = $1 AND ${notExtensionMember('pg_collation', 'pg_collation.oid')}
-       UNION ALL SELECT 'text search configuration', count(*)::int FROM pg_ts_config WHERE cfgnamespace = $1
-       UNION ALL SELECT 'conversion', count(*)::int FROM pg_conversion WHERE connamespace = $1
-       UNION ALL SELECT 'foreign table', count(*)::int FROM pg_class WHERE relnamespace = $1 AND relkind = 'f'
-       UNION ALL SELECT 'base or pseudo type', count(*)::int FROM pg_type t WHERE typnamespace = $1 AND typtype IN ('b', 'p')
-                   AND NOT EXISTS (SELECT 1 FROM pg_type el WHERE el.typarray = t.oid) AND ${notExtensionMember('pg_type', 't.oid')}
-       UNION ALL SELECT 'extension installed in the schema', count(*)::int FROM pg_extension WHERE extnamespace = $1`,
-    )
-  ).filter((r) => r.count > 0);
+  const counted = new Map(objects.map((o) => [o.catalog, o.oids.length]));
+  const unsupported: { what: string; count: number }[] = [];
+  for (const [catalog, what] of [['pg_operator', 'operator'], ['pg_collation', 'collation'], ['pg_ts_config', 'text search configuration'], ['pg_ts_dict', 'text search dictionary'], ['pg_conversion', 'conversion'], ['pg_extension', 'extension installed in the schema']]) {
+    const n = counted.get(catalog) ?? 0;
+    if (n > 0) unsupported.push({ what, count: n });
+  }
+  const aggs = (await q(`SELECT count(*)::int AS n FROM pg_proc p WHERE p.oid = ANY(current_setting('tenantctl.procs')::oid[]) AND p.pronamespace = $1 AND p.prokind IN ('a', 'w') AND ${notExtensionMember('pg_proc', 'p.oid')}`))[0].n;
+  if (aggs) unsupported.push({ what: 'aggregate or window function', count: aggs });
+  const foreign = relations.filter((r) => r.kind === 'f').length;
+  if (foreign) unsupported.push({ what: 'foreign table', count: foreign });
+  const baseTypes = types.filter((t) => t.kind === 'b' || t.kind === 'p' || t.kind === 'm').length;
+  if (baseTypes) unsupported.push({ what: 'base or pseudo type', count: baseTypes });
 
   return {
     schema,
