@@ -57,13 +57,18 @@ export function resolveOutput(slug: string, opts: ExportOptions): string {
     if (existsSync(file)) throw new UsageError(`${opts.output} already exists; tenantctl does not overwrite archives`);
     return file;
   }
-  const dir = path.resolve(opts.outDir ?? '.');
+  return path.join(ensureOutDir(opts.outDir ?? '.'), defaultArchiveName(slug));
+}
+
+/** --out-dir is created when missing (cron's first night); a path that cannot be a directory is a usage error. */
+export function ensureOutDir(outDir: string): string {
+  const dir = path.resolve(outDir);
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
     throw new UsageError(`cannot create output directory ${dir}: ${(err as Error).message}`);
   }
-  return path.join(dir, defaultArchiveName(slug));
+  return dir;
 }
 
 async function serverVersion(client: pg.ClientBase): Promise<{ text: string; num: number }> {

@@ -5,7 +5,7 @@ import { UsageError, FailedError, PartialError } from '../errors.js';
 import { fanOut } from '../fanout.js';
 import { withClient } from '../../db/tx.js';
 import { requireControlSchema, listTenants } from '../../db/registry.js';
-import { exportTenant, resolveOutput } from './dump.js';
+import { exportTenant, ensureOutDir } from './dump.js';
 
 export interface ExportAllOptions {
   outDir: string;
@@ -47,7 +47,7 @@ export function pruneArchives(dir: string, slug: string, keep: number): string[]
 /** Every tenant to its own archive, each from its own snapshot; a failed tenant does not stop the rest. */
 export async function exportAll(ctx: Ctx, opts: ExportAllOptions): Promise<ExportAllResult> {
   if (opts.keep !== undefined && (!Number.isInteger(opts.keep) || opts.keep < 1)) throw new UsageError(`--keep must be a whole number of at least 1, got ${opts.keep}`);
-  const outDir = path.dirname(resolveOutput('probe', { outDir: opts.outDir }));
+  const outDir = ensureOutDir(opts.outDir);
   const tenants = await withClient(ctx.db, async (client) => {
     await requireControlSchema(client, ctx.control);
     return listTenants(client, ctx.control);
