@@ -17,19 +17,26 @@ INSERT INTO tenantctl.tenants (slug, schema_name, template, rw_role, ro_role) VA
 export async function ensureFleet(n, { log = (m) => process.stderr.write(`${m}\n`) } = {}) {
   const name = `bench_fleet_${n}`;
   const url = dbUrl(name);
+  let have = -1;
   try {
-    const { rows } = await query(url, `SELECT count(*)::int AS n FROM tenantctl.tenants`);
-    if (rows[0].n === n) return url;
+    have = (await query(url, `SELECT count(*)::int AS n FROM tenantctl.tenants`)).rows[0].n;
+    if (have === n) return url;
   } catch {}
-  log(`building ${name}: ${n} tenants x 40 tables (one-off; reused by later runs)`);
-  await freshDb(name);
-  await timed(process.execPath, [BIN, 'init', '-q'], { env: { DATABASE_URL: url } });
+  if (have < 0 || have > n) {
+    log(`building ${name}: ${n} tenants x 40 tables (one-off; reused by later runs)`);
+    await freshDb(name);
+    await timed(process.execPath, [BIN, 'init', '-q'], { env: { DATABASE_URL: url } });
+    have = 0;
+  } else {
+    // an interrupted build: batches commit whole, so tenants 0..have-1 exist
+    log(`resuming ${name} at ${have}/${n}`);
+  }
   const template = templateSql(TEMPLATE_40);
   const tag = (await query(url, `SELECT value FROM tenantctl.settings WHERE key = 'role_tag'`)).rows[0].value;
   const started = Date.now();
   const batch = 10;
-  let next = 0;
-  let done = 0;
+  let next = have;
+  let done = have;
   // Two streams, like the two cores of the bench machine.
   const stream = async () => {
     const c = new pg.Client({ connectionString: url });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // bench/migrate: the fan-out against the baselines, in one run.
-//  1. one metadata-only migration over BENCH_FLEET tenants (default 2000; 10000 for the full run)
+//  1. metadata-only migrations over BENCH_FLEET tenants (default 2000; 10000 for the full run),
+//     BENCH_ROUNDS alternating rounds (default 3, median reported)
 //     of the 40-table template: `tenantctl migrate --concurrency 2` vs the same statements through
 //     two psql streams (one transaction per schema, advisory lock, bookkeeping insert). Target 1.5x.
 //  2. the same migration with a shell loop running psql once per schema (what operators write today).
@@ -17,7 +18,6 @@ const FLEET = Number(process.env.BENCH_FLEET ?? 2000);
 const REGISTRY = Number(process.env.BENCH_REGISTRY ?? 10000);
 const out = path.join(ROOT, 'bench', 'out');
 mkdirSync(out, { recursive: true });
-const MIGRATION = 'ALTER TABLE accounts ADD COLUMN nickname text;\nALTER TABLE projects ADD COLUMN archived_at timestamptz;\n';
 
 /** Largest private memory (kB) of any backend whose application_name matches, sampled every 100 ms. */
 function watchBackends(url, appName) {
@@ -45,14 +45,17 @@ function watchBackends(url, appName) {
   };
 }
 
-async function psqlStreams(url, n) {
+const migration = (round) => `ALTER TABLE accounts ADD COLUMN c${round} text;\nALTER TABLE projects ADD COLUMN d${round} timestamptz;\n`;
+
+/** The baseline: the same statements, two psql streams, one transaction per schema with the tenant lock and a bookkeeping insert. */
+async function psqlStreams(url, n, round) {
   const files = [0, 1].map((k) => {
     let sql = '';
     for (let i = k; i < n; i += 2) {
       sql += `BEGIN;
 SELECT pg_advisory_xact_lock(hashtext('tenantctl'), hashtext('tenant:org_t${i}'));
 SET LOCAL search_path TO org_t${i}, public;
-${MIGRATION}INSERT INTO tenantctl.tenant_migrations (tenant_id, migration_id, name, hash) SELECT id, 1, 'nickname', 'x' FROM tenantctl.tenants WHERE slug = 't${i}';
+${migration(round)}INSERT INTO tenantctl.bench_psql_migrations (tenant_id, migration_id, name, hash) SELECT id, ${round}, 'm${round}', 'x' FROM tenantctl.tenants WHERE slug = 't${i}';
 COMMIT;
 `;
     }
@@ -65,47 +68,63 @@ COMMIT;
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
-async function shellLoop(url, n) {
+async function tenantctlRun(url, dir, round) {
+  writeFileSync(path.join(dir, `${round}_round${round}.sql`), migration(round));
+  const stopWatch = watchBackends(url, 'tenantctl');
+  const r = await timed(process.execPath, [BIN, 'migrate', '--concurrency', '2', '--json', '-q'], { env: { DATABASE_URL: url, TENANTCTL_MIGRATIONS_DIR: dir } });
+  const backendKb = await stopWatch();
+  const summary = JSON.parse(r.stdout);
+  if (summary.succeeded !== FLEET || summary.tenants.some((t) => t.status !== 'applied')) throw new Error(`tenantctl round ${round} did not migrate every tenant`);
+  return { seconds: r.seconds, rssKb: r.rssKb, backendKb };
+}
+
+async function shellLoop(url, n, round) {
   const script = path.join(out, 'migrate-loop.sh');
-  writeFileSync(script, `set -e\nfor i in $(seq 0 ${n - 1}); do\n  psql -X -q -v ON_ERROR_STOP=1 -d "$1" -c "BEGIN; SET LOCAL search_path TO org_t$i, public; ${MIGRATION.replace(/\n/g, ' ')} COMMIT;" >/dev/null\ndone\n`);
+  writeFileSync(script, `set -e\nfor i in $(seq 0 ${n - 1}); do\n  psql -X -q -v ON_ERROR_STOP=1 -d "$1" -c "BEGIN; SET LOCAL search_path TO org_t$i, public; ${migration(round).replace(/\n/g, ' ')} COMMIT;" >/dev/null\ndone\n`);
   const r = await timed('bash', [script, url]);
   return r.seconds;
 }
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const fleetUrl = await ensureFleet(FLEET);
 const fleetName = `bench_fleet_${FLEET}`;
 const results = { bench: 'migrate', date: new Date().toISOString().slice(0, 10), machine: machine(), server: await serverVersion(fleetUrl), fleet: FLEET };
 
-// 1. tenantctl vs two psql streams, each on its own copy of the fleet
+// 1. tenantctl vs two psql streams on one copy of the fleet, alternating rounds (each round a new
+// metadata-only migration) so that load drifting on a shared machine hits both sides alike.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const migDir = mkdtempSync(path.join(os.tmpdir(), 'bench-mig-'));
-writeFileSync(path.join(migDir, '1_nickname.sql'), MIGRATION);
-const tcUrl = await cloneDb(fleetName, 'bench_migrate_tc');
-const psqlUrl = await cloneDb(fleetName, 'bench_migrate_psql');
-const psqlSeconds = await psqlStreams(psqlUrl, FLEET);
-const stopWatch = watchBackends(tcUrl, 'tenantctl');
-const tc = await timed(process.execPath, [BIN, 'migrate', '--concurrency', '2', '--json', '-q'], { env: { DATABASE_URL: tcUrl, TENANTCTL_MIGRATIONS_DIR: migDir } });
-const backendKb = await stopWatch();
-const summary = JSON.parse(tc.stdout);
-if (summary.succeeded !== FLEET) throw new Error(`tenantctl migrated ${summary.succeeded} of ${FLEET}`);
+const url = await cloneDb(fleetName, 'bench_migrate');
+await query(url, 'CREATE TABLE tenantctl.bench_psql_migrations (LIKE tenantctl.tenant_migrations INCLUDING ALL)');
+const psqlTimes = [];
+const tcRuns = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  psqlTimes.push(await psqlStreams(url, FLEET, 100 + round));
+  tcRuns.push(await tenantctlRun(url, migDir, round));
+  console.error(`round ${round}: psql ${psqlTimes.at(-1).toFixed(2)}s, tenantctl ${tcRuns.at(-1).seconds.toFixed(2)}s`);
+}
+const psqlSeconds = median(psqlTimes);
+const tcSeconds = median(tcRuns.map((r) => r.seconds));
 Object.assign(results, {
-  psqlStreamsSeconds: +psqlSeconds.toFixed(2),
-  tenantctlSeconds: +tc.seconds.toFixed(2),
-  ratioVsPsqlStreams: +(tc.seconds / psqlSeconds).toFixed(3),
-  tenantctlPeakRssMb: +(tc.rssKb / 1024).toFixed(0),
-  largestBackendPrivateMb: +(backendKb / 1024).toFixed(1),
+  rounds: ROUNDS,
+  psqlStreamsSeconds: psqlTimes.map((x) => +x.toFixed(2)),
+  tenantctlSeconds: tcRuns.map((r) => +r.seconds.toFixed(2)),
+  ratioVsPsqlStreams: +(tcSeconds / psqlSeconds).toFixed(3),
+  tenantctlPeakRssMb: +(Math.max(...tcRuns.map((r) => r.rssKb)) / 1024).toFixed(0),
+  largestBackendPrivateMb: +(Math.max(...tcRuns.map((r) => r.backendKb)) / 1024).toFixed(1),
 });
 
 // 3a. nothing pending over the fleet
-const noop = await timed(process.execPath, [BIN, 'migrate', '--json', '-q'], { env: { DATABASE_URL: tcUrl, TENANTCTL_MIGRATIONS_DIR: migDir } });
+const noop = await timed(process.execPath, [BIN, 'migrate', '--json', '-q'], { env: { DATABASE_URL: url, TENANTCTL_MIGRATIONS_DIR: migDir } });
 results.nothingPendingFleetSeconds = +noop.seconds.toFixed(3);
 
-// 2. shell loop of psql per schema, on the psql copy (its column exists now: use a second migration)
-await dropDb('bench_migrate_psql', { roles: false });
-const loopUrl = await cloneDb(fleetName, 'bench_migrate_loop');
-results.shellLoopSeconds = +(await shellLoop(loopUrl, FLEET)).toFixed(2);
-results.ratioVsShellLoop = +(tc.seconds / results.shellLoopSeconds).toFixed(3);
-await dropDb('bench_migrate_loop', { roles: false });
-await dropDb('bench_migrate_tc', { roles: false });
+// 2. what operators write today: a shell loop running psql once per schema (BENCH_LOOP=0 skips it)
+if (process.env.BENCH_LOOP !== '0') {
+  results.shellLoopSeconds = +(await shellLoop(url, FLEET, 200)).toFixed(2);
+  results.ratioVsShellLoop = +(tcSeconds / results.shellLoopSeconds).toFixed(3);
+}
+if (!process.env.BENCH_KEEP) await dropDb('bench_migrate', { roles: false });
 
 // 3b. nothing pending over a registry of REGISTRY tenants with 20 migrations each (no tenant is touched)
 const regUrl = await freshDb('bench_migrate_registry');
