@@ -19,7 +19,8 @@ export async function ensureFleet(n, { log = (m) => process.stderr.write(`${m}\n
   const url = dbUrl(name);
   let have = -1;
   try {
-    have = (await query(url, `SELECT count(*)::int AS n FROM tenantctl.tenants`)).rows[0].n;
+    const { rows } = await query(url, `SELECT count(*)::int AS n, coalesce(max(substr(slug, 2)::int), -1) AS top FROM tenantctl.tenants`);
+    have = rows[0].n === rows[0].top + 1 ? rows[0].n : -1; // resumable only when t0..t(n-1) are all there
     if (have === n) return url;
   } catch {}
   if (have < 0 || have > n) {
