@@ -4,11 +4,11 @@ import { slugProblem, tenantRoleName } from './names.js';
 import { loadMigrations } from './migrate/files.js';
 import { loadTemplate } from './template.js';
 import { fanOut } from './fanout.js';
-import { withClient, withTransaction, setLockTimeout, takeXactLock } from '../db/tx.js';
+import { withClient, withTransaction, takeXactLock } from '../db/tx.js';
 import { tenantLock } from '../db/locks.js';
 import { requireControlSchema, roleTag, insertTenant, recordMigration, findTenant, schemaExists } from '../db/registry.js';
 import { unregisteredSchemas } from '../db/catalog.js';
-import { createRolesSql, grantTenantSql } from '../db/tenant-ddl.js';
+import { createRoles, grantTenantSql } from '../db/tenant-ddl.js';
 import { writeAudit } from '../db/audit.js';
 
 export interface AdoptOptions {
@@ -71,12 +71,11 @@ export async function adopt(ctx: Ctx, opts: AdoptOptions): Promise<AdoptResult> 
     withClient(ctx.db, (client) =>
       withTransaction(client, async () => {
         const started = performance.now();
-        await setLockTimeout(client, ctx.settings.lockTimeoutMs);
-        await takeXactLock(client, tenantLock(c.schema, t.schema));
+        await takeXactLock(client, tenantLock(c.schema, t.schema), ctx.settings.lockTimeoutMs);
         if (await findTenant(client, c, t.slug)) throw new FailedError(`tenant "${t.slug}" is already registered`);
         if (!(await schemaExists(client, t.schema))) throw new FailedError(`schema ${t.schema} disappeared`);
         const roles = { rw: tenantRoleName(t.schema, 'rw', tag), ro: tenantRoleName(t.schema, 'ro', tag) };
-        for (const sql of createRolesSql(roles)) await client.query(sql);
+        await createRoles(client, roles);
         const id = await insertTenant(client, c, { slug: t.slug, schema: t.schema, template: templateId, rwRole: roles.rw, roRole: roles.ro, adopted: true });
         for (const m of baseline) await recordMigration(client, c, id, m, null, true);
         for (const sql of grantTenantSql(t.schema, roles)) await client.query(sql);

@@ -1,12 +1,10 @@
 import type { Ctx } from './context.js';
 import { UsageError, FailedError } from './errors.js';
 import { slugProblem } from './names.js';
-import { withClient, withTransaction, setLockTimeout, takeXactLock } from '../db/tx.js';
-import { tenantLock } from '../db/locks.js';
-import { requireControlSchema, getTenant } from '../db/registry.js';
+import { underTenantLock } from './tenant-tx.js';
 import { existingRoles } from '../db/catalog.js';
 import { dropTenantSql } from '../db/tenant-ddl.js';
-import { writeAudit, writeAuditQuietly } from '../db/audit.js';
+import { writeAudit } from '../db/audit.js';
 import { SQLSTATE, sqlstateOf } from '../db/sqlstate.js';
 
 export interface DropResult {
@@ -35,34 +33,21 @@ export async function dropTenant(ctx: Ctx, slugInput: string, opts: { backupTo?:
     await verifyArchive(backup);
   }
   const c = ctx.control;
-  const started = performance.now();
-  return withClient(ctx.db, async (client) => {
-    await requireControlSchema(client, c);
-    const known = await getTenant(client, c, slug);
-    try {
-      return await withTransaction(client, async () => {
-        await setLockTimeout(client, ctx.settings.lockTimeoutMs);
-        await takeXactLock(client, tenantLock(c.schema, known.schema));
-        const t = await getTenant(client, c, slug);
-        const roles = { rw: t.rwRole, ro: t.roRole };
-        const present = await existingRoles(client, [roles.rw, roles.ro]);
-        for (const sql of dropTenantSql(t.schema, roles, { rw: present.has(roles.rw), ro: present.has(roles.ro) })) {
-          try {
-            await client.query(sql);
-          } catch (err) {
-            if (sqlstateOf(err) === SQLSTATE.DEPENDENT_OBJECTS_STILL_EXIST) {
-              throw new FailedError(`cannot drop ${t.slug}: ${(err as Error).message}`, { cause: err, hint: 'its roles hold privileges in another database; run DROP OWNED BY there first' });
-            }
-            throw err;
-          }
+  return underTenantLock(ctx, 'drop', slug, {}, async (client, t, started) => {
+    const roles = { rw: t.rwRole, ro: t.roRole };
+    const present = await existingRoles(client, [roles.rw, roles.ro]);
+    for (const sql of dropTenantSql(t.schema, roles, { rw: present.has(roles.rw), ro: present.has(roles.ro) })) {
+      try {
+        await client.query(sql);
+      } catch (err) {
+        if (sqlstateOf(err) === SQLSTATE.DEPENDENT_OBJECTS_STILL_EXIST) {
+          throw new FailedError(`cannot drop ${t.slug}: ${(err as Error).message}`, { cause: err, hint: 'its roles hold privileges in another database; run DROP OWNED BY there first' });
         }
-        await client.query(`DELETE FROM ${c.tenants} WHERE id = $1`, [t.id]);
-        await writeAudit(client, c, { command: 'drop', tenant: slug, outcome: 'ok', durationMs: performance.now() - started, details: { schema: t.schema, backup } });
-        return { slug, schema: t.schema, rolesDropped: [...present], ...(backup ? { backup } : {}) };
-      });
-    } catch (err) {
-      await writeAuditQuietly(client, c, { command: 'drop', tenant: slug, outcome: 'failed', durationMs: performance.now() - started, details: { error: (err as Error).message } });
-      throw err;
+        throw err;
+      }
     }
-  });
+    await client.query(`DELETE FROM ${c.tenants} WHERE id = $1`, [t.id]);
+    await writeAudit(client, c, { command: 'drop', tenant: slug, outcome: 'ok', durationMs: performance.now() - started, details: { schema: t.schema, backup } });
+    return { slug, schema: t.schema, rolesDropped: [...present], ...(backup ? { backup } : {}) };
+  }, { requireSchema: false });
 }

@@ -8,12 +8,11 @@ import { applyInTransaction, setTenantSearchPath } from './migrate/apply.js';
 import { migrateOneTenant } from './migrate/run.js';
 import { fanOut } from './fanout.js';
 import { SqlFileError } from './sqlerror.js';
-import { withClient, withTransaction, setLockTimeout, takeXactLock } from '../db/tx.js';
+import { withClient, withTransaction, takeXactLock } from '../db/tx.js';
 import { tenantLock } from '../db/locks.js';
 import { requireControlSchema, roleTag, findTenant, schemaExists, insertTenant } from '../db/registry.js';
-import { createSchemaSql, createRolesSql, grantTenantSql, type TenantRoles } from '../db/tenant-ddl.js';
+import { createSchemaSql, createRolesSql, createRoles, grantTenantSql, type TenantRoles } from '../db/tenant-ddl.js';
 import { writeAudit, writeAuditQuietly } from '../db/audit.js';
-import { SQLSTATE, sqlstateOf } from '../db/sqlstate.js';
 
 export interface CreateOptions {
   slugs: string[];
@@ -111,8 +110,7 @@ async function provisionOne(
   const c = ctx.control;
   const started = performance.now();
   return withTransaction(client, async () => {
-    await setLockTimeout(client, ctx.settings.lockTimeoutMs);
-    await takeXactLock(client, tenantLock(c.schema, name.schema));
+    await takeXactLock(client, tenantLock(c.schema, name.schema), ctx.settings.lockTimeoutMs);
     if (await findTenant(client, c, name.slug)) throw new FailedError(`tenant "${name.slug}" already exists`);
     if (await schemaExists(client, name.schema)) {
       throw new FailedError(`schema ${name.schema} already exists and is not a registered tenant; tenantctl leaves it untouched`, {
@@ -120,14 +118,7 @@ async function provisionOne(
       });
     }
     await client.query(createSchemaSql(name.schema));
-    for (const sql of createRolesSql(roles)) {
-      try {
-        await client.query(sql);
-      } catch (err) {
-        if (sqlstateOf(err) === SQLSTATE.DUPLICATE_OBJECT) throw new FailedError(`role ${roles.rw} or ${roles.ro} already exists in the cluster (left over from an earlier tenant?)`, { cause: err });
-        throw err;
-      }
-    }
+    await createRoles(client, roles);
     const id = await insertTenant(client, c, { slug: name.slug, schema: name.schema, displayName, template: template.id, rwRole: roles.rw, roRole: roles.ro });
     await setTenantSearchPath(client, name.schema);
     for (const f of template.files) {

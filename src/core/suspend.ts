@@ -3,14 +3,13 @@ import type { Ctx } from './context.js';
 import { UsageError, FailedError, BusyError } from './errors.js';
 import { slugProblem, printable } from './names.js';
 import { makeSnapshot, parseSnapshot, revokePlan, restorePlan, aclDifferences, leftovers, entryCount } from './privileges.js';
-import { withClient, withTransaction, setLockTimeout, takeXactLock } from '../db/tx.js';
-import { tenantLock } from '../db/locks.js';
-import { requireControlSchema, getTenant, schemaExists, type TenantRow } from '../db/registry.js';
+import { underTenantLock } from './tenant-tx.js';
+import { withClient } from '../db/tx.js';
 import { existingRoles } from '../db/catalog.js';
 import { schemaAcl, schemaDefaultAcl } from '../db/acl.js';
 import { tenantOnlyLoginRoles, setLoginSql, terminateSessions } from '../db/access.js';
 import { readSuspendedPrivileges, markSuspended, markActive } from '../db/suspension.js';
-import { writeAudit, writeAuditQuietly } from '../db/audit.js';
+import { writeAudit } from '../db/audit.js';
 import { isLockTimeout } from '../db/sqlstate.js';
 
 export const MAX_REASON = 500;
@@ -77,28 +76,6 @@ async function run(client: pg.ClientBase, sql: string, what: string): Promise<vo
     if (isLockTimeout(err)) throw new BusyError(`${what} is locked by another session`, { cause: err, hint: 'wait for it or raise --lock-timeout' });
     throw err;
   }
-}
-
-/** Shared frame: validation, tenant lock, re-read under the lock, audit on both outcomes. */
-async function underTenantLock<T>(ctx: Ctx, command: string, slug: string, details: Record<string, unknown>, work: (client: pg.ClientBase, t: TenantRow, started: number) => Promise<T>): Promise<T> {
-  const c = ctx.control;
-  const started = performance.now();
-  return withClient(ctx.db, async (client) => {
-    await requireControlSchema(client, c);
-    const known = await getTenant(client, c, slug);
-    try {
-      return await withTransaction(client, async () => {
-        await setLockTimeout(client, ctx.settings.lockTimeoutMs);
-        await takeXactLock(client, tenantLock(c.schema, known.schema));
-        const t = await getTenant(client, c, slug);
-        if (!(await schemaExists(client, t.schema))) throw new FailedError(`schema ${t.schema} of tenant "${slug}" is missing`, { hint: 'see `tenantctl info`' });
-        return work(client, t, started);
-      });
-    } catch (err) {
-      await writeAuditQuietly(client, c, { command, tenant: slug, outcome: 'failed', durationMs: performance.now() - started, details: { ...details, error: (err as Error).message } });
-      throw err;
-    }
-  });
 }
 
 /**

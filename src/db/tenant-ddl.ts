@@ -1,4 +1,7 @@
 import { quoteIdent } from './quote.js';
+import type { Queryable } from './pool.js';
+import { FailedError } from '../core/errors.js';
+import { SQLSTATE, sqlstateOf } from './sqlstate.js';
 
 export interface TenantRoles {
   rw: string;
@@ -18,6 +21,20 @@ export function createSchemaSql(schema: string): string {
 
 export function createRolesSql(roles: TenantRoles): string[] {
   return [`CREATE ROLE ${quoteIdent(roles.rw)} NOLOGIN`, `CREATE ROLE ${quoteIdent(roles.ro)} NOLOGIN`];
+}
+
+/** Creates the tenant's two group roles; a name already taken in the cluster is a clear failure. */
+export async function createRoles(client: Queryable, roles: TenantRoles): Promise<void> {
+  for (const sql of createRolesSql(roles)) {
+    try {
+      await client.query(sql);
+    } catch (err) {
+      if (sqlstateOf(err) === SQLSTATE.DUPLICATE_OBJECT) {
+        throw new FailedError(`role ${roles.rw} or ${roles.ro} already exists in the cluster (left over from an earlier tenant?)`, { cause: err });
+      }
+      throw err;
+    }
+  }
 }
 
 /**

@@ -9,13 +9,12 @@ import { loadMigrations } from '../migrate/files.js';
 import { withClient, withTransaction, setLockTimeout, takeXactLock } from '../../db/tx.js';
 import { tenantLock } from '../../db/locks.js';
 import { requireControlSchema, roleTag, findTenant, schemaExists, insertTenant, recordMigration } from '../../db/registry.js';
-import { createSchemaSql, createRolesSql, type TenantRoles } from '../../db/tenant-ddl.js';
+import { createSchemaSql, createRoles, type TenantRoles } from '../../db/tenant-ddl.js';
 import { existingRoles } from '../../db/catalog.js';
 import { accessStatements } from '../../db/dump-ddl.js';
 import { copyInStream } from '../../db/dump-data.js';
 import { quoteIdent } from '../../db/quote.js';
 import { writeAudit, writeAuditQuietly } from '../../db/audit.js';
-import { SQLSTATE, sqlstateOf } from '../../db/sqlstate.js';
 import { verifyArchive } from './verify.js';
 import { archiveEntries, hashing, readAll, requireArchiveFile } from './read.js';
 import { PRE_DATA, POST_DATA, type Manifest } from './manifest.js';
@@ -142,14 +141,7 @@ export async function importArchive(ctx: Ctx, fileInput: string, opts: ImportOpt
         if (await findTenant(client, c, slug)) throw new FailedError(`tenant "${slug}" already exists; nothing imported`, { hint: 'import under another slug with --as <slug>, or drop it first' });
         if (await schemaExists(client, schema)) throw new FailedError(`schema ${schema} already exists; nothing imported`, { hint: 'import under another slug with --as <slug>' });
         await client.query(createSchemaSql(schema));
-        for (const sql of createRolesSql(roles)) {
-          try {
-            await client.query(sql);
-          } catch (err) {
-            if (sqlstateOf(err) === SQLSTATE.DUPLICATE_OBJECT) throw new FailedError(`role ${roles.rw} or ${roles.ro} already exists in the cluster (left over from an earlier tenant?)`, { cause: err });
-            throw err;
-          }
-        }
+        await createRoles(client, roles);
         const id = await insertTenant(client, c, { slug, schema, displayName: m.displayName ?? undefined, template: m.template, rwRole: roles.rw, roRole: roles.ro });
         for (const mig of m.migrations) await recordMigration(client, c, id, mig, null);
         await client.query(
