@@ -11,6 +11,7 @@ import { aclGrants, membersOf, recordedAccessGrants, type AclGrant } from '../..
 import { buildFingerprints, diffFingerprint, type Fingerprint } from './fingerprint.js';
 import { buildReferences } from './reference.js';
 import { isolationProblems, controlProblems } from './isolation.js';
+import { fanOut } from '../fanout.js';
 
 export interface VerifyOptions {
   /** Only these tenants (isolation is still judged against the whole fleet). */
@@ -134,30 +135,45 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
       }
     }
 
-    // Structure, a batch of schemas per query.
-    const existing = new Set<string>();
-    for (const batch of batches(selected)) {
-      const fps = await withTransaction(client, async () => {
-        await setNeutralSearchPath(client);
-        const rows = await fingerprintRows(client, batch.map((t) => t.schema));
-        const present = await client.query('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])', [batch.map((t) => t.schema)]);
-        for (const r of present.rows) existing.add(r.nspname);
-        const roles = new Map(batch.map((t) => [t.schema, [t.rwRole, t.roRole]]));
-        return buildFingerprints(rows, (s) => roles.get(s) ?? []);
-      });
-      for (const t of batch) {
-        if (!existing.has(t.schema)) {
-          add(t.slug, [`schema ${t.schema} does not exist`]);
-          continue;
+    // Structure and ACLs, a batch of schemas per query, batches on their own connections side by
+    // side. Deparsing makes a backend cache every table it touches; a connection per batch keeps
+    // that memory from growing with the fleet. ACLs are read for every tenant (a role is only
+    // "on two tenants" if we look at all of them), structure only for the selection.
+    const outcomes = await fanOut(
+      batches(all),
+      { concurrency: ctx.settings.concurrency, maxFailures: 1, label: 'verifying', reporter: ctx.reporter },
+      async (batch) => {
+        const check = batch.filter((t) => problems.has(t.slug));
+        const conn = await ctx.db.dedicatedClient();
+        try {
+          return await withTransaction(conn, async () => {
+            await setNeutralSearchPath(conn);
+            const grants = await aclGrants(conn, batch.map((t) => t.schema));
+            if (check.length === 0) return { grants, found: [] as [string, string[]][] };
+            const rows = await fingerprintRows(conn, check.map((t) => t.schema));
+            const present = await conn.query('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])', [check.map((t) => t.schema)]);
+            const existing = new Set(present.rows.map((r) => r.nspname as string));
+            const roles = new Map(check.map((t) => [t.schema, [t.rwRole, t.roRole]]));
+            const fps = buildFingerprints(rows, (sch) => roles.get(sch) ?? []);
+            const found = check.map((t): [string, string[]] => {
+              if (!existing.has(t.schema)) return [t.slug, [`schema ${t.schema} does not exist`]];
+              const expected = references.get(t.template)?.get(t.version);
+              return [t.slug, expected ? diffFingerprint(expected, fps.get(t.schema) ?? new Map()) : []];
+            });
+            return { grants, found };
+          }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        } finally {
+          await conn.end().catch(() => {});
         }
-        const expected = references.get(t.template)?.get(t.version);
-        if (expected) add(t.slug, diffFingerprint(expected, fps.get(t.schema) ?? new Map()));
-      }
-    }
-
-    // Isolation is a property of the whole fleet: a role is only "on two tenants" if we look at all of them.
+      },
+    );
     const grants: AclGrant[] = [];
-    for (const batch of batches(all)) grants.push(...(await aclGrants(client, batch.map((t) => t.schema))));
+    for (const o of outcomes) {
+      if (o.status === 'failed') throw o.error;
+      if (o.status !== 'ok') continue;
+      grants.push(...o.value.grants);
+      for (const [slug, list] of o.value.found) add(slug, list);
+    }
     const members = await membersOf(client, all.flatMap((t) => [t.rwRole, t.roRole]));
     const recorded = await recordedAccessGrants(client, c);
     for (const [slug, list] of isolationProblems({ tenants: all, grants, members, recorded })) add(slug, list);
