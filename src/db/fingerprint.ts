@@ -16,16 +16,19 @@ export interface FingerprintRow {
  * tenants a per-batch scan of pg_class would make verify quadratic. Indexes, constraints,
  * triggers, columns and policies hang off their table and are reached through indexed columns.
  */
-const FINGERPRINT_SQL = `
-WITH ns AS (
-  SELECT oid, nspname FROM pg_namespace WHERE nspname = ANY($1::text[])
+const FINGERPRINT_CTES = `
+ns AS (
+  SELECT n.oid, n.nspname, r.rw, r.ro
+  FROM unnest($1::text[], $2::text[], $3::text[]) AS r(nspname, rw, ro) JOIN pg_namespace n ON n.nspname = r.nspname
 ), dep AS (
   SELECT ns.nspname, d.classid, d.objid
   FROM ns JOIN pg_depend d ON d.refclassid = 'pg_namespace'::regclass AND d.refobjid = ns.oid AND d.deptype = 'n'
 ), rel AS MATERIALIZED (
   SELECT dep.nspname, c.oid, c.relname, c.relkind, c.relpersistence, c.relrowsecurity, c.relforcerowsecurity, c.relispartition
   FROM dep JOIN pg_class c ON dep.classid = 'pg_class'::regclass AND c.oid = dep.objid
-)
+)`;
+
+const FINGERPRINT_UNION = `
 SELECT r.nspname AS schema, CASE WHEN r.relkind = 'f' THEN 'foreign table' ELSE 'table' END AS kind, r.relname AS name, NULL AS parent,
        concat_ws(' ',
          CASE WHEN r.relpersistence = 'u' THEN 'UNLOGGED' END,
@@ -135,12 +138,37 @@ FROM dep JOIN pg_type t ON dep.classid = 'pg_type'::regclass AND t.oid = dep.obj
 /**
  * The structure of the given schemas, object by object. Run with a search_path that holds none of
  * them, so every reference to a schema's own objects comes out qualified and the caller can
- * normalise the schema name away uniformly (see normaliseDef).
+ * normalise the schema name away uniformly (see normaliser() in core/verify/fingerprint.ts).
  */
 export async function fingerprintRows(client: Queryable, schemas: string[]): Promise<FingerprintRow[]> {
   if (schemas.length === 0) return [];
-  const { rows } = await client.query(FINGERPRINT_SQL, [schemas]);
+  const { rows } = await client.query(`WITH ${FINGERPRINT_CTES}\n${FINGERPRINT_UNION}`, [schemas, [], []]);
   return rows;
+}
+
+/*
+ * The same objects, normalised on the server (the schema's own name and, in policies, its group
+ * roles) and reduced to one md5 per schema, so a clean tenant costs 32 bytes on the wire and
+ * nothing in memory. Only tenants whose digest differs from the reference are fetched in full.
+ */
+const DIGEST_SQL = `WITH ${FINGERPRINT_CTES}, fp AS (${FINGERPRINT_UNION}
+), normalised AS (
+  SELECT fp.schema, fp.kind, fp.name,
+         CASE WHEN fp.kind = 'policy' AND ns.rw IS NOT NULL
+              THEN regexp_replace(regexp_replace(n.def, '\\m' || ns.rw || '\\M', '<tenant role 1>', 'g'), '\\m' || ns.ro || '\\M', '<tenant role 2>', 'g')
+              ELSE n.def END AS def
+  FROM fp JOIN ns ON ns.nspname = fp.schema,
+  LATERAL (SELECT CASE WHEN strpos(fp.def, fp.schema) = 0 THEN fp.def
+                       ELSE regexp_replace(regexp_replace(fp.def, '\\m' || fp.schema || '\\.', '', 'g'), '\\m' || fp.schema || '\\M', '<schema>', 'g') END AS def) n
+)
+SELECT schema, md5(string_agg(kind || ' ' || name || '=' || COALESCE(def, ''), E'\\n' ORDER BY kind COLLATE "C", name COLLATE "C")) AS digest
+FROM normalised GROUP BY schema`;
+
+/** One digest per schema that exists; schemas without any object get the digest of nothing. */
+export async function fingerprintDigests(client: Queryable, schemas: { schema: string; roles: [string, string] | null }[]): Promise<Map<string, string>> {
+  if (schemas.length === 0) return new Map();
+  const { rows } = await client.query(DIGEST_SQL, [schemas.map((s) => s.schema), schemas.map((s) => s.roles?.[0] ?? null), schemas.map((s) => s.roles?.[1] ?? null)]);
+  return new Map(rows.map((r) => [r.schema as string, r.digest as string]));
 }
 
 /** Catalog definitions print names of the schema's own objects qualified; this is the one neutral path. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../../db/pool.js';
 import { quoteIdent } from '../../db/quote.js';
 import { withTransaction } from '../../db/tx.js';
-import { fingerprintRows, setNeutralSearchPath } from '../../db/fingerprint.js';
+import { fingerprintRows, fingerprintDigests, setNeutralSearchPath } from '../../db/fingerprint.js';
 import { setTenantSearchPath } from '../migrate/apply.js';
 import { SqlFileError } from '../sqlerror.js';
 import type { Template } from '../template.js';
@@ -19,13 +19,21 @@ class RollBack extends Error {}
  * migration someone is at. Files marked disable-transaction are run here with CONCURRENTLY
  * dropped, because the structure they leave is the same.
  */
-export async function buildReferences(client: Queryable, template: Template, migrations: MigrationFile[], versions: Set<number>): Promise<Map<number, Fingerprint>> {
+export interface Reference {
+  fingerprint: Fingerprint;
+  /** Server-side digest (see fingerprintDigests): a tenant with the same one needs no closer look. */
+  digest: string;
+}
+
+export async function buildReferences(client: Queryable, template: Template, migrations: MigrationFile[], versions: Set<number>): Promise<Map<number, Reference>> {
   const scratch = `tenantctl_verify_${randomBytes(6).toString('hex')}`;
-  const out = new Map<number, Fingerprint>();
+  const out = new Map<number, Reference>();
   const snapshot = async (version: number) => {
     if (!versions.has(version)) return;
     await setNeutralSearchPath(client);
-    out.set(version, buildFingerprints(await fingerprintRows(client, [scratch])).get(scratch) ?? new Map());
+    const fingerprint = buildFingerprints(await fingerprintRows(client, [scratch])).get(scratch) ?? new Map();
+    const digest = (await fingerprintDigests(client, [{ schema: scratch, roles: null }])).get(scratch) ?? '';
+    out.set(version, { fingerprint, digest });
     await setTenantSearchPath(client, scratch);
   };
   await withTransaction(client, async () => {

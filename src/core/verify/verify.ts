@@ -6,10 +6,10 @@ import { loadMigrations, type MigrationFile } from '../migrate/files.js';
 import { withClient, withTransaction } from '../../db/tx.js';
 import { requireControlSchema } from '../../db/registry.js';
 import { registeredTenants, appliedGroups, type RegisteredTenant, type AppliedGroup } from '../../db/fleet-stats.js';
-import { fingerprintRows, setNeutralSearchPath } from '../../db/fingerprint.js';
+import { fingerprintRows, fingerprintDigests, setNeutralSearchPath } from '../../db/fingerprint.js';
 import { aclGrants, membersOf, recordedAccessGrants, type AclGrant } from '../../db/isolation.js';
-import { buildFingerprints, diffFingerprint, type Fingerprint } from './fingerprint.js';
-import { buildReferences } from './reference.js';
+import { buildFingerprints, diffFingerprint } from './fingerprint.js';
+import { buildReferences, type Reference } from './reference.js';
 import { isolationProblems, controlProblems } from './isolation.js';
 import { fanOut } from '../fanout.js';
 
@@ -113,7 +113,7 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
     for (const t of selected) add(t.slug, migrationProblems(t, files, groups.get(t.slug) ?? []));
 
     // One reference per template and version present in the selection.
-    const references = new Map<string, Map<number, Fingerprint>>();
+    const references = new Map<string, Map<number, Reference>>();
     const byTemplate = new Map<string, RegisteredTenant[]>();
     for (const t of selected) {
       const list = byTemplate.get(t.template);
@@ -150,16 +150,25 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
             await setNeutralSearchPath(conn);
             const grants = await aclGrants(conn, batch.map((t) => t.schema));
             if (check.length === 0) return { grants, found: [] as [string, string[]][] };
-            const rows = await fingerprintRows(conn, check.map((t) => t.schema));
             const present = await conn.query('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])', [check.map((t) => t.schema)]);
             const existing = new Set(present.rows.map((r) => r.nspname as string));
-            const roles = new Map(check.map((t) => [t.schema, [t.rwRole, t.roRole]]));
-            const fps = buildFingerprints(rows, (sch) => roles.get(sch) ?? []);
-            const found = check.map((t): [string, string[]] => {
-              if (!existing.has(t.schema)) return [t.slug, [`schema ${t.schema} does not exist`]];
-              const expected = references.get(t.template)?.get(t.version);
-              return [t.slug, expected ? diffFingerprint(expected, fps.get(t.schema) ?? new Map()) : []];
+            const digests = await fingerprintDigests(conn, check.map((t) => ({ schema: t.schema, roles: [t.rwRole, t.roRole] })));
+            const found: [string, string[]][] = [];
+            const differing = check.filter((t) => {
+              if (!existing.has(t.schema)) {
+                found.push([t.slug, [`schema ${t.schema} does not exist`]]);
+                return false;
+              }
+              const ref = references.get(t.template)?.get(t.version);
+              return ref !== undefined && ref.digest !== (digests.get(t.schema) ?? '');
             });
+            if (differing.length) {
+              ctx.reporter.debug(`${differing.length} of ${check.length} schemas differ from their reference digest; reading them in full`);
+              const rows = await fingerprintRows(conn, differing.map((t) => t.schema));
+              const roles = new Map(differing.map((t) => [t.schema, [t.rwRole, t.roRole]]));
+              const fps = buildFingerprints(rows, (sch) => roles.get(sch) ?? []);
+              for (const t of differing) found.push([t.slug, diffFingerprint(references.get(t.template)!.get(t.version)!.fingerprint, fps.get(t.schema) ?? new Map())]);
+            }
             return { grants, found };
           }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         } finally {
