@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withSession, type Session } from '../session.js';
-import { migrationsDirOption } from '../options.js';
+import { concurrencyOption, migrationsDirOption } from '../options.js';
 import type { VerifyResult } from '../../core/verify/verify.js';
 
 /** Per tenant in human output; --json carries every problem. */
@@ -33,6 +33,7 @@ export function register(program: Command): void {
     .description('drift and isolation check of every tenant against template + migrations; exit 1 when anything is off')
     .option('--tenant <slugs...>', 'only these tenants (isolation still looks at the whole fleet)')
     .addOption(migrationsDirOption())
+    .addOption(concurrencyOption())
     .action(async (opts: { tenant?: string[] }, cmd: Command) =>
       withSession(cmd, async (s) => {
         const [{ verifyFleet }, { CheckFailedError }] = await Promise.all([import('../../core/verify/verify.js'), import('../../core/errors.js')]);
