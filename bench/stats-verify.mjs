@@ -5,7 +5,10 @@
 // `pg_dump --schema-only` of the tenant schemas (reading the structure without comparing it).
 // The fixture is not built here unless BENCH_BUILD=1: a 10,000 fleet takes a long while.
 //   BENCH_FLEET=10000 node bench/stats-verify.mjs
+import pg from 'pg';
 import { BIN, dbUrl, query, timed, machine, serverVersion } from './lib.mjs';
+import { schemaCensus, registeredTenants } from '../dist/db/fleet-stats.js';
+import { Control } from '../dist/db/control.js';
 
 const N = Number(process.env.BENCH_FLEET ?? 2000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -34,6 +37,22 @@ for (let i = 0; i < RUNS; i++) {
   floor.push(r.seconds);
 }
 
+// The same two queries in-process: what stats costs without the Node start-up of the CLI.
+const queries = [];
+{
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  for (let i = 0; i < RUNS; i++) {
+    const t = process.hrtime.bigint();
+    await registeredTenants(c, new Control('tenantctl'));
+    await schemaCensus(c, 'org_');
+    queries.push(Number(process.hrtime.bigint() - t) / 1e9);
+  }
+  await c.end();
+}
+const startup = [];
+for (let i = 0; i < RUNS; i++) startup.push((await timed(process.execPath, [BIN, '--version'])).seconds);
+
 const stats = [];
 let statsRss = 0;
 let doc;
@@ -61,6 +80,8 @@ const result = {
   tables,
   pgClassRows: pgClass,
   psqlCatalogCountSeconds: +median(floor).toFixed(3),
+  statsQueriesSeconds: +median(queries).toFixed(3),
+  cliStartupSeconds: +median(startup).toFixed(3),
   statsSeconds: +median(stats).toFixed(3),
   statsRuns: stats.map((s) => +s.toFixed(3)),
   statsPeakRssMb: +(statsRss / 1024).toFixed(0),

@@ -47,12 +47,10 @@ function batches<T>(items: T[], size = BATCH): T[][] {
   return out;
 }
 
-/** Applied migrations that no longer match the directory, gaps, and what is still to apply. */
-function migrationProblems(t: RegisteredTenant, files: MigrationFile[], groups: AppliedGroup[]): string[] {
+/** Applied migrations (the tenant's own groups) that no longer match the directory, gaps, and what is still to apply. */
+function migrationProblems(t: RegisteredTenant, files: MigrationFile[], byId: Map<number, MigrationFile>, groups: AppliedGroup[]): string[] {
   const problems: string[] = [];
-  const byId = new Map(files.map((f) => [f.id, f]));
   for (const g of groups) {
-    if (!g.slugs.includes(t.slug)) continue;
     const f = byId.get(g.id);
     if (!f) problems.push(`migration ${g.id} (${g.name}) is recorded as applied but is not in the migrations directory`);
     else if (f.hash !== g.hash) problems.push(`migration ${f.fileName} was edited after it was applied here (hash ${g.hash.slice(0, 10)} recorded, ${f.hash.slice(0, 10)} on disk)`);
@@ -110,7 +108,8 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
     const add = (slug: string, list: string[]) => problems.get(slug)?.push(...list);
 
     const groups = indexGroups(await appliedGroups(client, c));
-    for (const t of selected) add(t.slug, migrationProblems(t, files, groups.get(t.slug) ?? []));
+    const byId = new Map(files.map((f) => [f.id, f]));
+    for (const t of selected) add(t.slug, migrationProblems(t, files, byId, groups.get(t.slug) ?? []));
 
     // One reference per template and version present in the selection.
     const references = new Map<string, Map<number, Reference>>();
