@@ -65,13 +65,15 @@ for (let i = 0; i < RUNS; i++) {
 if (doc.totals.tenants !== N || doc.totals.tables !== tables) throw new Error(`stats says ${doc.totals.tenants} tenants / ${doc.totals.tables} tables; catalog says ${N} / ${tables}`);
 const exact = await timed(process.execPath, [BIN, 'stats', '--json', '--exact-sizes'], { env });
 
+console.error(`stats: median ${median(stats).toFixed(3)} s; running verify`);
 const v = await timed(process.execPath, [BIN, 'verify', '--json'], { env, allowFail: true });
 const vdoc = JSON.parse(v.stdout);
 
 let dump = null;
 if (!process.env.BENCH_NO_DUMP) {
-  const d = await timed('pg_dump', ['--schema-only', '-n', 'org_*', '-f', '/dev/null', '-d', url]);
-  dump = { seconds: +d.seconds.toFixed(2), peakRssMb: d.rssKb ? +(d.rssKb / 1024).toFixed(0) : null };
+  const d = await timed('pg_dump', ['--schema-only', '-n', 'org_*', '-f', '/dev/null', '-d', url], { allowFail: true });
+  const error = d.code === 0 ? undefined : d.stderr.split('\n').find((l) => /error:/.test(l))?.trim();
+  dump = { seconds: +d.seconds.toFixed(2), peakRssMb: d.rssKb ? +(d.rssKb / 1024).toFixed(0) : null, exit: d.code, error };
 }
 
 const result = {

@@ -40,6 +40,16 @@ export interface VerifyResult {
 
 /** Schemas per catalog query: bounded memory and statement size on fleets of any size. */
 const BATCH = 200;
+/**
+ * pg_get_viewdef() keeps a lock on each view until the transaction ends, and the lock table is
+ * shared by the whole server (max_locks_per_transaction x max_connections, 6,400 by default):
+ * batches of tenants with many views get smaller so all running batches stay well below it.
+ */
+const VIEW_LOCK_BUDGET = 2000;
+
+function batchSize(viewsPerTenant: number, concurrency: number): number {
+  return Math.max(1, Math.min(BATCH, Math.floor(VIEW_LOCK_BUDGET / (concurrency * Math.max(1, viewsPerTenant)))));
+}
 
 function batches<T>(items: T[], size = BATCH): T[][] {
   const out: T[][] = [];
@@ -138,8 +148,12 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
     // side. Deparsing makes a backend cache every table it touches; a connection per batch keeps
     // that memory from growing with the fleet. ACLs are read for every tenant (a role is only
     // "on two tenants" if we look at all of them), structure only for the selection.
+    let views = 0;
+    for (const byVersion of references.values()) {
+      for (const ref of byVersion.values()) views = Math.max(views, [...ref.fingerprint.values()].filter((e) => e.kind.endsWith('view')).length);
+    }
     const outcomes = await fanOut(
-      batches(all),
+      batches(all, batchSize(views, ctx.settings.concurrency)),
       { concurrency: ctx.settings.concurrency, maxFailures: 1, label: 'verifying', reporter: ctx.reporter },
       async (batch) => {
         const check = batch.filter((t) => problems.has(t.slug));
