@@ -88,7 +88,7 @@ export function isolationProblems(input: IsolationInput): Map<string, string[]> 
     }
     if (!reach.has(g.grantee)) reach.set(g.grantee, new Map());
     push(reach.get(g.grantee)!, t.slug, g);
-    if (t.status === 'suspended' && !g.kind.startsWith('default privileges')) {
+    if (t.status === 'suspended') {
       if (!suspendedGrants.has(t.slug)) suspendedGrants.set(t.slug, new Map());
       push(suspendedGrants.get(t.slug)!, g.grantee, g);
     }
