@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
-import { EXIT, TenantctlError } from '../core/errors.js';
+import { EXIT, TenantctlError, CheckFailedError } from '../core/errors.js';
 import { Output } from './output.js';
 
 /**
@@ -32,7 +32,9 @@ function report(err: unknown, out: Output, json: boolean, verbose: boolean): num
     out.error(err.message, err.hint);
     if (verbose && err.cause instanceof Error) process.stderr.write(`${err.cause.stack}\n`);
     if (json) {
-      process.stdout.write(`${JSON.stringify({ ok: false, error: { message: err.message, hint: err.hint, exitCode: err.exitCode }, result: err.result }, null, 2)}\n`);
+      const error = { message: err.message, hint: err.hint, exitCode: err.exitCode };
+      const doc = err instanceof CheckFailedError ? { ...(err.result as object), error } : { ok: false, error, result: err.result };
+      process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     }
     return err.exitCode;
   }

@@ -14,6 +14,8 @@ import { register as registerSuspend } from './commands/suspend.js';
 import { register as registerActivate } from './commands/activate.js';
 import { register as registerExport } from './commands/export.js';
 import { register as registerImport } from './commands/import.js';
+import { register as registerStats } from './commands/stats.js';
+import { register as registerVerify } from './commands/verify.js';
 
 function version(): string {
   return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
@@ -39,7 +41,7 @@ export function buildProgram(): Command {
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .exitOverride()
     .showSuggestionAfterError();
-  for (const register of [registerInit, registerCreate, registerList, registerInfo, registerDrop, registerMigrate, registerAdopt, registerAccess, registerSuspend, registerActivate, registerDev, registerDemo, registerExport, registerImport]) {
+  for (const register of [registerInit, registerCreate, registerList, registerInfo, registerDrop, registerMigrate, registerAdopt, registerAccess, registerSuspend, registerActivate, registerDev, registerDemo, registerExport, registerImport, registerStats, registerVerify]) {
     register(program);
   }
   // Subcommands inherit exitOverride so their parse errors also reach main() as exit 2.

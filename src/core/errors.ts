@@ -43,3 +43,14 @@ export class BusyError extends TenantctlError {
 export class PartialError extends TenantctlError {
   override readonly exitCode = EXIT.PARTIAL;
 }
+
+/**
+ * A check ran and found problems (verify): exit 1, and with --json its result is the document
+ * itself, with the error alongside, rather than nested under "result".
+ */
+export class CheckFailedError extends FailedError {
+  constructor(message: string, result: { ok: false }, options?: { hint?: string }) {
+    super(message, options);
+    this.result = result;
+  }
+}

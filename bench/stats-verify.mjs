@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// bench/stats-verify: `tenantctl stats` and `tenantctl verify` on the shared fleet fixture
+// bench_fleet_<N> (N = BENCH_FLEET, default 2000; 40 tables per tenant), read-only. Baselines in
+// the same run: the bare catalog count a DBA would type into psql (stats' floor), and
+// `pg_dump --schema-only` of the tenant schemas (reading the structure without comparing it).
+// The fixture is not built here unless BENCH_BUILD=1: a 10,000 fleet takes a long while.
+//   BENCH_FLEET=10000 node bench/stats-verify.mjs      (BENCH_NO_VERIFY=1, BENCH_NO_DUMP=1 to skip those)
+//   BENCH_DATABASE_URL=<admin url of bench/server.mjs> BENCH_FLEET=10000 node bench/stats-verify.mjs
+import pg from 'pg';
+import { BIN, dbUrl, query, timed, machine, serverVersion } from './lib.mjs';
+import { schemaCensus, registeredTenants } from '../dist/db/fleet-stats.js';
+import { Control } from '../dist/db/control.js';
+
+const N = Number(process.env.BENCH_FLEET ?? 2000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const name = `bench_fleet_${N}`;
+let url = dbUrl(name);
+const have = await query(url, 'SELECT count(*)::int AS n FROM tenantctl.tenants').then((r) => r.rows[0].n, () => -1);
+if (have !== N) {
+  if (!process.env.BENCH_BUILD) {
+    console.error(`${name} holds ${have < 0 ? 'no fleet' : `${have} tenants`}, not ${N}; build it with \`node bench/fixture.mjs ${N}\` (or BENCH_BUILD=1)`);
+    process.exit(2);
+  }
+  url = await (await import('./fixture.mjs')).ensureFleet(N);
+}
+const env = { DATABASE_URL: url };
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+console.error(`stats/verify bench: ${N} tenants x 40 tables, server ${await serverVersion(url)}, ${machine()}`);
+const tables = (await query(url, `SELECT count(*)::int AS n FROM pg_tables WHERE starts_with(schemaname, 'org_')`)).rows[0].n;
+const pgClass = (await query(url, 'SELECT count(*)::int AS n FROM pg_class')).rows[0].n;
+
+// Floor: the one catalog query, through psql (a process start plus the scan).
+const floor = [];
+for (let i = 0; i < RUNS; i++) {
+  const r = await timed('psql', ['-X', '-A', '-t', '-d', url, '-c',
+    `SELECT n.nspname, count(*) FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid WHERE starts_with(n.nspname, 'org_') AND c.relkind IN ('r','p') GROUP BY 1`]);
+  floor.push(r.seconds);
+}
+
+// The same two queries in-process: what stats costs without the Node start-up of the CLI.
+const queries = [];
+{
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  for (let i = 0; i < RUNS; i++) {
+    const t = process.hrtime.bigint();
+    await registeredTenants(c, new Control('tenantctl'));
+    await schemaCensus(c, 'org_');
+    queries.push(Number(process.hrtime.bigint() - t) / 1e9);
+  }
+  await c.end();
+}
+const startup = [];
+for (let i = 0; i < RUNS; i++) startup.push((await timed(process.execPath, [BIN, '--version'])).seconds);
+
+const stats = [];
+let statsRss = 0;
+let doc;
+for (let i = 0; i < RUNS; i++) {
+  const r = await timed(process.execPath, [BIN, 'stats', '--json'], { env });
+  stats.push(r.seconds);
+  statsRss = Math.max(statsRss, r.rssKb ?? 0);
+  doc = JSON.parse(r.stdout);
+}
+if (doc.totals.tenants !== N || doc.totals.tables !== tables) throw new Error(`stats says ${doc.totals.tenants} tenants / ${doc.totals.tables} tables; catalog says ${N} / ${tables}`);
+const exact = await timed(process.execPath, [BIN, 'stats', '--json', '--exact-sizes'], { env });
+
+console.error(`stats: median ${median(stats).toFixed(3)} s`);
+let v = null;
+let vdoc = null;
+if (!process.env.BENCH_NO_VERIFY) {
+  v = await timed(process.execPath, [BIN, 'verify', '--json'], { env, allowFail: true });
+  vdoc = JSON.parse(v.stdout);
+}
+
+let dump = null;
+if (!process.env.BENCH_NO_DUMP) {
+  const d = await timed('pg_dump', ['--schema-only', '-n', 'org_*', '-f', '/dev/null', '-d', url], { allowFail: true });
+  const error = d.code === 0 ? undefined : d.stderr.split('\n').find((l) => /error:/.test(l))?.trim();
+  dump = { seconds: +d.seconds.toFixed(2), peakRssMb: d.rssKb ? +(d.rssKb / 1024).toFixed(0) : null, exit: d.code, error };
+}
+
+const result = {
+  bench: 'stats-verify',
+  tenants: N,
+  tables,
+  pgClassRows: pgClass,
+  psqlCatalogCountSeconds: +median(floor).toFixed(3),
+  statsQueriesSeconds: +median(queries).toFixed(3),
+  cliStartupSeconds: +median(startup).toFixed(3),
+  statsSeconds: +median(stats).toFixed(3),
+  statsRuns: stats.map((s) => +s.toFixed(3)),
+  statsPeakRssMb: +(statsRss / 1024).toFixed(0),
+  statsExactSizesSeconds: +exact.seconds.toFixed(2),
+  verifySeconds: v ? +v.seconds.toFixed(2) : null,
+  verifyPeakRssMb: v?.rssKb ? +(v.rssKb / 1024).toFixed(0) : null,
+  verifyOk: vdoc?.ok ?? null,
+  verifyExit: v?.code ?? null,
+  pgDumpSchemaOnly: dump,
+  target: 'stats < 1 s at 10,000 tenants x 40 tables',
+};
+console.log(JSON.stringify(result, null, 2));
