@@ -29,7 +29,9 @@ export class Output {
     this.quiet = opts.quiet;
     this.verbose = opts.verbose;
     this.interactive = !opts.json && Boolean(process.stdin.isTTY && stderr.isTTY);
-    this.colorOn = opts.color && !process.env.NO_COLOR && Boolean(stderr.isTTY) && !opts.json;
+    // Results on stdout are painted with the same palette, so both ends must be terminals:
+    // `tenantctl list > file` from a terminal must not write escape codes into the file.
+    this.colorOn = opts.color && !process.env.NO_COLOR && Boolean(stderr.isTTY && stdout.isTTY) && !opts.json;
   }
 
   /** Loads chalk only when colour will actually be used. */

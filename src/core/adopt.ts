@@ -3,6 +3,7 @@ import { UsageError, FailedError, PartialError, TenantctlError } from './errors.
 import { slugProblem, tenantRoleName } from './names.js';
 import { loadMigrations } from './migrate/files.js';
 import { loadTemplate } from './template.js';
+import { assertAppliedUnchanged } from './migrate/state.js';
 import { fanOut } from './fanout.js';
 import { withClient, withTransaction, takeXactLock } from '../db/tx.js';
 import { tenantLock } from '../db/locks.js';
@@ -53,6 +54,7 @@ export async function adopt(ctx: Ctx, opts: AdoptOptions): Promise<AdoptResult> 
 
   const { candidates, tag } = await withClient(ctx.db, async (client) => {
     await requireControlSchema(client, c);
+    if (ctx.settings.migrationsDir) await assertAppliedUnchanged(client, c, files, 'adopt');
     return { candidates: await unregisteredSchemas(client, c, prefix), tag: await roleTag(client, c) };
   });
   const wanted = opts.schemas ? candidates.filter((s) => opts.schemas!.includes(s)) : candidates;

@@ -97,8 +97,9 @@ export function resolveSettings(overrides: SettingOverrides, configPath?: string
   }
   const lt = pick('lockTimeout');
   const lockTimeoutMs = typeof lt.value === 'string' || typeof lt.value === 'number' ? parseDuration(lt.value) : null;
-  if (lockTimeoutMs === null) {
-    problems.push(`${lt.from}: invalid lock timeout ${JSON.stringify(lt.value)}; expected a duration such as 5s, 500ms or 2min`);
+  // 0 means "wait forever" to PostgreSQL; a bounded wait is the point of this setting.
+  if (lockTimeoutMs === null || lockTimeoutMs < 1 || lockTimeoutMs > 2_147_483_647) {
+    problems.push(`${lt.from}: invalid lock timeout ${JSON.stringify(lt.value)}; expected a duration from 1ms, such as 5s, 500ms or 2min`);
   }
   if (schemaPrefix !== undefined && controlSchema !== undefined && controlSchema.startsWith(schemaPrefix)) {
     problems.push(`control schema "${controlSchema}" must not start with the tenant prefix "${schemaPrefix}"`);
@@ -108,7 +109,8 @@ export function resolveSettings(overrides: SettingOverrides, configPath?: string
   return {
     schemaPrefix: schemaPrefix!,
     controlSchema: controlSchema!,
-    template: template!,
+    // A template given as a path in the config file is relative to that file, like migrationsDir.
+    template: overrides.template === undefined && template !== undefined && /[/\\]|^\./.test(template) ? path.resolve(baseDir, template) : template!,
     migrationsDir: migrationsDirRaw === undefined ? undefined : path.resolve(overrides.migrationsDir !== undefined ? cwd : baseDir, migrationsDirRaw),
     concurrency,
     lockTimeoutMs: lockTimeoutMs!,

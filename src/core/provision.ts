@@ -6,6 +6,7 @@ import { loadTemplate, type Template } from './template.js';
 import { loadMigrations, type MigrationFile } from './migrate/files.js';
 import { applyInTransaction, setTenantSearchPath } from './migrate/apply.js';
 import { migrateOneTenant } from './migrate/run.js';
+import { assertAppliedUnchanged } from './migrate/state.js';
 import { fanOut } from './fanout.js';
 import { SqlFileError } from './sqlerror.js';
 import { withClient, withTransaction, takeXactLock } from '../db/tx.js';
@@ -147,6 +148,7 @@ export async function createTenants(ctx: Ctx, opts: CreateOptions): Promise<Crea
   const c = ctx.control;
   const tag = await withClient(ctx.db, async (client) => {
     await requireControlSchema(client, c);
+    if (ctx.settings.migrationsDir) await assertAppliedUnchanged(client, c, migrations, 'create tenants');
     return roleTag(client, c);
   });
   const rolesOf = (n: TenantName): TenantRoles => ({ rw: tenantRoleName(n.schema, 'rw', tag), ro: tenantRoleName(n.schema, 'ro', tag) });

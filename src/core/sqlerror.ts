@@ -34,10 +34,11 @@ function statementLineFromContext(where: string | undefined): string | undefined
 
 /** An error in a tenant's SQL (template or migration) with the file and position already in the message. */
 export class SqlFileError extends Error {
-  readonly sqlstate?: string;
+  /** PostgreSQL's SQLSTATE, under the same name pg uses, so isLockTimeout() and friends see it. */
+  readonly code?: string;
   constructor(err: unknown, text: string, label: string) {
     super(describeSqlError(err, text, label), { cause: err });
     this.name = 'SqlFileError';
-    this.sqlstate = sqlstateOf(err);
+    this.code = sqlstateOf(err);
   }
 }

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Database, Queryable } from './pool.js';
-import { BusyError } from '../core/errors.js';
-import { isLockTimeout } from './sqlstate.js';
+import { BusyError, TenantctlError } from '../core/errors.js';
+import { isLockTimeout, sqlstateOf } from './sqlstate.js';
 
 /** Borrow a pooled client for the duration of fn; always released, destroyed if it broke. */
 export async function withClient<T>(db: Database, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -10,7 +10,9 @@ export async function withClient<T>(db: Database, fn: (client: pg.PoolClient) =>
   try {
     return await fn(client);
   } catch (err) {
-    broken = err instanceof Error && !('code' in err) ? err : undefined;
+    // A PostgreSQL error (it has a SQLSTATE) or one of ours leaves the connection usable; anything
+    // else (ECONNRESET, a protocol error) may not, so that client is destroyed, not pooled.
+    broken = sqlstateOf(err) || err instanceof TenantctlError ? undefined : (err as Error);
     throw err;
   } finally {
     client.release(broken);

@@ -166,7 +166,7 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);
       expect(err).toBeInstanceOf(PartialError);
       const failed = err.result.tenants.filter((t: { status: string }) => t.status === 'failed');
       expect(failed.map((t: { slug: string }) => t.slug)).toEqual(['m3']);
-      expect(failed[0].error).toMatch(/lock/);
+      expect(failed[0].error).toMatch(/could not get a lock within 200ms after 2 attempts/);
     } finally {
       await blocker.query('ROLLBACK');
       await blocker.end();
@@ -210,5 +210,23 @@ describe('adopt', () => {
     await expect(adopt(db.ctx({ migrationsDir: m.dir }), { baseline: 9 })).rejects.toThrow(/--baseline 9: no migration/);
     await db.cleanup();
     db = outer;
+  });
+});
+
+describe('edited applied migrations are refused everywhere', () => {
+  it('create and adopt --baseline refuse too, so the edit never spreads', async () => {
+    const local = await freshDatabase();
+    try {
+      await initControlSchema(local.ctx());
+      const m = migrationsDir({ '1_a.sql': 'CREATE TABLE a (id int);' });
+      await createTenants(local.ctx({ migrationsDir: m.dir }), { slugs: ['first'] });
+      m.write('1_a.sql', 'CREATE TABLE a (id bigint);');
+      await expect(createTenants(local.ctx({ migrationsDir: m.dir }), { slugs: ['second'] })).rejects.toThrow(/refusing to create tenants: migration 1_a\.sql was edited/);
+      await local.query('CREATE SCHEMA org_brown2');
+      await expect(adopt(local.ctx({ migrationsDir: m.dir }), { baseline: 1 })).rejects.toThrow(/refusing to adopt/);
+      expect((await local.query(`SELECT slug FROM tenantctl.tenants`)).rows).toEqual([{ slug: 'first' }]);
+    } finally {
+      await local.cleanup();
+    }
   });
 });

@@ -90,8 +90,9 @@ async function beginSnapshot(ctx: Ctx, client: pg.ClientBase, schema: string): P
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     try {
       await client.query(
-        `SET LOCAL lock_timeout = '${Math.max(1, Math.round(ctx.settings.lockTimeoutMs))}ms'; SET LOCAL search_path = ${quoteIdent(schema)}, public;
-         SET LOCAL datestyle = ISO; SET LOCAL intervalstyle = postgres; SET LOCAL extra_float_digits = 3; SET LOCAL row_security = off`,
+        `SELECT set_config('lock_timeout', $1, true), set_config('search_path', $2, true), set_config('datestyle', 'ISO', true),
+                set_config('intervalstyle', 'postgres', true), set_config('extra_float_digits', '3', true), set_config('row_security', 'off', true)`,
+        [`${Math.max(1, Math.round(ctx.settings.lockTimeoutMs))}ms`, `${quoteIdent(schema)}, public`],
       );
       const lock = lockTablesSql(schema, before);
       if (lock) await client.query(lock);

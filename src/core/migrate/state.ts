@@ -27,19 +27,23 @@ export async function selectSlugs(client: Queryable, c: Control, inputs: string[
 }
 
 /**
- * Where every tenant stands, from two aggregate queries. Refuses (exit 1, before any tenant is
- * touched) when an applied migration was edited or deleted.
+ * Refuses (exit 1, before any tenant is touched) when a migration applied anywhere was edited or
+ * its file deleted: `migrate`, `create` and `adopt --baseline` would otherwise spread the new text.
  */
+export async function assertAppliedUnchanged(client: Queryable, c: Control, files: MigrationFile[], action: string): Promise<void> {
+  const bad = appliedMismatches(await appliedSummary(client, c), files);
+  if (!bad.length) return;
+  const counts = await tenantsWithPairs(client, c, bad);
+  const problems = appliedProblems(bad.map((b, i) => ({ ...b, tenants: counts[i] })), files);
+  throw new FailedError(`refusing to ${action}: ${problems.length === 1 ? problems[0] : `\n  - ${problems.join('\n  - ')}`}`, {
+    hint: 'restore the applied file as it was, and put the change in a new migration',
+  });
+}
+
+/** Where every tenant stands, from two aggregate queries, once the applied files are known unchanged. */
 export async function loadFleetState(client: Queryable, c: Control, files: MigrationFile[], slugs?: string[]): Promise<FleetState> {
   await requireControlSchema(client, c);
-  const bad = appliedMismatches(await appliedSummary(client, c), files);
-  if (bad.length) {
-    const counts = await tenantsWithPairs(client, c, bad);
-    const problems = appliedProblems(bad.map((b, i) => ({ ...b, tenants: counts[i] })), files);
-    throw new FailedError(`refusing to migrate: ${problems.length === 1 ? problems[0] : `\n  - ${problems.join('\n  - ')}`}`, {
-      hint: 'restore the applied file as it was, and put the change in a new migration',
-    });
-  }
+  await assertAppliedUnchanged(client, c, files, 'migrate');
   const tenants = (await tenantVersions(client, c, slugs)).map((t) => ({ ...t, pending: pendingFor(t, files) }));
   return { latest: files.length ? files[files.length - 1].id : 0, tenants };
 }
