@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Ctx } from './context.js';
 import { UsageError, FailedError } from './errors.js';
-import { slugProblem, printable } from './names.js';
+import { slugProblem, normalizeSlug, printable } from './names.js';
 import { withClient, withTransaction, setLockTimeout, takeXactLock } from '../db/tx.js';
 import { tenantLock } from '../db/locks.js';
 import { requireControlSchema, findTenant, getTenant, listTenants, type TenantRow } from '../db/registry.js';
@@ -232,9 +232,7 @@ export async function revokeAccess(ctx: Ctx, opts: { role: string; slug: string 
 export async function listAccess(ctx: Ctx, slugInput?: string): Promise<AccessEntry[]> {
   let slug: string | undefined;
   if (slugInput !== undefined) {
-    const problem = slugProblem(slugInput, ctx.settings.schemaPrefix);
-    if (problem) throw new UsageError(problem);
-    slug = slugInput.toLowerCase();
+    slug = normalizeSlug(slugInput, ctx.settings.schemaPrefix);
   }
   const c = ctx.control;
   return withClient(ctx.db, async (client) => {

@@ -1,6 +1,6 @@
 import type { Ctx } from './context.js';
-import { UsageError, FailedError } from './errors.js';
-import { slugProblem } from './names.js';
+import { FailedError } from './errors.js';
+import { normalizeSlug } from './names.js';
 import { underTenantLock } from './tenant-tx.js';
 import { existingRoles } from '../db/catalog.js';
 import { dropTenantSql } from '../db/tenant-ddl.js';
@@ -16,9 +16,7 @@ export interface DropResult {
 }
 
 export function validateSlugArg(ctx: Ctx, input: string): string {
-  const problem = slugProblem(input, ctx.settings.schemaPrefix);
-  if (problem) throw new UsageError(problem);
-  return input.toLowerCase();
+  return normalizeSlug(input, ctx.settings.schemaPrefix);
 }
 
 /** Schema, the tenant's roles and its registry row go in one transaction, or nothing does. */

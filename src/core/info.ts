@@ -1,6 +1,5 @@
 import type { Ctx } from './context.js';
-import { UsageError } from './errors.js';
-import { slugProblem } from './names.js';
+import { normalizeSlug } from './names.js';
 import { withClient } from '../db/tx.js';
 import { requireControlSchema, getTenant, appliedMigrations, schemaExists, type TenantRow, type AppliedMigration } from '../db/registry.js';
 import { schemaRelations, schemaGrants, existingRoles, roleMembers, type RelationSize, type SchemaGrant } from '../db/catalog.js';
@@ -17,9 +16,7 @@ export interface TenantInfo {
 }
 
 export async function tenantInfo(ctx: Ctx, slugInput: string): Promise<TenantInfo> {
-  const problem = slugProblem(slugInput, ctx.settings.schemaPrefix);
-  if (problem) throw new UsageError(problem);
-  const slug = slugInput.toLowerCase();
+  const slug = normalizeSlug(slugInput, ctx.settings.schemaPrefix);
   const c = ctx.control;
   return withClient(ctx.db, async (client) => {
     await requireControlSchema(client, c);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MAX_IDENT_BYTES } from '../db/quote.js';
+import { UsageError } from './errors.js';
 
 const SLUG_RE = /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/;
 export const PREFIX_RE = /^[a-z_][a-z0-9_]{0,29}$/;
@@ -28,6 +29,13 @@ export function slugProblem(input: string, prefix: string): string | null {
     return `slug ${printable(input)} is ${slug.length} characters; schema "${prefix}..." allows at most ${max}`;
   }
   return null;
+}
+
+/** A slug argument, validated (UsageError, exit 2, naming it and the rule) and lower-cased. */
+export function normalizeSlug(input: string, prefix: string): string {
+  const problem = slugProblem(input, prefix);
+  if (problem) throw new UsageError(problem);
+  return input.toLowerCase();
 }
 
 export interface TenantName {

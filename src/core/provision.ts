@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Ctx } from './context.js';
-import { UsageError, FailedError, PartialError, TenantctlError } from './errors.js';
+import { UsageError, FailedError, PartialError, TenantctlError, BusyError } from './errors.js';
 import { parseSlugs, tenantRoleName, type TenantName } from './names.js';
 import { loadTemplate, type Template } from './template.js';
 import { loadMigrations, type MigrationFile } from './migrate/files.js';
@@ -198,6 +198,7 @@ export async function createTenants(ctx: Ctx, opts: CreateOptions): Promise<Crea
     const firstErr = (failed[0] as { error: unknown }).error;
     let err: TenantctlError;
     if (names.length === 1) err = firstErr instanceof TenantctlError ? firstErr : new FailedError(`create ${names[0].slug}: ${(firstErr as Error).message}`, { cause: firstErr });
+    else if (failed.length === names.length && failed.every((f) => (f as { error: unknown }).error instanceof BusyError)) err = new BusyError(`no tenant created: all ${failed.length} were locked by other work`);
     else if (failed.length === names.length) err = new FailedError(`no tenant created: all ${failed.length} failed`);
     else err = new PartialError(`${failed.length} of ${names.length} tenants failed; the others were created`);
     err.result = result;

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Ctx } from './context.js';
 import { UsageError, FailedError, BusyError } from './errors.js';
-import { slugProblem, printable } from './names.js';
+import { normalizeSlug, printable } from './names.js';
 import { makeSnapshot, parseSnapshot, revokePlan, restorePlan, aclDifferences, leftovers, entryCount } from './privileges.js';
 import { underTenantLock } from './tenant-tx.js';
 import { withClient } from '../db/tx.js';
@@ -54,9 +54,7 @@ export interface ActivateResult {
 }
 
 function validateSlug(ctx: Ctx, input: string): string {
-  const problem = slugProblem(input, ctx.settings.schemaPrefix);
-  if (problem) throw new UsageError(problem);
-  return input.toLowerCase();
+  return normalizeSlug(input, ctx.settings.schemaPrefix);
 }
 
 function reasonProblem(reason: string | undefined): string | null {

@@ -127,7 +127,8 @@ export function granteeSql(grantee: string | null): string {
   return grantee === null ? 'PUBLIC' : quoteIdent(grantee);
 }
 
-function privilegeSql(p: string): string {
+/** Only PostgreSQL's own privilege keywords reach SQL text (they come from catalogs or an archive). */
+export function privilegeSql(p: string): string {
   if (!PRIVILEGES.has(p)) throw new TypeError(`unknown privilege ${JSON.stringify(p)}`);
   return p;
 }

@@ -1,3 +1,4 @@
+import { privilegeSql } from './acl.js';
 import { quoteIdent, quoteLiteral } from './quote.js';
 import type { TenantCatalog, CatColumn, CatRelation, CatAcl, CatDefaultAcl, CatPolicy, CatComment } from './dump-catalog.js';
 
@@ -276,6 +277,7 @@ export function accessStatements(access: TenantAccess, mapRole: (role: string) =
       }
     }
     if (!a.privilege) continue;
+    privilegeSql(a.privilege);
     const grant = a.grantable ? ' WITH GRANT OPTION' : '';
     if (a.kind === 'schema') {
       out.push({ roles: need([a.grantee]), describe: `${a.privilege} on schema to ${a.grantee ?? 'PUBLIC'}`, sql: (s) => `GRANT ${a.privilege} ON SCHEMA ${s} TO ${to(a.grantee)}${grant}` });
@@ -288,6 +290,7 @@ export function accessStatements(access: TenantAccess, mapRole: (role: string) =
   for (const d of access.defaultAcls) {
     const obj = DEFACL_OBJ[d.objtype];
     if (!obj) continue;
+    privilegeSql(d.privilege);
     out.push({
       roles: need([d.grantee]),
       describe: `default ${d.privilege} on ${obj.toLowerCase()} to ${d.grantee ?? 'PUBLIC'}`,

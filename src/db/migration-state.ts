@@ -70,18 +70,34 @@ export async function appliedIds(client: Queryable, c: Control, tenantId: number
  * Inside a tenant's transaction: what is applied now (another run may have been first) and, in
  * the same round trip, search_path pointed at the tenant for the migrations that follow.
  */
-export async function enterTenant(client: Queryable, c: Control, tenantId: number, searchPath: string): Promise<Set<number>> {
+export async function enterTenant(
+  client: Queryable,
+  c: Control,
+  tenant: { id: number; schema: string },
+  searchPath: string,
+): Promise<{ applied: Set<number>; present: boolean }> {
   const { rows } = await client.query(
     `SELECT set_config('search_path', $2, true) AS sp,
-            ARRAY(SELECT migration_id FROM ${c.tenantMigrations} WHERE tenant_id = $1) AS ids`,
-    [tenantId, searchPath],
+            ARRAY(SELECT migration_id FROM ${c.tenantMigrations} WHERE tenant_id = $1) AS ids,
+            EXISTS (SELECT 1 FROM ${c.tenants} WHERE id = $1) AND EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $3) AS present`,
+    [tenant.id, searchPath, tenant.schema],
   );
-  return new Set(rows[0].ids as number[]);
+  return { applied: new Set(rows[0].ids as number[]), present: rows[0].present };
+}
+
+/** Whether the tenant is still registered and its schema still there (a drop may have won the lock). */
+export async function tenantPresent(client: Queryable, c: Control, tenant: { id: number; schema: string }): Promise<boolean> {
+  const { rows } = await client.query(
+    `SELECT EXISTS (SELECT 1 FROM ${c.tenants} WHERE id = $1) AND EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $2) AS present`,
+    [tenant.id, tenant.schema],
+  );
+  return rows[0].present;
 }
 
 export async function recordFailure(client: Queryable, c: Control, tenantId: number, migrationId: number | null, error: string): Promise<void> {
   await client.query(
-    `INSERT INTO ${c.migrationFailures} (tenant_id, migration_id, error) VALUES ($1, $2, $3)
+    `INSERT INTO ${c.migrationFailures} (tenant_id, migration_id, error)
+     SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM ${c.tenants} WHERE id = $1)
      ON CONFLICT (tenant_id) DO UPDATE SET migration_id = EXCLUDED.migration_id, error = EXCLUDED.error, failed_at = now()`,
     [tenantId, migrationId, error],
   );

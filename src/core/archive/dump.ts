@@ -3,7 +3,7 @@ import { existsSync, statSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Ctx } from '../context.js';
 import { UsageError, FailedError, BusyError } from '../errors.js';
-import { slugProblem } from '../names.js';
+import { normalizeSlug } from '../names.js';
 import { tenantctlVersion } from '../paths.js';
 import { withClient, withAdvisoryLock } from '../../db/tx.js';
 import { tenantLock } from '../../db/locks.js';
@@ -50,6 +50,10 @@ export function defaultArchiveName(slug: string, d = new Date()): string {
 /** Where the archive goes, validated before any connection is made. */
 export function resolveOutput(slug: string, opts: ExportOptions): string {
   if (opts.output !== undefined && opts.outDir !== undefined) throw new UsageError('give either -o <file> or --out-dir <dir>, not both');
+  // `-o /backups/` (an existing directory, or a trailing slash) means "in there, default name", as cp would.
+  if (opts.output !== undefined && (/[/\\]$/.test(opts.output) || (existsSync(opts.output) && statSync(opts.output).isDirectory()))) {
+    return path.join(ensureOutDir(opts.output), defaultArchiveName(slug));
+  }
   if (opts.output !== undefined) {
     const file = path.resolve(opts.output);
     const dir = path.dirname(file);
@@ -115,9 +119,7 @@ async function beginSnapshot(ctx: Ctx, client: pg.ClientBase, schema: string): P
  * catalog rows and streams each table through COPY into the archive.
  */
 export async function exportTenant(ctx: Ctx, slugInput: string, opts: ExportOptions = {}): Promise<ExportResult> {
-  const problem = slugProblem(slugInput, ctx.settings.schemaPrefix);
-  if (problem) throw new UsageError(problem);
-  const slug = slugInput.toLowerCase();
+  const slug = normalizeSlug(slugInput, ctx.settings.schemaPrefix);
   const file = resolveOutput(slug, opts);
   const c = ctx.control;
   const started = performance.now();

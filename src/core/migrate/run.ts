@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Ctx } from '../context.js';
-import { FailedError, PartialError, BusyError, TenantctlError } from '../errors.js';
+import { FailedError, PartialError, BusyError, TenantctlError, UsageError } from '../errors.js';
 import { loadMigrations, type MigrationFile } from './files.js';
 import { loadFleetState, selectSlugs, type TenantPlan } from './state.js';
 import { applyInTransaction, setTenantSearchPath } from './apply.js';
@@ -9,7 +9,7 @@ import { fanOut } from '../fanout.js';
 import { SqlFileError } from '../sqlerror.js';
 import { withClient, withTransaction, withAdvisoryLock, takeXactLock } from '../../db/tx.js';
 import { tenantLock, migrateRunLock } from '../../db/locks.js';
-import { appliedIds, enterTenant, recordFailure, clearFailure } from '../../db/migration-state.js';
+import { appliedIds, enterTenant, tenantPresent, recordFailure, clearFailure } from '../../db/migration-state.js';
 import { quoteIdent } from '../../db/quote.js';
 import { recordMigration } from '../../db/registry.js';
 import { writeAudit } from '../../db/audit.js';
@@ -87,7 +87,7 @@ class SlotClient {
 }
 
 export class TenantMigrationError extends Error {
-  constructor(message: string, readonly migrationId: number | null, options?: { cause?: unknown }) {
+  constructor(message: string, readonly migrationId: number | null, readonly busy: boolean, options?: { cause?: unknown }) {
     super(message, options);
   }
 }
@@ -109,7 +109,8 @@ export async function applyGroupInTransaction(e: Engine, client: pg.ClientBase, 
   return withTransaction(client, async () => {
     await takeXactLock(client, tenantLock(c.schema, t.schema), e.ctx.settings.lockTimeoutMs);
     if (e.opts.statementTimeoutMs) await client.query(`SELECT set_config('statement_timeout', $1, true)`, [`${e.opts.statementTimeoutMs}ms`]);
-    const done = await enterTenant(client, c, t.id, `${quoteIdent(t.schema)}, public`);
+    const { applied: done, present } = await enterTenant(client, c, t, `${quoteIdent(t.schema)}, public`);
+    if (!present) throw new FailedError(`tenant ${t.slug} was dropped (or its schema removed) while this run waited for it`);
     const applied = await applyInTransaction(client, c, t, group.filter((m) => !done.has(m.id)));
     if (t.failedBefore !== false) await clearFailure(client, c, t.id);
     return applied;
@@ -124,6 +125,7 @@ export async function applyGroupInTransaction(e: Engine, client: pg.ClientBase, 
 async function applyNonTransactional(e: Engine, client: pg.ClientBase, t: TenantWork, m: MigrationFile): Promise<number[]> {
   const c = e.ctx.control;
   return withAdvisoryLock(client, tenantLock(c.schema, t.schema), e.ctx.settings.lockTimeoutMs, async () => {
+    if (!(await tenantPresent(client, c, t))) throw new FailedError(`tenant ${t.slug} was dropped (or its schema removed) while this run waited for it`);
     if ((await appliedIds(client, c, t.id)).has(m.id)) return [];
     const started = performance.now();
     await setTenantSearchPath(client, t.schema, false);
@@ -168,7 +170,7 @@ async function migrateTenant(e: Engine, slot: SlotClient, t: TenantWork): Promis
         }
         const failedId = group.find((m) => !applied.includes(m.id))?.id ?? null;
         const message = busy ? `could not get a lock within ${e.ctx.settings.lockTimeoutMs}ms after ${attempt + 1} attempts: ${(err as Error).message}` : (err as Error).message;
-        throw new TenantMigrationError(message, failedId, { cause: err });
+        throw new TenantMigrationError(message, failedId, busy, { cause: err });
       }
     }
   }
@@ -198,8 +200,8 @@ function summarise(dryRun: boolean, latest: number, tenants: TenantMigrateResult
  * statement at a time for non-transactional migrations) with bounded parallelism.
  */
 export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<MigrateResult> {
+  if (!ctx.settings.migrationsDir) throw new UsageError('no migrations directory configured', { hint: 'pass --migrations-dir <dir> or set "migrationsDir" in tenantctl.config.json' });
   const files = await loadMigrations(ctx.settings.migrationsDir);
-  if (!ctx.settings.migrationsDir) throw new FailedError('no migrations directory configured', { hint: 'pass --migrations-dir <dir> or set "migrationsDir" in tenantctl.config.json' });
   const c = ctx.control;
   const e: Engine = { ctx, opts: { retries: 3, ...opts } };
   const base = (t: TenantPlan, status: TenantStatus): TenantMigrateResult => ({
@@ -249,7 +251,11 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
         details: { latest: state.latest, applied: appliedCount, failed: tenants.filter((t) => t.status === 'failed').map((t) => t.slug), skipped: result.skipped },
       });
       if (result.failed) {
-        const err = appliedCount
+        // Every failure a lock we could not get: that is "busy" (exit 4), not a broken migration.
+        const allBusy = outcomes.every((o) => o.status !== 'failed' || (o.error instanceof TenantMigrationError && o.error.busy));
+        const err = allBusy && !appliedCount
+          ? new BusyError(`${result.failed} tenant${result.failed === 1 ? ' was' : 's were'} locked by other work; nothing migrated there`, { hint: 'retry later or raise --lock-timeout' })
+          : appliedCount
           ? new PartialError(`${result.failed} tenant${result.failed === 1 ? '' : 's'} failed, ${appliedCount} migrated${result.skipped ? `, ${result.skipped} not started` : ''}`)
           : new FailedError(`migration failed in ${result.failed} tenant${result.failed === 1 ? '' : 's'}${result.skipped ? `; ${result.skipped} not started` : ''}; no tenant was migrated`);
         err.result = result;

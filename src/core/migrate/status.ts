@@ -1,5 +1,5 @@
 import type { Ctx } from '../context.js';
-import { FailedError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { loadMigrations } from './files.js';
 import { loadFleetState, selectSlugs } from './state.js';
 import { withClient } from '../../db/tx.js';
@@ -18,7 +18,7 @@ export interface MigrateStatus {
 }
 
 export async function migrateStatus(ctx: Ctx, opts: { tenants?: string[] } = {}): Promise<MigrateStatus> {
-  if (!ctx.settings.migrationsDir) throw new FailedError('no migrations directory configured', { hint: 'pass --migrations-dir <dir> or set "migrationsDir" in tenantctl.config.json' });
+  if (!ctx.settings.migrationsDir) throw new UsageError('no migrations directory configured', { hint: 'pass --migrations-dir <dir> or set "migrationsDir" in tenantctl.config.json' });
   const files = await loadMigrations(ctx.settings.migrationsDir);
   const c = ctx.control;
   return withClient(ctx.db, async (client) => {
