@@ -24,6 +24,7 @@ import {
   type RoleFacts,
 } from '../db/access.js';
 import { writeAudit, writeAuditQuietly } from '../db/audit.js';
+import { schemaOwner } from '../db/catalog.js';
 
 export type Mode = 'rw' | 'ro';
 
@@ -109,8 +110,7 @@ async function refusal(client: pg.ClientBase, ctx: Ctx, tenant: TenantRow, facts
   if (facts.name === who.currentUser || facts.name === who.sessionUser) return `role ${facts.name} is the role running tenantctl, which owns the tenants`;
   const groupOf = await isTenantGroupRole(client, ctx.control, facts.name);
   if (groupOf) return `role ${facts.name} is a group role of tenant "${groupOf}"; grant to a login or application role instead`;
-  const { rows } = await client.query('SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = $1', [tenant.schema]);
-  if (rows[0]?.owner === facts.name) return `role ${facts.name} owns schema ${tenant.schema}; an owner's privileges cannot be granted or revoked`;
+  if ((await schemaOwner(client, tenant.schema)) === facts.name) return `role ${facts.name} owns schema ${tenant.schema}; an owner's privileges cannot be granted or revoked`;
   if (serverVersion < 160000 && !facts.inherit) {
     return `role ${facts.name} is NOINHERIT: on PostgreSQL ${Math.floor(serverVersion / 10000)} it would only get the tenant's privileges after SET ROLE (run ALTER ROLE ... INHERIT first)`;
   }

@@ -2,10 +2,11 @@ import type { Ctx } from './context.js';
 import { FailedError } from './errors.js';
 import { normalizeSlug } from './names.js';
 import { underTenantLock } from './tenant-tx.js';
-import { existingRoles } from '../db/catalog.js';
+import { existingRoles, outsideDependents } from '../db/catalog.js';
 import { dropTenantSql } from '../db/tenant-ddl.js';
 import { writeAudit } from '../db/audit.js';
 import { SQLSTATE, sqlstateOf } from '../db/sqlstate.js';
+import { deleteTenant } from '../db/registry.js';
 
 export interface DropResult {
   slug: string;
@@ -32,6 +33,12 @@ export async function dropTenant(ctx: Ctx, slugInput: string, opts: { backupTo?:
   }
   const c = ctx.control;
   return underTenantLock(ctx, 'drop', slug, {}, async (client, t, started) => {
+    const outside = await outsideDependents(client, t.schema);
+    if (outside.length) {
+      throw new FailedError(`cannot drop ${t.slug}: ${outside.length} object${outside.length === 1 ? '' : 's'} outside ${t.schema} depend on it (${outside.slice(0, 5).join('; ')}${outside.length > 5 ? '; ...' : ''})`, {
+        hint: 'drop or change those objects first; tenantctl never cascades beyond the tenant',
+      });
+    }
     const roles = { rw: t.rwRole, ro: t.roRole };
     const present = await existingRoles(client, [roles.rw, roles.ro]);
     for (const sql of dropTenantSql(t.schema, roles, { rw: present.has(roles.rw), ro: present.has(roles.ro) })) {
@@ -44,7 +51,7 @@ export async function dropTenant(ctx: Ctx, slugInput: string, opts: { backupTo?:
         throw err;
       }
     }
-    await client.query(`DELETE FROM ${c.tenants} WHERE id = $1`, [t.id]);
+    await deleteTenant(client, c, t.id);
     await writeAudit(client, c, { command: 'drop', tenant: slug, outcome: 'ok', durationMs: performance.now() - started, details: { schema: t.schema, backup } });
     return { slug, schema: t.schema, rolesDropped: [...present], ...(backup ? { backup } : {}) };
   }, { requireSchema: false });

@@ -3,6 +3,7 @@ import { normalizeSlug } from './names.js';
 import { withClient } from '../db/tx.js';
 import { requireControlSchema, getTenant, appliedMigrations, schemaExists, type TenantRow, type AppliedMigration } from '../db/registry.js';
 import { schemaRelations, schemaGrants, existingRoles, roleMembers, type RelationSize, type SchemaGrant } from '../db/catalog.js';
+import { tenantAuditHistory, type AuditRow } from '../db/audit.js';
 
 export interface TenantInfo {
   tenant: TenantRow;
@@ -12,7 +13,7 @@ export interface TenantInfo {
   relations: RelationSize[];
   totalBytes: number;
   migrations: AppliedMigration[];
-  audit: { at: Date; command: string; outcome: string; dbUser: string; osUser: string | null; durationMs: number | null }[];
+  audit: AuditRow[];
 }
 
 export async function tenantInfo(ctx: Ctx, slugInput: string): Promise<TenantInfo> {
@@ -26,11 +27,7 @@ export async function tenantInfo(ctx: Ctx, slugInput: string): Promise<TenantInf
     const present = await existingRoles(client, roleNames);
     const members = await roleMembers(client, roleNames);
     const relations = exists ? await schemaRelations(client, tenant.schema) : [];
-    const { rows: audit } = await client.query(
-      `SELECT at, command, outcome, db_user AS "dbUser", os_user AS "osUser", duration_ms AS "durationMs"
-       FROM ${c.auditLog} WHERE tenant_slug = $1 ORDER BY at DESC, id DESC LIMIT 20`,
-      [slug],
-    );
+    const audit = await tenantAuditHistory(client, c, slug);
     return {
       tenant,
       schemaExists: exists,

@@ -4,7 +4,7 @@ import { FailedError } from './errors.js';
 import { CONTROL_MIGRATIONS } from './paths.js';
 import { withAdvisoryLock } from '../db/tx.js';
 import { initLock } from '../db/locks.js';
-import { quoteIdent } from '../db/quote.js';
+import { prepareControlSchema } from '../db/control.js';
 import { writeAudit } from '../db/audit.js';
 
 export interface InitResult {
@@ -25,13 +25,7 @@ export async function initControlSchema(ctx: Ctx): Promise<InitResult> {
   const client = await ctx.db.dedicatedClient();
   try {
     return await withAdvisoryLock(client, initLock(c.schema), ctx.settings.lockTimeoutMs, async () => {
-      const { rows } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [c.schema]);
-      const created = rows.length === 0;
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${c.q}`);
-      await client.query(`SELECT set_config('search_path', $1, false)`, [quoteIdent(c.schema)]);
-      await client.query(`CREATE TABLE IF NOT EXISTS ${c.migrations} (
-        id integer PRIMARY KEY, name varchar(100) UNIQUE NOT NULL, hash varchar(40) NOT NULL,
-        executed_at timestamp DEFAULT current_timestamp)`);
+      const created = await prepareControlSchema(client, c);
       let applied: { name: string }[];
       try {
         applied = await pgm.migrate({ client }, CONTROL_MIGRATIONS, { logger: (m: string) => ctx.reporter.debug(m) });

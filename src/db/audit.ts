@@ -32,6 +32,24 @@ export async function writeAudit(client: Queryable, c: Control, e: AuditEntry): 
   );
 }
 
+export interface AuditRow {
+  at: Date;
+  command: string;
+  outcome: string;
+  dbUser: string;
+  osUser: string | null;
+  durationMs: number | null;
+}
+
+export async function tenantAuditHistory(client: Queryable, c: Control, slug: string, limit = 20): Promise<AuditRow[]> {
+  const { rows } = await client.query(
+    `SELECT at, command, outcome, db_user AS "dbUser", os_user AS "osUser", duration_ms AS "durationMs"
+     FROM ${c.auditLog} WHERE tenant_slug = $1 ORDER BY at DESC, id DESC LIMIT $2`,
+    [slug, limit],
+  );
+  return rows;
+}
+
 /** For failures: never let a broken audit write hide the error being reported. */
 export async function writeAuditQuietly(client: Queryable, c: Control, e: AuditEntry): Promise<void> {
   await writeAudit(client, c, e).catch(() => {});

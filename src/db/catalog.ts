@@ -41,6 +41,17 @@ export async function schemaGrants(client: Queryable, schema: string): Promise<S
   return rows;
 }
 
+export async function schemaOwner(client: Queryable, schema: string): Promise<string | undefined> {
+  const { rows } = await client.query('SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = $1', [schema]);
+  return rows[0]?.owner;
+}
+
+/** Which of these schemas exist. */
+export async function existingSchemas(client: Queryable, schemas: string[]): Promise<Set<string>> {
+  const { rows } = await client.query('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])', [schemas]);
+  return new Set(rows.map((r) => r.nspname as string));
+}
+
 export async function existingRoles(client: Queryable, names: string[]): Promise<Set<string>> {
   const { rows } = await client.query('SELECT rolname FROM pg_roles WHERE rolname = ANY($1)', [names]);
   return new Set(rows.map((r) => r.rolname));
@@ -55,6 +66,33 @@ export async function roleMembers(client: Queryable, roles: string[]): Promise<{
     [roles],
   );
   return rows;
+}
+
+/**
+ * Objects outside the schema that depend on objects inside it: views, foreign keys, columns and
+ * functions using its types. DROP SCHEMA ... CASCADE would silently take them along (a reporting
+ * view in public, another tenant's foreign key). Objects in the schema are found through their
+ * indexed dependency on it, so this costs the tenant's size, not the fleet's.
+ */
+export async function outsideDependents(client: Queryable, schema: string): Promise<string[]> {
+  const { rows } = await client.query(
+    `WITH nsp AS (SELECT oid FROM pg_namespace WHERE nspname = $1),
+     inside AS (SELECT d.classid, d.objid FROM pg_depend d JOIN nsp ON d.refobjid = nsp.oid
+                WHERE d.refclassid = 'pg_namespace'::regclass)
+     SELECT DISTINCT pg_describe_object(d.classid, d.objid, 0) AS what
+     FROM inside i
+     JOIN pg_depend d ON d.refclassid = i.classid AND d.refobjid = i.objid AND d.deptype = 'n'
+     LEFT JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid
+     LEFT JOIN pg_class rc ON rc.oid = r.ev_class
+     LEFT JOIN pg_constraint k ON d.classid = 'pg_constraint'::regclass AND k.oid = d.objid
+     LEFT JOIN pg_class kc ON kc.oid = k.conrelid
+     LEFT JOIN pg_class ac ON d.classid = 'pg_class'::regclass AND ac.oid = d.objid
+     LEFT JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid
+     WHERE COALESCE(rc.relnamespace, kc.relnamespace, ac.relnamespace, p.pronamespace) <> (SELECT oid FROM nsp)
+     ORDER BY 1`,
+    [schema],
+  );
+  return rows.map((r) => r.what);
 }
 
 /** Schemas that carry the tenant prefix but have no registry row. */

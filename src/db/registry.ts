@@ -107,6 +107,10 @@ export async function insertTenant(client: Queryable, c: Control, t: NewTenant):
   }
 }
 
+export async function deleteTenant(client: Queryable, c: Control, id: number): Promise<void> {
+  await client.query(`DELETE FROM ${c.tenants} WHERE id = $1`, [id]);
+}
+
 export interface AppliedMigration {
   id: number;
   name: string;

@@ -134,6 +134,19 @@ describe('drop', () => {
     expect(s.tenants).not.toContain('doomed');
     expect(s.roles.some((x) => x.startsWith('org_doomed'))).toBe(false);
   });
+  it('refuses to cascade beyond the tenant: a public view or another schema\'s foreign key keeps it', async () => {
+    await createTenants(ctx, { slugs: ['shared'] });
+    await db.query(`CREATE VIEW public.report AS SELECT count(*) AS n FROM org_shared.users`);
+    const err = await dropTenant(ctx, 'shared').catch((e) => e);
+    expect(err).toBeInstanceOf(FailedError);
+    expect(err.message).toMatch(/1 object outside org_shared depend on it \(rule _RETURN on view report\)/);
+    expect((await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'org_shared'`)).rowCount).toBe(1);
+    await db.query(`DROP VIEW public.report; CREATE TABLE public.refs (u uuid REFERENCES org_shared.users (id))`);
+    await expect(dropTenant(ctx, 'shared')).rejects.toThrow(/constraint refs_u_fkey on table refs/);
+    await db.query(`DROP TABLE public.refs`);
+    expect((await dropTenant(ctx, 'shared')).schema).toBe('org_shared');
+  });
+
   it('names an unknown tenant', async () => {
     await expect(dropTenant(ctx, 'nobody')).rejects.toThrow(/no tenant "nobody"/);
   });

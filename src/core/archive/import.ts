@@ -145,8 +145,9 @@ export async function importArchive(ctx: Ctx, fileInput: string, opts: ImportOpt
         const id = await insertTenant(client, c, { slug, schema, displayName: m.displayName ?? undefined, template: m.template, rwRole: roles.rw, roRole: roles.ro });
         for (const mig of m.migrations) await recordMigration(client, c, id, mig, null);
         await client.query(
-          `SET LOCAL search_path = ${quoteIdent(schema)}, public; SET LOCAL check_function_bodies = false;
-           SET LOCAL datestyle = ISO; SET LOCAL intervalstyle = postgres`,
+          `SELECT set_config('search_path', $1, true), set_config('check_function_bodies', 'false', true),
+                  set_config('datestyle', 'ISO', true), set_config('intervalstyle', 'postgres', true)`,
+          [`${quoteIdent(schema)}, public`],
         );
         await loadArchive(client, file, m, schema);
 

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../../db/pool.js';
-import { quoteIdent } from '../../db/quote.js';
 import { withTransaction } from '../../db/tx.js';
 import { fingerprintRows, fingerprintDigests, setNeutralSearchPath } from '../../db/fingerprint.js';
 import { setTenantSearchPath } from '../migrate/apply.js';
@@ -8,6 +7,7 @@ import { SqlFileError } from '../sqlerror.js';
 import type { Template } from '../template.js';
 import type { MigrationFile } from '../migrate/files.js';
 import { buildFingerprints, type Fingerprint } from './fingerprint.js';
+import { createSchemaSql } from '../../db/tenant-ddl.js';
 
 /** Thrown to end the scratch transaction: the reference must never be committed. */
 class RollBack extends Error {}
@@ -37,7 +37,7 @@ export async function buildReferences(client: Queryable, template: Template, mig
     await setTenantSearchPath(client, scratch);
   };
   await withTransaction(client, async () => {
-    await client.query(`CREATE SCHEMA ${quoteIdent(scratch)}`);
+    await client.query(createSchemaSql(scratch));
     await setTenantSearchPath(client, scratch);
     const where = template.id === template.dir ? template.dir : template.id;
     for (const f of template.files) {

@@ -12,6 +12,7 @@ import { buildFingerprints, diffFingerprint } from './fingerprint.js';
 import { buildReferences, type Reference } from './reference.js';
 import { isolationProblems, controlProblems } from './isolation.js';
 import { fanOut } from '../fanout.js';
+import { existingSchemas } from '../../db/catalog.js';
 
 export interface VerifyOptions {
   /** Only these tenants (isolation is still judged against the whole fleet). */
@@ -163,8 +164,7 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
             await setNeutralSearchPath(conn);
             const grants = await aclGrants(conn, batch.map((t) => t.schema));
             if (check.length === 0) return { grants, found: [] as [string, string[]][] };
-            const present = await conn.query('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])', [check.map((t) => t.schema)]);
-            const existing = new Set(present.rows.map((r) => r.nspname as string));
+            const existing = await existingSchemas(conn, check.map((t) => t.schema));
             const digests = await fingerprintDigests(conn, check.map((t) => ({ schema: t.schema, roles: [t.rwRole, t.roRole] })));
             const found: [string, string[]][] = [];
             const differing = check.filter((t) => {
