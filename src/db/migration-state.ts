@@ -1,4 +1,4 @@
-import type { Queryable } from './pool.js';
+import { prepared, type Queryable } from './pool.js';
 import type { Control } from './control.js';
 
 export interface TenantVersion {
@@ -77,10 +77,12 @@ export async function enterTenant(
   searchPath: string,
 ): Promise<{ applied: Set<number>; present: boolean }> {
   const { rows } = await client.query(
-    `SELECT set_config('search_path', $2, true) AS sp,
-            ARRAY(SELECT migration_id FROM ${c.tenantMigrations} WHERE tenant_id = $1) AS ids,
-            EXISTS (SELECT 1 FROM ${c.tenants} WHERE id = $1) AND EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $3) AS present`,
-    [tenant.id, searchPath, tenant.schema],
+    prepared(
+      `SELECT set_config('search_path', $2, true) AS sp,
+              ARRAY(SELECT migration_id FROM ${c.tenantMigrations} WHERE tenant_id = $1) AS ids,
+              EXISTS (SELECT 1 FROM ${c.tenants} WHERE id = $1) AND EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $3) AS present`,
+      [tenant.id, searchPath, tenant.schema],
+    ),
   );
   return { applied: new Set(rows[0].ids as number[]), present: rows[0].present };
 }

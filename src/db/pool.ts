@@ -1,8 +1,18 @@
 import pg from 'pg';
+import { createHash } from 'node:crypto';
 import type { ConnectionTarget } from './connection.js';
 import { describeConnectError } from './connection.js';
 
 export type Queryable = Pick<pg.ClientBase, 'query'>;
+
+/**
+ * A named (prepared) statement for the per-tenant hot path of a fan-out: parsed and planned once
+ * per connection instead of once per tenant. The name is derived from the text, so the same
+ * statement always maps to the same name and different texts never collide.
+ */
+export function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  return { name: `tc_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text, values };
+}
 
 /** A pool bound to its target, so connection failures read as one line naming the server. */
 export class Database {

@@ -1,4 +1,4 @@
-import type { Queryable } from './pool.js';
+import { prepared, type Queryable } from './pool.js';
 import type { Control } from './control.js';
 import { FailedError } from '../core/errors.js';
 import { SQLSTATE, sqlstateOf } from './sqlstate.js';
@@ -138,8 +138,10 @@ export async function recordMigration(
   baseline = false,
 ): Promise<void> {
   await client.query(
-    `INSERT INTO ${c.tenantMigrations} (tenant_id, migration_id, name, hash, duration_ms, baseline)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [tenantId, m.id, m.name, m.hash, durationMs, baseline],
+    prepared(
+      `INSERT INTO ${c.tenantMigrations} (tenant_id, migration_id, name, hash, duration_ms, baseline)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [tenantId, m.id, m.name, m.hash, durationMs, baseline],
+    ),
   );
 }

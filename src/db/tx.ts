@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Database, Queryable } from './pool.js';
+import { prepared, type Database, type Queryable } from './pool.js';
 import { BusyError, TenantctlError } from '../core/errors.js';
 import { isLockTimeout, sqlstateOf } from './sqlstate.js';
 
@@ -58,7 +58,15 @@ export async function takeXactLock(client: Queryable, key: LockKey, lockTimeoutM
     if (lockTimeoutMs === undefined) await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [key.namespace, key.name]);
     // One round trip for the hot path of a fan-out: PostgreSQL evaluates the select list left to
     // right, so the timeout is in force when the lock is requested.
-    else await client.query(`SELECT set_config('lock_timeout', $3, true), pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [key.namespace, key.name, `${Math.max(0, Math.round(lockTimeoutMs))}ms`]);
+    else {
+      await client.query(
+        prepared(`SELECT set_config('lock_timeout', $3, true), pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [
+          key.namespace,
+          key.name,
+          `${Math.max(0, Math.round(lockTimeoutMs))}ms`,
+        ]),
+      );
+    }
   } catch (err) {
     if (isLockTimeout(err)) throw new BusyError(`${key.what} is locked by another tenantctl run`, { cause: err, hint: 'wait for it or raise --lock-timeout' });
     throw err;

@@ -8,7 +8,10 @@ function stub(opts: { applied?: number[]; failOn?: RegExp } = {}) {
   const log: string[] = [];
   return {
     log,
-    async query(text: string, values?: unknown[]) {
+    async query(q: string | { text: string; values?: unknown[] }, v?: unknown[]) {
+      // prepared statements arrive as a config object
+      const text = typeof q === 'string' ? q : q.text;
+      const values = typeof q === 'string' ? v : q.values;
       log.push(values ? `${text.replace(/\s+/g, ' ').trim()} -- ${JSON.stringify(values)}` : text.replace(/\s+/g, ' ').trim());
       if (opts.failOn?.test(text)) throw Object.assign(new Error('column "x" does not exist'), { code: '42703', position: '5' });
       if (text.includes('AS ids')) return { rows: [{ ids: opts.applied ?? [], present: true }] };
