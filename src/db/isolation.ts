@@ -66,18 +66,6 @@ export async function aclGrants(client: Queryable, schemas: string[]): Promise<A
   return rows;
 }
 
-/** Direct members of the given roles. */
-export async function membersOf(client: Queryable, roles: string[]): Promise<{ role: string; member: string }[]> {
-  if (roles.length === 0) return [];
-  const { rows } = await client.query(
-    `SELECT r.rolname AS role, m.rolname AS member
-     FROM pg_auth_members am JOIN pg_roles r ON r.oid = am.roleid JOIN pg_roles m ON m.oid = am.member
-     WHERE r.rolname = ANY($1::text[])`,
-    [roles],
-  );
-  return rows;
-}
-
 /** The grants tenantctl made with `access grant`, as (tenant slug, role). */
 export async function recordedAccessGrants(client: Queryable, c: Control): Promise<{ slug: string; role: string }[]> {
   const { rows } = await client.query(`SELECT t.slug, g.role_name AS role FROM ${c.accessGrants} g JOIN ${c.tenants} t ON t.id = g.tenant_id`);

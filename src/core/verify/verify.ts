@@ -7,12 +7,12 @@ import { withClient, withTransaction } from '../../db/tx.js';
 import { requireControlSchema } from '../../db/registry.js';
 import { registeredTenants, appliedGroups, type RegisteredTenant, type AppliedGroup } from '../../db/fleet-stats.js';
 import { fingerprintRows, fingerprintDigests, setNeutralSearchPath } from '../../db/fingerprint.js';
-import { aclGrants, membersOf, recordedAccessGrants, type AclGrant } from '../../db/isolation.js';
+import { aclGrants, recordedAccessGrants, type AclGrant } from '../../db/isolation.js';
 import { buildFingerprints, diffFingerprint } from './fingerprint.js';
 import { buildReferences, type Reference } from './reference.js';
 import { isolationProblems, controlProblems } from './isolation.js';
 import { fanOut } from '../fanout.js';
-import { existingSchemas } from '../../db/catalog.js';
+import { existingSchemas, roleMembers } from '../../db/catalog.js';
 
 export interface VerifyOptions {
   /** Only these tenants (isolation is still judged against the whole fleet). */
@@ -196,7 +196,7 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
       grants.push(...o.value.grants);
       for (const [slug, list] of o.value.found) add(slug, list);
     }
-    const members = await membersOf(client, all.flatMap((t) => [t.rwRole, t.roRole]));
+    const members = await roleMembers(client, all.flatMap((t) => [t.rwRole, t.roRole]));
     const recorded = await recordedAccessGrants(client, c);
     for (const [slug, list] of isolationProblems({ tenants: all, grants, members, recorded })) add(slug, list);
     const control = controlProblems(await aclGrants(client, [c.schema]));
