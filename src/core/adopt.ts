@@ -10,7 +10,7 @@ import { tenantLock } from '../db/locks.js';
 import { requireControlSchema, roleTag, insertTenant, recordMigration, findTenant, schemaExists } from '../db/registry.js';
 import { unregisteredSchemas } from '../db/catalog.js';
 import { createRoles, grantTenantSql } from '../db/tenant-ddl.js';
-import { writeAudit } from '../db/audit.js';
+import { writeAudit, writeAuditQuietly } from '../db/audit.js';
 
 export interface AdoptOptions {
   /** Mark migrations 1..baseline as applied without running them. */
@@ -70,20 +70,25 @@ export async function adopt(ctx: Ctx, opts: AdoptOptions): Promise<AdoptResult> 
   if (opts.dryRun) return { dryRun: true, baseline: opts.baseline ?? 0, adopted: todo.map((t) => ({ ...t, ok: true })), skipped };
 
   const outcomes = await fanOut(todo, { concurrency: ctx.settings.concurrency, maxFailures: Infinity, label: 'adopting', reporter: ctx.reporter }, (t) =>
-    withClient(ctx.db, (client) =>
-      withTransaction(client, async () => {
-        const started = performance.now();
-        await takeXactLock(client, tenantLock(c.schema, t.schema), ctx.settings.lockTimeoutMs);
-        if (await findTenant(client, c, t.slug)) throw new FailedError(`tenant "${t.slug}" is already registered`);
-        if (!(await schemaExists(client, t.schema))) throw new FailedError(`schema ${t.schema} disappeared`);
-        const roles = { rw: tenantRoleName(t.schema, 'rw', tag), ro: tenantRoleName(t.schema, 'ro', tag) };
-        await createRoles(client, roles);
-        const id = await insertTenant(client, c, { slug: t.slug, schema: t.schema, template: templateId, rwRole: roles.rw, roRole: roles.ro, adopted: true });
-        for (const m of baseline) await recordMigration(client, c, id, m, null, true);
-        for (const sql of grantTenantSql(t.schema, roles)) await client.query(sql);
-        await writeAudit(client, c, { command: 'adopt', tenant: t.slug, outcome: 'ok', durationMs: performance.now() - started, details: { schema: t.schema, baseline: opts.baseline ?? 0 } });
-      }),
-    ),
+    withClient(ctx.db, async (client) => {
+      const started = performance.now();
+      try {
+        await withTransaction(client, async () => {
+          await takeXactLock(client, tenantLock(c.schema, t.schema), ctx.settings.lockTimeoutMs);
+          if (await findTenant(client, c, t.slug)) throw new FailedError(`tenant "${t.slug}" is already registered`);
+          if (!(await schemaExists(client, t.schema))) throw new FailedError(`schema ${t.schema} disappeared`);
+          const roles = { rw: tenantRoleName(t.schema, 'rw', tag), ro: tenantRoleName(t.schema, 'ro', tag) };
+          await createRoles(client, roles);
+          const id = await insertTenant(client, c, { slug: t.slug, schema: t.schema, template: templateId, rwRole: roles.rw, roRole: roles.ro, adopted: true });
+          for (const m of baseline) await recordMigration(client, c, id, m, null, true);
+          for (const sql of grantTenantSql(t.schema, roles)) await client.query(sql);
+          await writeAudit(client, c, { command: 'adopt', tenant: t.slug, outcome: 'ok', durationMs: performance.now() - started, details: { schema: t.schema, baseline: opts.baseline ?? 0 } });
+        });
+      } catch (err) {
+        await writeAuditQuietly(client, c, { command: 'adopt', tenant: t.slug, outcome: 'failed', durationMs: performance.now() - started, details: { schema: t.schema, error: (err as Error).message } });
+        throw err;
+      }
+    }),
   );
   const adopted = todo.map((t, i) => {
     const o = outcomes[i];
