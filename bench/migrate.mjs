@@ -68,10 +68,10 @@ COMMIT;
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
-async function tenantctlRun(url, dir, round) {
+async function tenantctlRun(url, dir, round, concurrency = 2) {
   writeFileSync(path.join(dir, `${round}_round${round}.sql`), migration(round));
   const stopWatch = watchBackends(url, 'tenantctl');
-  const r = await timed(process.execPath, [BIN, 'migrate', '--concurrency', '2', '--json', '-q'], { env: { DATABASE_URL: url, TENANTCTL_MIGRATIONS_DIR: dir } });
+  const r = await timed(process.execPath, [BIN, 'migrate', '--concurrency', String(concurrency), '--json', '-q'], { env: { DATABASE_URL: url, TENANTCTL_MIGRATIONS_DIR: dir } });
   const backendKb = await stopWatch();
   const summary = JSON.parse(r.stdout);
   if (summary.succeeded !== FLEET || summary.tenants.some((t) => t.status !== 'applied')) throw new Error(`tenantctl round ${round} did not migrate every tenant`);
@@ -114,6 +114,11 @@ Object.assign(results, {
   tenantctlPeakRssMb: +(Math.max(...tcRuns.map((r) => r.rssKb)) / 1024).toFixed(0),
   largestBackendPrivateMb: +(Math.max(...tcRuns.map((r) => r.backendKb)) / 1024).toFixed(1),
 });
+
+// tenantctl's default concurrency (4) on the same 2 cores: a worker's round trip overlaps another's work
+const c4 = await tenantctlRun(url, migDir, ROUNDS + 1, 4);
+results.tenantctlConcurrency4Seconds = +c4.seconds.toFixed(2);
+results.ratioConcurrency4VsPsqlStreams = +(c4.seconds / psqlSeconds).toFixed(3);
 
 // 3a. nothing pending over the fleet
 const noop = await timed(process.execPath, [BIN, 'migrate', '--json', '-q'], { env: { DATABASE_URL: url, TENANTCTL_MIGRATIONS_DIR: migDir } });

@@ -1,13 +1,10 @@
 import type { Command } from 'commander';
-import path from 'node:path';
 import { withSession } from '../session.js';
 import { table } from '../output.js';
 
-const DEMO_TENANTS = ['acme', 'globex', 'initech'];
-
 /**
- * The README's first command: on the dev database (started if needed), set up the control schema,
- * create a few tenants from the default template with the example migrations, and show them.
+ * The README's first command: on the dev database (started if needed, unless --database-url is
+ * given) run tenantctl's main job end to end and show the result.
  */
 export function register(program: Command): void {
   program
@@ -21,38 +18,26 @@ export function register(program: Command): void {
         const { resolveConnection } = await import('../../db/connection.js');
         const { makeCtx } = await import('../../core/context.js');
         const { makeReporter } = await import('../progress.js');
-        const { initControlSchema } = await import('../../core/init.js');
-        const { createTenants } = await import('../../core/provision.js');
-        const { listTenantsCmd } = await import('../../core/list.js');
-        const { schemaRelations } = await import('../../db/catalog.js');
-        const { withClient } = await import('../../db/tx.js');
+        const { runDemo } = await import('../../core/demo.js');
         const { out } = s;
         let url = s.opts.databaseUrl;
         if (!url) {
-          out.info('1. dev database: tenantctl dev up');
+          out.info('1. tenantctl dev up');
           url = (await devUp()).url!;
           out.info(`   ${url}`);
         }
-        const settings = { ...s.settings, migrationsDir: s.settings.migrationsDir ?? path.join(PACKAGE_ROOT, 'examples', 'migrations') };
+        const settings = { ...s.settings, migrationsDir: s.settings.migrationsDir ?? `${PACKAGE_ROOT}/examples/migrations` };
         const db = new Database(resolveConnection(url, {}, () => undefined), 4);
         try {
-          const ctx = makeCtx(db, settings, await makeReporter(out));
-          out.info('2. control schema: tenantctl init');
-          await initControlSchema(ctx);
-          const existing = new Set((await listTenantsCmd(ctx)).map((t) => t.slug));
-          const missing = DEMO_TENANTS.filter((t) => !existing.has(t));
-          out.info(`3. tenants: tenantctl create ${DEMO_TENANTS.join(' ')} --migrations-dir examples/migrations`);
-          if (missing.length) await createTenants(ctx, { slugs: missing, concurrency: 3 });
-          const tenants = (await listTenantsCmd(ctx)).filter((t) => DEMO_TENANTS.includes(t.slug));
-          const tables: Record<string, string[]> = {};
-          await withClient(db, async (client) => {
-            for (const t of tenants) tables[t.slug] = (await schemaRelations(client, t.schema)).map((r) => r.name);
-          });
-          out.result({ url, tenants, tables }, () => [
+          const r = await runDemo(makeCtx(db, settings, await makeReporter(out)));
+          out.result({ url, ...r }, () => [
             '',
-            table(['SLUG', 'SCHEMA', 'STATUS', 'VERSION', 'PENDING'], tenants.map((t) => [t.slug, t.schema, t.status, String(t.version), String(t.pending ?? '-')])),
+            table(['SLUG', 'SCHEMA', 'STATUS', 'VERSION', 'PENDING'], r.tenants.map((t) => [t.slug, t.schema, t.status, String(t.version), String(t.pending ?? '-')])),
             '',
-            ...tenants.map((t) => `${out.c.bold(t.schema)}: ${tables[t.slug].join(', ')}`),
+            ...r.tenants.map((t) => `${out.c.bold(t.schema)}: ${r.tables[t.slug].join(', ')}`),
+            '',
+            `migrations: ${r.behind} tenants behind; archive: ${r.archive} (verified)`,
+            `stats: ${r.stats.tenants} tenants, ${r.stats.schemas} schemas, ${r.stats.tables} tables; verify: ${r.verified ? 'clean' : 'problems found'}`,
             '',
             out.c.dim(`try: DATABASE_URL=${url} npx tenantctl info acme`),
           ]);
