@@ -11,8 +11,11 @@ export type Queryable = Pick<pg.ClientBase, 'query'>;
  * statement always maps to the same name and different texts never collide.
  */
 export function prepared(text: string, values: unknown[]): pg.QueryConfig {
-  return { name: `tc_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text, values };
+  let name = statementNames.get(text);
+  if (name === undefined) statementNames.set(text, (name = `tc_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`));
+  return { name, text, values };
 }
+const statementNames = new Map<string, string>();
 
 /** A pool bound to its target, so connection failures read as one line naming the server. */
 export class Database {
