@@ -140,6 +140,9 @@ export function runningPid(dataDir: string): number | undefined {
 export async function initCluster(dataDir: string): Promise<void> {
   const ids = serverIds();
   const bins = usableBinaries(await loadBinaries(), ids);
+  // Parents must be enterable by the server user; only the data directory itself is private.
+  mkdirSync(path.dirname(dataDir), { recursive: true, mode: 0o755 });
+  if (ids && !reachableBy(ids, path.dirname(dataDir), 'x')) chmodSync(path.dirname(dataDir), 0o755);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (ids) chownSync(dataDir, ids.uid, ids.gid);
   run(bins.initdb, ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-instructions'], ids, 'initdb');
