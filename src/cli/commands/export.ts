@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { withSession, type Session } from '../session.js';
+import { withSession, showResult, type Session } from '../session.js';
 import { concurrencyOption, positiveInt } from '../options.js';
 import { formatBytes } from '../output.js';
-import { UsageError, FailedError, TenantctlError } from '../../core/errors.js';
+import { UsageError, FailedError } from '../../core/errors.js';
 import type { ExportAllResult } from '../../core/archive/export-all.js';
 
 function renderAll(s: Session, r: ExportAllResult): string[] {
@@ -46,17 +46,13 @@ export function register(program: Command): void {
           const { exportAll } = await import('../../core/archive/export-all.js');
           const concurrency = opts.concurrency ?? s.settings.concurrency;
           const ctx = await s.ctx(concurrency + 1);
-          try {
-            const r = await exportAll(ctx, { outDir: opts.outDir!, keep: opts.keep, concurrency });
-            s.out.result(r, () => renderAll(s, r));
-          } catch (err) {
-            if (err instanceof TenantctlError && err.result && !s.out.json) s.out.result(null, () => renderAll(s, err.result as ExportAllResult));
-            throw err;
-          }
+          await showResult(s, () => exportAll(ctx, { outDir: opts.outDir!, keep: opts.keep, concurrency }), (r) => renderAll(s, r));
           return;
         }
         const { exportTenant, resolveOutput } = await import('../../core/archive/dump.js');
-        resolveOutput(slug!.toLowerCase(), { output: opts.output, outDir: opts.outDir });
+        const { normalizeSlug } = await import('../../core/names.js');
+        // Slug and output path are checked (exit 2) before any connection is made.
+        resolveOutput(normalizeSlug(slug!, s.settings.schemaPrefix), { output: opts.output, outDir: opts.outDir });
         const ctx = await s.ctx(1);
         const r = await exportTenant(ctx, slug!, { output: opts.output, outDir: opts.outDir });
         for (const w of r.warnings) s.out.warn(w);
