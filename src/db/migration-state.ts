@@ -67,24 +67,27 @@ export async function appliedIds(client: Queryable, c: Control, tenantId: number
 }
 
 /**
- * Inside a tenant's transaction: what is applied now (another run may have been first) and, in
- * the same round trip, search_path pointed at the tenant for the migrations that follow.
+ * Inside a tenant's transaction, one round trip: the tenant's lock (waited for at most
+ * lockTimeoutMs), then what is applied now (another run may have been first) and whether the
+ * tenant still exists (a drop may have won the lock), read after the lock by the control schema's
+ * lock_tenant_for_migration(); then search_path pointed at the tenant for the migrations.
  */
-export async function enterTenant(
+export async function lockAndEnterTenant(
   client: Queryable,
   c: Control,
+  lock: { namespace: string; name: string },
+  lockTimeoutMs: number,
   tenant: { id: number; schema: string },
   searchPath: string,
 ): Promise<{ applied: Set<number>; present: boolean }> {
   const { rows } = await client.query(
     prepared(
-      `SELECT set_config('search_path', $2, true) AS sp,
-              ARRAY(SELECT migration_id FROM ${c.tenantMigrations} WHERE tenant_id = $1) AS ids,
-              EXISTS (SELECT 1 FROM ${c.tenants} WHERE id = $1) AND EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $3) AS present`,
-      [tenant.id, searchPath, tenant.schema],
+      `SELECT f.applied, f.present, set_config('search_path', $6, true) AS sp
+       FROM ${c.q}.lock_tenant_for_migration($1, $2, $3, $4, $5) f`,
+      [lock.namespace, lock.name, `${Math.max(1, Math.round(lockTimeoutMs))}ms`, tenant.id, tenant.schema, searchPath],
     ),
   );
-  return { applied: new Set(rows[0].ids as number[]), present: rows[0].present };
+  return { applied: new Set(rows[0].applied as number[]), present: rows[0].present };
 }
 
 /** Whether the tenant is still registered and its schema still there (a drop may have won the lock). */

@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { CONTROL_MIGRATIONS } from '../core/paths.js';
 import { prepared, type Queryable } from './pool.js';
 import type { Control } from './control.js';
 import { FailedError } from '../core/errors.js';
@@ -31,6 +33,18 @@ export async function requireControlSchema(client: Queryable, c: Control): Promi
   if (!rows[0].ok) {
     throw new FailedError(`control schema "${c.schema}" is not set up in this database`, { hint: 'run `tenantctl init` first' });
   }
+  const version = (await client.query(`SELECT coalesce(max(id), 0) AS v FROM ${c.migrations}`)).rows[0].v as number;
+  // An older control schema would lack what this tenantctl relies on (a function, an index).
+  if (version < latestControlMigration()) {
+    throw new FailedError(`control schema "${c.schema}" is older than this tenantctl (version ${version}, needs ${latestControlMigration()})`, { hint: 'run `tenantctl init` to upgrade it' });
+  }
+}
+
+let latestControl: number | undefined;
+/** The highest id among the control schema migrations shipped with this tenantctl. */
+function latestControlMigration(): number {
+  latestControl ??= Math.max(0, ...readdirSync(CONTROL_MIGRATIONS).map((f) => /^(\d+)_.*\.sql$/.exec(f)?.[1]).filter(Boolean).map(Number));
+  return latestControl;
 }
 
 export async function roleTag(client: Queryable, c: Control): Promise<string> {

@@ -14,7 +14,7 @@ function stub(opts: { applied?: number[]; failOn?: RegExp } = {}) {
       const values = typeof q === 'string' ? v : q.values;
       log.push(values ? `${text.replace(/\s+/g, ' ').trim()} -- ${JSON.stringify(values)}` : text.replace(/\s+/g, ' ').trim());
       if (opts.failOn?.test(text)) throw Object.assign(new Error('column "x" does not exist'), { code: '42703', position: '5' });
-      if (text.includes('AS ids')) return { rows: [{ ids: opts.applied ?? [], present: true }] };
+      if (text.includes('lock_tenant_for_migration')) return { rows: [{ applied: opts.applied ?? [], present: true }] };
       return { rows: [] };
     },
   };
@@ -31,8 +31,7 @@ describe('one tenant, one transaction: exact statements and order', () => {
     expect(applied).toEqual([2]);
     expect(s.log).toEqual([
       'BEGIN',
-      `SELECT set_config('lock_timeout', $3, true), pg_advisory_xact_lock(hashtext($1), hashtext($2)) -- ["tenantctl","tenant:org_acme","1500ms"]`,
-      `SELECT set_config('search_path', $2, true) AS sp, ARRAY(SELECT migration_id FROM "tenantctl".tenant_migrations WHERE tenant_id = $1) AS ids, EXISTS (SELECT 1 FROM "tenantctl".tenants WHERE id = $1) AND EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $3) AS present -- [7,"\\"org_acme\\", public","org_acme"]`,
+      `SELECT f.applied, f.present, set_config('search_path', $6, true) AS sp FROM "tenantctl".lock_tenant_for_migration($1, $2, $3, $4, $5) f -- ["tenantctl","tenant:org_acme","1500ms",7,"org_acme","\\"org_acme\\", public"]`,
       'ALTER TABLE b ADD y int',
       expect.stringMatching(/^INSERT INTO "tenantctl"\.tenant_migrations \(tenant_id, migration_id, name, hash, duration_ms, baseline\) VALUES \(\$1, \$2, \$3, \$4, \$5, \$6\) -- \[7,2,"m2","h2",\d+,false\]$/),
       'COMMIT',

@@ -7,9 +7,9 @@ import { applyInTransaction, setTenantSearchPath } from './apply.js';
 import { splitStatements } from './split.js';
 import { fanOut } from '../fanout.js';
 import { SqlFileError } from '../sqlerror.js';
-import { withClient, withTransaction, withAdvisoryLock, takeXactLock } from '../../db/tx.js';
+import { withClient, withTransaction, withAdvisoryLock } from '../../db/tx.js';
 import { tenantLock, migrateRunLock } from '../../db/locks.js';
-import { appliedIds, enterTenant, tenantPresent, recordFailure, clearFailure } from '../../db/migration-state.js';
+import { appliedIds, lockAndEnterTenant, tenantPresent, recordFailure, clearFailure } from '../../db/migration-state.js';
 import { quoteIdent } from '../../db/quote.js';
 import { recordMigration } from '../../db/registry.js';
 import { writeAudit } from '../../db/audit.js';
@@ -107,9 +107,8 @@ export interface Engine {
 export async function applyGroupInTransaction(e: Engine, client: pg.ClientBase, t: TenantWork, group: MigrationFile[]): Promise<number[]> {
   const c = e.ctx.control;
   return withTransaction(client, async () => {
-    await takeXactLock(client, tenantLock(c.schema, t.schema), e.ctx.settings.lockTimeoutMs);
+    const { applied: done, present } = await lockAndEnterTenant(client, c, tenantLock(c.schema, t.schema), e.ctx.settings.lockTimeoutMs, t, `${quoteIdent(t.schema)}, public`);
     if (e.opts.statementTimeoutMs) await client.query(`SELECT set_config('statement_timeout', $1, true)`, [`${e.opts.statementTimeoutMs}ms`]);
-    const { applied: done, present } = await enterTenant(client, c, t, `${quoteIdent(t.schema)}, public`);
     if (!present) throw new FailedError(`tenant ${t.slug} was dropped (or its schema removed) while this run waited for it`);
     const applied = await applyInTransaction(client, c, t, group.filter((m) => !done.has(m.id)));
     if (t.failedBefore !== false) await clearFailure(client, c, t.id);
