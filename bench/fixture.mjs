@@ -21,7 +21,11 @@ export async function ensureFleet(n, { log = (m) => process.stderr.write(`${m}\n
   try {
     const { rows } = await query(url, `SELECT count(*)::int AS n, coalesce(max(substr(slug, 2)::int), -1) AS top FROM tenantctl.tenants`);
     have = rows[0].n === rows[0].top + 1 ? rows[0].n : -1; // resumable only when t0..t(n-1) are all there
-    if (have === n) return url;
+    if (have === n) {
+      // a fleet built by an older tenantctl: bring its control schema up to date (idempotent)
+      await timed(process.execPath, [BIN, 'init', '-q'], { env: { DATABASE_URL: url } });
+      return url;
+    }
   } catch {}
   if (have < 0 || have > n) {
     log(`building ${name}: ${n} tenants x 40 tables (one-off; reused by later runs)`);
