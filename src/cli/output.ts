@@ -78,10 +78,6 @@ export class Output {
     const lines = Array.isArray(text) ? text.join('\n') : text;
     if (lines.length) this.stdout.write(`${lines}\n`);
   }
-
-  get hasResult(): boolean {
-    return this.wroteResult;
-  }
 }
 
 /** Left-aligned text table; colour codes do not count toward widths. */

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Ctx } from './context.js';
 import { UsageError, FailedError } from './errors.js';
 import { slugProblem, normalizeSlug, printable } from './names.js';
-import { withClient, withTransaction, setLockTimeout, takeXactLock } from '../db/tx.js';
+import { withClient, withTransaction, takeXactLock } from '../db/tx.js';
 import { tenantLock } from '../db/locks.js';
 import { requireControlSchema, findTenant, getTenant, listTenants, type TenantRow } from '../db/registry.js';
 import { MAX_IDENT_BYTES } from '../db/quote.js';
@@ -131,8 +131,7 @@ export async function grantAccess(ctx: Ctx, opts: GrantOptions): Promise<GrantRe
     if (refused) throw new UsageError(refused);
     try {
       return await withTransaction(client, async () => {
-        await setLockTimeout(client, ctx.settings.lockTimeoutMs);
-        await takeXactLock(client, tenantLock(c.schema, known.schema));
+        await takeXactLock(client, tenantLock(c.schema, known.schema), ctx.settings.lockTimeoutMs);
         const t = await getTenant(client, c, slug);
         const role = opts.role;
         const target = mode === 'rw' ? t.rwRole : t.roRole;
@@ -195,8 +194,7 @@ export async function revokeAccess(ctx: Ctx, opts: { role: string; slug: string 
     const version = await serverVersionNum(client);
     try {
       return await withTransaction(client, async () => {
-        await setLockTimeout(client, ctx.settings.lockTimeoutMs);
-        await takeXactLock(client, tenantLock(c.schema, known.schema));
+        await takeXactLock(client, tenantLock(c.schema, known.schema), ctx.settings.lockTimeoutMs);
         const t = await getTenant(client, c, slug);
         const current = (await listGrantRows(client, c, t.id)).find((g) => g.role === role);
         const held = facts ? await memberships(client, [t.rwRole, t.roRole], [role]) : [];

@@ -36,11 +36,6 @@ export async function withTransaction<T>(
   }
 }
 
-/** SET LOCAL lock_timeout: inside a transaction, bounded waits for every lock including advisory ones. */
-export async function setLockTimeout(client: Queryable, ms: number): Promise<void> {
-  await client.query(`SELECT set_config('lock_timeout', $1, true)`, [`${Math.max(0, Math.round(ms))}ms`]);
-}
-
 /** Identifies one advisory lock: a namespace (the control schema) and a name within it. */
 export interface LockKey {
   namespace: string;

@@ -6,7 +6,7 @@ import type { Ctx } from '../context.js';
 import { UsageError, FailedError } from '../errors.js';
 import { slugProblem, schemaForSlug, tenantRoleName } from '../names.js';
 import { loadMigrations } from '../migrate/files.js';
-import { withClient, withTransaction, setLockTimeout, takeXactLock } from '../../db/tx.js';
+import { withClient, withTransaction, takeXactLock } from '../../db/tx.js';
 import { tenantLock } from '../../db/locks.js';
 import { requireControlSchema, roleTag, findTenant, schemaExists, insertTenant, recordMigration } from '../../db/registry.js';
 import { createSchemaSql, createRoles, type TenantRoles } from '../../db/tenant-ddl.js';
@@ -136,8 +136,7 @@ export async function importArchive(ctx: Ctx, fileInput: string, opts: ImportOpt
     const warnings = [...m.warnings];
     try {
       return await withTransaction(client, async () => {
-        await setLockTimeout(client, ctx.settings.lockTimeoutMs);
-        await takeXactLock(client, tenantLock(c.schema, schema));
+        await takeXactLock(client, tenantLock(c.schema, schema), ctx.settings.lockTimeoutMs);
         if (await findTenant(client, c, slug)) throw new FailedError(`tenant "${slug}" already exists; nothing imported`, { hint: 'import under another slug with --as <slug>, or drop it first' });
         if (await schemaExists(client, schema)) throw new FailedError(`schema ${schema} already exists; nothing imported`, { hint: 'import under another slug with --as <slug>' });
         await client.query(createSchemaSql(schema));
