@@ -90,6 +90,33 @@ export async function lockAndEnterTenant(
   return { applied: new Set(rows[0].applied as number[]), present: rows[0].present };
 }
 
+/**
+ * A tenant's whole transactional step in one round trip (control schema's migrate_tenant(), run as
+ * one statement and so in its own transaction): lock, re-read, each migration not yet applied with
+ * search_path on the tenant, its bookkeeping row, the last failure cleared. Returns the ids it ran.
+ */
+export async function migrateTenantInOneCall(
+  client: Queryable,
+  c: Control,
+  lock: { namespace: string; name: string },
+  lockTimeoutMs: number,
+  tenant: { id: number; schema: string; clearFailure: boolean },
+  searchPath: string,
+  migrations: { id: number; name: string; hash: string; sql: string }[],
+): Promise<{ applied: number[]; present: boolean }> {
+  const { rows } = await client.query(
+    prepared(
+      `SELECT f.present, f.applied FROM ${c.q}.migrate_tenant($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) f`,
+      [
+        lock.namespace, lock.name, `${Math.max(1, Math.round(lockTimeoutMs))}ms`, tenant.id, tenant.schema, searchPath,
+        migrations.map((m) => m.id), migrations.map((m) => m.name), migrations.map((m) => m.hash), migrations.map((m) => m.sql),
+        tenant.clearFailure,
+      ],
+    ),
+  );
+  return { applied: rows[0].applied as number[], present: rows[0].present };
+}
+
 /** Whether the tenant is still registered and its schema still there (a drop may have won the lock). */
 export async function tenantPresent(client: Queryable, c: Control, tenant: { id: number; schema: string }): Promise<boolean> {
   const { rows } = await client.query(

@@ -34,9 +34,12 @@ export class Database {
     }
   }
 
-  /** A client outside the pool, for work that must outlive or recycle its connection. */
-  async dedicatedClient(): Promise<pg.Client> {
-    const client = new pg.Client({ ...this.target.config, application_name: 'tenantctl' });
+  /**
+   * A client outside the pool, for work that must outlive or recycle its connection. A statement
+   * timeout given here is a connection default, so `RESET statement_timeout` returns to it.
+   */
+  async dedicatedClient(opts: { statementTimeoutMs?: number } = {}): Promise<pg.Client> {
+    const client = new pg.Client({ ...this.target.config, application_name: 'tenantctl', statement_timeout: opts.statementTimeoutMs });
     client.on('error', () => {});
     try {
       await client.connect();

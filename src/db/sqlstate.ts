@@ -29,3 +29,8 @@ export function isLockTimeout(err: unknown): boolean {
   const code = sqlstateOf(err);
   return code === SQLSTATE.LOCK_NOT_AVAILABLE || code === SQLSTATE.DEADLOCK_DETECTED;
 }
+
+/** statement_timeout or a cancel request: re-running the same work would only wait as long again. */
+export function isQueryCanceled(err: unknown): boolean {
+  return sqlstateOf(err) === SQLSTATE.QUERY_CANCELED;
+}

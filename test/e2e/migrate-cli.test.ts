@@ -56,6 +56,13 @@ describe('migrate from the command line', () => {
     }
     child.kill('SIGKILL');
     await new Promise((r) => child.on('close', r));
+    // A tenant's step is one statement on the server, which may still finish (and commit) after
+    // its client died; count once the killed run's backends are gone.
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tenantctl' AND datname = current_database()`);
+      if (rows[0].n === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const partial = (await db.query(`SELECT count(*)::int AS n FROM tenantctl.tenant_migrations WHERE migration_id = 3`)).rows[0].n;
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(N);

@@ -15,12 +15,12 @@ describe('init', () => {
       CREATE TABLE public.tenants (name text); INSERT INTO public.tenants VALUES ('theirs')`);
     const ctx = db.ctx();
     const r = await initControlSchema(ctx);
-    expect(r).toMatchObject({ controlSchema: 'tenantctl', created: true, applied: ['control-schema', 'migration-hash-index', 'lock-tenant-function'] });
+    expect(r).toMatchObject({ controlSchema: 'tenantctl', created: true, applied: ['control-schema', 'migration-hash-index', 'lock-tenant-function', 'migrate-tenant-function'] });
     const { rows } = await db.query(`SELECT id, note FROM public.migrations ORDER BY id`);
     expect(rows).toEqual([{ id: 1, note: 'users own' }, { id: 7, note: 'also' }]);
     expect((await db.query(`SELECT name FROM public.tenants`)).rows).toEqual([{ name: 'theirs' }]);
     const ctl = await db.query(`SELECT id, name FROM tenantctl.migrations ORDER BY id`);
-    expect(ctl.rows.map((r) => r.name)).toEqual(['create-migrations-table', 'control-schema', 'migration-hash-index', 'lock-tenant-function']);
+    expect(ctl.rows.map((r) => r.name)).toEqual(['create-migrations-table', 'control-schema', 'migration-hash-index', 'lock-tenant-function', 'migrate-tenant-function']);
   });
 
   it('is idempotent and safe to run twice at once', async () => {
@@ -31,10 +31,10 @@ describe('init', () => {
   });
 
   it('refuses to work on a control schema older than this tenantctl, and init upgrades it', async () => {
-    await db.query(`DROP FUNCTION tenantctl.lock_tenant_for_migration; DELETE FROM tenantctl.migrations WHERE name = 'lock-tenant-function'`);
+    await db.query(`DROP FUNCTION tenantctl.migrate_tenant; DELETE FROM tenantctl.migrations WHERE name = 'migrate-tenant-function'`);
     const { listTenantsCmd } = await import('../../src/core/list.js');
-    await expect(listTenantsCmd(db.ctx())).rejects.toThrow(/older than this tenantctl \(version 2, needs 3\)/);
-    expect((await initControlSchema(db.ctx())).applied).toEqual(['lock-tenant-function']);
+    await expect(listTenantsCmd(db.ctx())).rejects.toThrow(/older than this tenantctl \(version 3, needs 4\)/);
+    expect((await initControlSchema(db.ctx())).applied).toEqual(['migrate-tenant-function']);
     expect(await listTenantsCmd(db.ctx())).toEqual([]);
   });
 

@@ -1,10 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { applyGroupInTransaction, type Engine } from '../../src/core/migrate/run.js';
+import { applyGroupInOneCall, applyGroupInTransaction, type Engine } from '../../src/core/migrate/run.js';
 import { Control } from '../../src/db/control.js';
 import type { MigrationFile } from '../../src/core/migrate/files.js';
 import type { Ctx } from '../../src/core/context.js';
 
-function stub(opts: { applied?: number[]; failOn?: RegExp } = {}) {
+function stub(opts: { applied?: number[]; ran?: number[]; present?: boolean; failOn?: RegExp } = {}) {
   const log: string[] = [];
   return {
     log,
@@ -15,6 +15,7 @@ function stub(opts: { applied?: number[]; failOn?: RegExp } = {}) {
       log.push(values ? `${text.replace(/\s+/g, ' ').trim()} -- ${JSON.stringify(values)}` : text.replace(/\s+/g, ' ').trim());
       if (opts.failOn?.test(text)) throw Object.assign(new Error('column "x" does not exist'), { code: '42703', position: '5' });
       if (text.includes('lock_tenant_for_migration')) return { rows: [{ applied: opts.applied ?? [], present: true }] };
+      if (text.includes('migrate_tenant')) return { rows: [{ applied: opts.ran ?? [], present: opts.present ?? true }] };
       return { rows: [] };
     },
   };
@@ -52,5 +53,21 @@ describe('one tenant, one transaction: exact statements and order', () => {
     expect(s.log.at(-1)).toBe('ROLLBACK');
     expect(s.log.filter((l) => l.startsWith('INSERT')).length).toBe(1); // m1's record, rolled back with it
     expect(s.log).not.toContain('COMMIT');
+  });
+});
+
+describe('one tenant, one call: the fast path', () => {
+  it('sends the whole group as one statement: lock, re-read, migrations, bookkeeping happen server-side', async () => {
+    const s = stub({ ran: [2] });
+    const applied = await applyGroupInOneCall(engine, s as never, { ...tenant, failedBefore: true }, [m(1, 'ALTER TABLE a ADD x int'), m(2, 'ALTER TABLE b ADD y int')]);
+    expect(applied).toEqual([2]);
+    expect(s.log).toEqual([
+      `SELECT f.present, f.applied FROM "tenantctl".migrate_tenant($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) f -- ["tenantctl","tenant:org_acme","1500ms",7,"org_acme","\\"org_acme\\", public",[1,2],["m1","m2"],["h1","h2"],["ALTER TABLE a ADD x int","ALTER TABLE b ADD y int"],true]`,
+    ]);
+  });
+
+  it('a tenant dropped while the run waited is a failure naming it', async () => {
+    const s = stub({ present: false });
+    await expect(applyGroupInOneCall(engine, s as never, tenant, [m(1, 'SELECT 1')])).rejects.toThrow(/tenant acme was dropped/);
   });
 });

@@ -5,6 +5,15 @@ import { recordMigration } from '../../db/registry.js';
 import { SqlFileError } from '../sqlerror.js';
 import type { MigrationFile } from './files.js';
 
+/** A migration's SQL failed: the message names the file (and position), migrationId says which one. */
+export class MigrationSqlError extends SqlFileError {
+  readonly migrationId: number;
+  constructor(err: unknown, m: MigrationFile, label: string) {
+    super(err, m.sql, label);
+    this.migrationId = m.id;
+  }
+}
+
 /** Unqualified names in tenant SQL resolve to the tenant first, then public (extensions, shared types). */
 export async function setTenantSearchPath(client: Queryable, schema: string, local = true): Promise<void> {
   await client.query(`SELECT set_config('search_path', $1, $2)`, [`${quoteIdent(schema)}, public`, local]);
@@ -26,7 +35,7 @@ export async function applyInTransaction(
     try {
       await client.query(m.sql);
     } catch (err) {
-      throw new SqlFileError(err, m.sql, `migration ${m.fileName}`);
+      throw new MigrationSqlError(err, m, `migration ${m.fileName}`);
     }
     await recordMigration(client, c, tenant.id, m, Math.round(performance.now() - started));
     applied.push(m.id);

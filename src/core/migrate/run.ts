@@ -3,17 +3,17 @@ import type { Ctx } from '../context.js';
 import { FailedError, PartialError, BusyError, TenantctlError, UsageError } from '../errors.js';
 import { loadMigrations, type MigrationFile } from './files.js';
 import { loadFleetState, selectSlugs, type TenantPlan } from './state.js';
-import { applyInTransaction, setTenantSearchPath } from './apply.js';
+import { applyInTransaction, MigrationSqlError, setTenantSearchPath } from './apply.js';
 import { splitStatements } from './split.js';
 import { fanOut } from '../fanout.js';
 import { SqlFileError } from '../sqlerror.js';
 import { withClient, withTransaction, withAdvisoryLock } from '../../db/tx.js';
 import { tenantLock, migrateRunLock } from '../../db/locks.js';
-import { appliedIds, lockAndEnterTenant, tenantPresent, recordFailure, clearFailure } from '../../db/migration-state.js';
+import { appliedIds, lockAndEnterTenant, migrateTenantInOneCall, tenantPresent, recordFailure, clearFailure } from '../../db/migration-state.js';
 import { quoteIdent } from '../../db/quote.js';
 import { recordMigration } from '../../db/registry.js';
 import { writeAudit } from '../../db/audit.js';
-import { isLockTimeout } from '../../db/sqlstate.js';
+import { isLockTimeout, isQueryCanceled } from '../../db/sqlstate.js';
 
 export interface MigrateOptions {
   tenants?: string[];
@@ -25,6 +25,8 @@ export interface MigrateOptions {
   retries?: number;
   /** A worker's connection is replaced after this many tenants, so backend catalog caches stay small. */
   recycleEvery?: number;
+  /** Transactional groups as one call of migrate_tenant() (default); false: one statement per round trip. */
+  oneCall?: boolean;
 }
 
 export type TenantStatus = 'applied' | 'current' | 'failed' | 'skipped' | 'planned';
@@ -67,10 +69,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 class SlotClient {
   private client?: pg.Client;
   private used = 0;
-  constructor(private readonly ctx: Ctx, private readonly recycleEvery: number) {}
+  constructor(private readonly ctx: Ctx, private readonly recycleEvery: number, private readonly statementTimeoutMs?: number) {}
   async get(): Promise<pg.Client> {
     if (this.client && this.used >= this.recycleEvery) await this.close();
-    this.client ??= await this.ctx.db.dedicatedClient();
+    this.client ??= await this.ctx.db.dedicatedClient({ statementTimeoutMs: this.statementTimeoutMs });
     this.used++;
     return this.client;
   }
@@ -100,16 +102,30 @@ export interface Engine {
 }
 
 
+const droppedMeanwhile = (t: TenantWork) => new FailedError(`tenant ${t.slug} was dropped (or its schema removed) while this run waited for it`);
+
 /**
- * One transaction: tenant lock, re-read what is applied (another run may have been first), apply
- * the rest of the group in order, record each, commit. Returns the ids applied.
+ * The fast path: the whole transaction below as one call of the control schema's migrate_tenant()
+ * (one round trip per tenant instead of five). Its errors carry no file position, so a failure
+ * sends the tenant to the statement-by-statement path, which reports it precisely.
+ */
+export async function applyGroupInOneCall(e: Engine, client: pg.ClientBase, t: TenantWork, group: MigrationFile[]): Promise<number[]> {
+  const c = e.ctx.control;
+  const r = await migrateTenantInOneCall(client, c, tenantLock(c.schema, t.schema), e.ctx.settings.lockTimeoutMs, { ...t, clearFailure: t.failedBefore !== false }, `${quoteIdent(t.schema)}, public`, group);
+  if (!r.present) throw droppedMeanwhile(t);
+  return r.applied;
+}
+
+/**
+ * The precise path, one statement per round trip: tenant lock, re-read what is applied (another
+ * run may have been first), apply the rest of the group in order, record each, commit. Returns the
+ * ids applied.
  */
 export async function applyGroupInTransaction(e: Engine, client: pg.ClientBase, t: TenantWork, group: MigrationFile[]): Promise<number[]> {
   const c = e.ctx.control;
   return withTransaction(client, async () => {
     const { applied: done, present } = await lockAndEnterTenant(client, c, tenantLock(c.schema, t.schema), e.ctx.settings.lockTimeoutMs, t, `${quoteIdent(t.schema)}, public`);
-    if (e.opts.statementTimeoutMs) await client.query(`SELECT set_config('statement_timeout', $1, true)`, [`${e.opts.statementTimeoutMs}ms`]);
-    if (!present) throw new FailedError(`tenant ${t.slug} was dropped (or its schema removed) while this run waited for it`);
+    if (!present) throw droppedMeanwhile(t);
     const applied = await applyInTransaction(client, c, t, group.filter((m) => !done.has(m.id)));
     if (t.failedBefore !== false) await clearFailure(client, c, t.id);
     return applied;
@@ -124,12 +140,11 @@ export async function applyGroupInTransaction(e: Engine, client: pg.ClientBase, 
 async function applyNonTransactional(e: Engine, client: pg.ClientBase, t: TenantWork, m: MigrationFile): Promise<number[]> {
   const c = e.ctx.control;
   return withAdvisoryLock(client, tenantLock(c.schema, t.schema), e.ctx.settings.lockTimeoutMs, async () => {
-    if (!(await tenantPresent(client, c, t))) throw new FailedError(`tenant ${t.slug} was dropped (or its schema removed) while this run waited for it`);
+    if (!(await tenantPresent(client, c, t))) throw droppedMeanwhile(t);
     if ((await appliedIds(client, c, t.id)).has(m.id)) return [];
     const started = performance.now();
     await setTenantSearchPath(client, t.schema, false);
     try {
-      if (e.opts.statementTimeoutMs) await client.query(`SELECT set_config('statement_timeout', $1, false)`, [`${e.opts.statementTimeoutMs}ms`]);
       const statements = splitStatements(m.sql);
       for (const [k, st] of statements.entries()) {
         try {
@@ -140,7 +155,6 @@ async function applyNonTransactional(e: Engine, client: pg.ClientBase, t: Tenant
       }
     } finally {
       await client.query('RESET search_path').catch(() => {});
-      await client.query('RESET statement_timeout').catch(() => {});
     }
     await withTransaction(client, async () => {
       await recordMigration(client, c, t.id, m, Math.round(performance.now() - started));
@@ -150,24 +164,38 @@ async function applyNonTransactional(e: Engine, client: pg.ClientBase, t: Tenant
   });
 }
 
-/** All pending groups of one tenant, each retried on lock timeouts with backoff. */
+/**
+ * All pending groups of one tenant, each retried on lock timeouts with backoff. A transactional
+ * group goes through the one-call path; if that fails for any other reason, the group is run again
+ * on the precise path (the first attempt left nothing behind), whose error is the one reported.
+ */
 async function migrateTenant(e: Engine, slot: SlotClient, t: TenantWork): Promise<number[]> {
   const applied: number[] = [];
   for (const group of groupMigrations(t.pending)) {
-    for (let attempt = 0; ; attempt++) {
+    let precise = !e.opts.oneCall;
+    for (let attempt = 0; ; ) {
       const client = await slot.get();
       try {
-        applied.push(...(group[0].transactional ? await applyGroupInTransaction(e, client, t, group) : await applyNonTransactional(e, client, t, group[0])));
+        const ids = !group[0].transactional
+          ? await applyNonTransactional(e, client, t, group[0])
+          : await (precise ? applyGroupInTransaction : applyGroupInOneCall)(e, client, t, group);
+        applied.push(...ids);
         break;
       } catch (err) {
         const busy = err instanceof BusyError || isLockTimeout(err);
         if (!(err instanceof TenantctlError)) await slot.discard();
-        if (busy && attempt < e.opts.retries) {
-          e.ctx.reporter.debug(`${t.slug}: lock timeout, retry ${attempt + 1}/${e.opts.retries}`);
-          await sleep(Math.min(5000, 250 * 2 ** attempt) * (0.5 + Math.random()));
+        if (!busy && !precise && group[0].transactional && !(err instanceof TenantctlError) && !isQueryCanceled(err)) {
+          e.ctx.reporter.debug(`${t.slug}: ${(err as Error).message}; re-running on the statement-by-statement path`);
+          precise = true;
           continue;
         }
-        const failedId = group.find((m) => !applied.includes(m.id))?.id ?? null;
+        if (busy && attempt < e.opts.retries) {
+          attempt++;
+          e.ctx.reporter.debug(`${t.slug}: lock timeout, retry ${attempt}/${e.opts.retries}`);
+          await sleep(Math.min(5000, 250 * 2 ** (attempt - 1)) * (0.5 + Math.random()));
+          continue;
+        }
+        const failedId = err instanceof MigrationSqlError ? err.migrationId : (group.find((m) => !applied.includes(m.id))?.id ?? null);
         const message = busy ? `could not get a lock within ${e.ctx.settings.lockTimeoutMs}ms after ${attempt + 1} attempts: ${(err as Error).message}` : (err as Error).message;
         throw new TenantMigrationError(message, failedId, busy, { cause: err });
       }
@@ -202,7 +230,7 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
   if (!ctx.settings.migrationsDir) throw new UsageError('no migrations directory configured', { hint: 'pass --migrations-dir <dir> or set "migrationsDir" in tenantctl.config.json' });
   const files = await loadMigrations(ctx.settings.migrationsDir);
   const c = ctx.control;
-  const e: Engine = { ctx, opts: { retries: 3, ...opts } };
+  const e: Engine = { ctx, opts: { retries: 3, oneCall: true, ...opts } };
   const base = (t: TenantPlan, status: TenantStatus): TenantMigrateResult => ({
     slug: t.slug, schema: t.schema, status, from: t.version, to: t.version, applied: [], pending: t.pending.map((m) => m.id), durationMs: 0,
   });
@@ -218,7 +246,7 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
     return await withAdvisoryLock(lockClient, migrateRunLock(c.schema), ctx.settings.lockTimeoutMs, async () => {
       const state = await loadFleetState(lockClient, c, files, await selectSlugs(lockClient, c, opts.tenants, ctx.settings.schemaPrefix));
       const work = state.tenants.filter((t) => t.pending.length > 0);
-      const slots = Array.from({ length: ctx.settings.concurrency }, () => new SlotClient(ctx, opts.recycleEvery ?? 250));
+      const slots = Array.from({ length: ctx.settings.concurrency }, () => new SlotClient(ctx, opts.recycleEvery ?? 250, opts.statementTimeoutMs));
       const outcomes = await fanOut(work, { concurrency: ctx.settings.concurrency, maxFailures: opts.maxFailures ?? 1, label: 'migrating', reporter: ctx.reporter }, async (t, slot) => {
         const t0 = performance.now();
         const applied = await migrateTenant(e, slots[slot], t);
