@@ -17,43 +17,41 @@ INSERT INTO tenantctl.tenants (slug, schema_name, template, rw_role, ro_role) VA
 export async function ensureFleet(n, { log = (m) => process.stderr.write(`${m}\n`) } = {}) {
   const name = `bench_fleet_${n}`;
   const url = dbUrl(name);
-  let have = -1;
+  let have = null;
   try {
-    const { rows } = await query(url, `SELECT count(*)::int AS n, coalesce(max(substr(slug, 2)::int), -1) AS top FROM tenantctl.tenants`);
-    have = rows[0].n === rows[0].top + 1 ? rows[0].n : -1; // resumable only when t0..t(n-1) are all there
-    if (have === n) {
+    have = new Set((await query(url, `SELECT substr(slug, 2)::int AS i FROM tenantctl.tenants`)).rows.map((r) => r.i));
+    if (have.size === n && [...have].every((i) => i < n)) {
       // a fleet built by an older tenantctl: bring its control schema up to date (idempotent)
       await timed(process.execPath, [BIN, 'init', '-q'], { env: { DATABASE_URL: url } });
       return url;
     }
   } catch {}
-  if (have < 0 || have > n) {
+  if (!have || [...have].some((i) => i >= n)) {
     log(`building ${name}: ${n} tenants x 40 tables (one-off; reused by later runs)`);
     await freshDb(name);
     await timed(process.execPath, [BIN, 'init', '-q'], { env: { DATABASE_URL: url } });
-    have = 0;
+    have = new Set();
   } else {
-    // an interrupted build: batches commit whole, so tenants 0..have-1 exist
-    log(`resuming ${name} at ${have}/${n}`);
+    // an interrupted build (batches commit whole; a killed client's last batch may still commit)
+    log(`resuming ${name} at ${have.size}/${n}`);
   }
+  const todo = Array.from({ length: n }, (_, i) => i).filter((i) => !have.has(i));
   const template = templateSql(TEMPLATE_40);
   const tag = (await query(url, `SELECT value FROM tenantctl.settings WHERE key = 'role_tag'`)).rows[0].value;
   const started = Date.now();
   const batch = 10;
-  let next = have;
-  let done = have;
+  let next = 0;
+  let done = have.size;
   // Two streams, like the two cores of the bench machine.
   const stream = async () => {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     await c.query('SET synchronous_commit = off');
-    while (next < n) {
-      const i = next;
+    while (next < todo.length) {
+      const slice = todo.slice(next, next + batch);
       next += batch;
-      let sql = 'BEGIN;\n';
-      for (let j = i; j < Math.min(n, i + batch); j++) sql += tenantSql(j, tag, template);
-      await c.query(`${sql}COMMIT;`);
-      done += Math.min(n, i + batch) - i;
+      await c.query(`BEGIN;\n${slice.map((j) => tenantSql(j, tag, template)).join('')}COMMIT;`);
+      done += slice.length;
       if (done % 500 < batch) log(`  ${done}/${n} (${((Date.now() - started) / 1000).toFixed(0)}s)`);
     }
     await c.end();

@@ -105,22 +105,19 @@ export async function serverVersion(url) {
 }
 
 /**
- * What tenantctl does for one tenant, as plain SQL: schema, roles, the template with search_path
- * set, and the grants and default privileges. Callers add their own registry insert and lock.
+ * What tenantctl does for one tenant, as plain SQL: schema, roles, schema usage and default
+ * privileges (before the template, so its tables are granted as they are created, as `create`
+ * does), then the template with search_path set. Callers add their own registry insert and lock.
  */
 export function tenantSetupSql(schema, rw, ro, templateSql) {
   return `CREATE SCHEMA ${schema}; CREATE ROLE ${rw} NOLOGIN; CREATE ROLE ${ro} NOLOGIN;
-SET LOCAL search_path TO ${schema}, public;
-${templateSql}
 GRANT USAGE ON SCHEMA ${schema} TO ${rw}, ${ro};
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${rw};
-GRANT SELECT ON ALL TABLES IN SCHEMA ${schema} TO ${ro};
-GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ${schema} TO ${rw};
-GRANT SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${ro};
 ALTER DEFAULT PRIVILEGES IN SCHEMA ${schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${rw};
 ALTER DEFAULT PRIVILEGES IN SCHEMA ${schema} GRANT SELECT ON TABLES TO ${ro};
 ALTER DEFAULT PRIVILEGES IN SCHEMA ${schema} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO ${rw};
 ALTER DEFAULT PRIVILEGES IN SCHEMA ${schema} GRANT SELECT ON SEQUENCES TO ${ro};
+SET LOCAL search_path TO ${schema}, public;
+${templateSql}
 `;
 }
 

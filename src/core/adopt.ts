@@ -9,7 +9,7 @@ import { withClient, withTransaction, takeXactLock } from '../db/tx.js';
 import { tenantLock } from '../db/locks.js';
 import { requireControlSchema, roleTag, insertTenant, recordMigration, findTenant, schemaExists } from '../db/registry.js';
 import { unregisteredSchemas } from '../db/catalog.js';
-import { createRoles, grantTenantSql } from '../db/tenant-ddl.js';
+import { createRoles, grantExistingSql, tenantDefaultPrivilegesSql } from '../db/tenant-ddl.js';
 import { writeAudit, writeAuditQuietly } from '../db/audit.js';
 
 export interface AdoptOptions {
@@ -81,7 +81,7 @@ export async function adopt(ctx: Ctx, opts: AdoptOptions): Promise<AdoptResult> 
           await createRoles(client, roles);
           const id = await insertTenant(client, c, { slug: t.slug, schema: t.schema, template: templateId, rwRole: roles.rw, roRole: roles.ro, adopted: true });
           for (const m of baseline) await recordMigration(client, c, id, m, null, true);
-          for (const sql of grantTenantSql(t.schema, roles)) await client.query(sql);
+          for (const sql of [...tenantDefaultPrivilegesSql(t.schema, roles), ...grantExistingSql(t.schema, roles)]) await client.query(sql);
           await writeAudit(client, c, { command: 'adopt', tenant: t.slug, outcome: 'ok', durationMs: performance.now() - started, details: { schema: t.schema, baseline: opts.baseline ?? 0 } });
         });
       } catch (err) {

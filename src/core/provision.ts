@@ -12,7 +12,7 @@ import { SqlFileError } from './sqlerror.js';
 import { withClient, withTransaction, takeXactLock } from '../db/tx.js';
 import { tenantLock } from '../db/locks.js';
 import { requireControlSchema, roleTag, findTenant, schemaExists, insertTenant } from '../db/registry.js';
-import { createSchemaSql, createRolesSql, createRoles, grantTenantSql, type TenantRoles } from '../db/tenant-ddl.js';
+import { createSchemaSql, createRolesSql, createRoles, tenantDefaultPrivilegesSql, type TenantRoles } from '../db/tenant-ddl.js';
 import { writeAudit, writeAuditQuietly } from '../db/audit.js';
 
 export interface CreateOptions {
@@ -86,9 +86,9 @@ function planFor(name: TenantName, roles: TenantRoles, template: Template, migra
       createSchemaSql(name.schema),
       ...createRolesSql(roles),
       `-- register tenant "${name.slug}"`,
+      ...tenantDefaultPrivilegesSql(name.schema, roles),
       ...template.files.map((f) => `-- template ${f.name}`),
       ...inTransaction(migrations).map((m) => `-- migration ${m.fileName}`),
-      ...grantTenantSql(name.schema, roles),
       'COMMIT',
       ...afterCommit(migrations).map((m) => `-- migration ${m.fileName} (${m.transactional ? 'own transaction' : 'disable-transaction'}, after commit)`),
     ],
@@ -96,8 +96,8 @@ function planFor(name: TenantName, roles: TenantRoles, template: Template, migra
 }
 
 /**
- * One tenant, one transaction: schema, roles, registry row, template, every known migration,
- * grants and audit record commit together or not at all.
+ * One tenant, one transaction: schema, roles, registry row, grants and default privileges, template,
+ * every known migration and audit record commit together or not at all.
  */
 async function provisionOne(
   ctx: Ctx,
@@ -121,6 +121,8 @@ async function provisionOne(
     await client.query(createSchemaSql(name.schema));
     await createRoles(client, roles);
     const id = await insertTenant(client, c, { slug: name.slug, schema: name.schema, displayName, template: template.id, rwRole: roles.rw, roRole: roles.ro });
+    // Before the template, so its tables are granted as they are created (see tenantDefaultPrivilegesSql).
+    for (const sql of tenantDefaultPrivilegesSql(name.schema, roles)) await client.query(sql);
     await setTenantSearchPath(client, name.schema);
     for (const f of template.files) {
       try {
@@ -130,7 +132,6 @@ async function provisionOne(
       }
     }
     const applied = await applyInTransaction(client, c, { id, schema: name.schema }, inTransaction(migrations));
-    for (const sql of grantTenantSql(name.schema, roles)) await client.query(sql);
     await writeAudit(client, c, {
       command: 'create',
       tenant: name.slug,

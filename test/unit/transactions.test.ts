@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { withTransaction, takeXactLock, withAdvisoryLock } from '../../src/db/tx.js';
-import { grantTenantSql, createRolesSql, dropTenantSql } from '../../src/db/tenant-ddl.js';
+import { tenantDefaultPrivilegesSql, grantExistingSql, createRolesSql, dropTenantSql } from '../../src/db/tenant-ddl.js';
 import { BusyError } from '../../src/core/errors.js';
 import { lineCol, describeSqlError } from '../../src/core/sqlerror.js';
 
@@ -51,9 +51,11 @@ describe('transaction helpers (exact SQL and order)', () => {
 describe('tenant DDL', () => {
   it('quotes every name', () => {
     expect(createRolesSql({ rw: 'a"b', ro: 'c' })).toEqual(['CREATE ROLE "a""b" NOLOGIN', 'CREATE ROLE "c" NOLOGIN']);
-    const grants = grantTenantSql('org_x', { rw: 'rw', ro: 'ro' });
+    const grants = tenantDefaultPrivilegesSql('org_x', { rw: 'rw', ro: 'ro' });
     expect(grants[0]).toBe('GRANT USAGE ON SCHEMA "org_x" TO "rw", "ro"');
-    expect(grants.filter((g) => g.startsWith('ALTER DEFAULT PRIVILEGES'))).toHaveLength(4);
+    expect(grants.slice(1).every((g) => g.startsWith('ALTER DEFAULT PRIVILEGES IN SCHEMA "org_x" GRANT'))).toBe(true);
+    expect(grants).toHaveLength(5);
+    expect(grantExistingSql('a"b', { rw: 'rw', ro: 'ro' })[0]).toBe('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "a""b" TO "rw"');
   });
   it('drops the schema before the roles and skips missing roles', () => {
     expect(dropTenantSql('org_x', { rw: 'rw', ro: 'ro' }, { rw: true, ro: false })).toEqual([
