@@ -59,15 +59,20 @@ function mode(values: number[]): number {
   return best;
 }
 
-/** Two catalog-wide queries, whatever the fleet size: the registry with migration counts, and the census. */
+/** Two catalog-wide queries, whatever the fleet size, run side by side: the registry with migration counts, and the census. */
 export async function fleetStats(ctx: Ctx, opts: StatsOptions = {}): Promise<FleetStats> {
   const migrations = await loadMigrations(ctx.settings.migrationsDir);
   const hasDir = ctx.settings.migrationsDir !== undefined;
   const latest = migrations.length ? migrations[migrations.length - 1].id : 0;
-  const { registry, census } = await withClient(ctx.db, async (client) => {
-    await requireControlSchema(client, ctx.control);
-    return { registry: await registeredTenants(client, ctx.control), census: await schemaCensus(client, ctx.settings.schemaPrefix, opts.exactSizes) };
-  });
+  // Two connections: the census (one pass over pg_class) is the long one, and the registry with
+  // its migration counts runs beside it instead of after it.
+  const [registry, census] = await Promise.all([
+    withClient(ctx.db, async (client) => {
+      await requireControlSchema(client, ctx.control);
+      return registeredTenants(client, ctx.control);
+    }),
+    withClient(ctx.db, (client) => schemaCensus(client, ctx.settings.schemaPrefix, opts.exactSizes)),
+  ]);
   const bySchema = new Map(census.map((s) => [s.schema, s]));
   const registered = new Set(registry.map((t) => t.schema));
 
