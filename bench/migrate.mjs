@@ -8,6 +8,9 @@
 //  3. a run with nothing pending over the whole fleet (target < 1 s), and over BENCH_REGISTRY
 //     (default 10000) registered tenants.
 //  Peak RSS of tenantctl, and the largest private memory of any server backend during the run.
+//  BENCH_IN_PLACE=1 runs on the fixture itself instead of a copy (a 10,000 x 40-table fleet is
+//  ~30 GB and 3 M files: no room for a copy); the fixture is dropped afterwards, since its tenants
+//  then carry the bench's columns and migrations.
 import { writeFileSync, readFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -95,7 +98,9 @@ const results = { bench: 'migrate', date: new Date().toISOString().slice(0, 10),
 // metadata-only migration) so that load drifting on a shared machine hits both sides alike.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const migDir = mkdtempSync(path.join(os.tmpdir(), 'bench-mig-'));
-const url = await cloneDb(fleetName, 'bench_migrate');
+const IN_PLACE = process.env.BENCH_IN_PLACE === '1';
+const url = IN_PLACE ? fleetUrl : await cloneDb(fleetName, 'bench_migrate');
+results.inPlace = IN_PLACE;
 await query(url, 'CREATE TABLE tenantctl.bench_psql_migrations (LIKE tenantctl.tenant_migrations INCLUDING ALL)');
 const psqlTimes = [];
 const tcRuns = [];
@@ -129,28 +134,31 @@ if (process.env.BENCH_LOOP !== '0') {
   results.shellLoopSeconds = +(await shellLoop(url, FLEET, 200)).toFixed(2);
   results.ratioVsShellLoop = +(tcSeconds / results.shellLoopSeconds).toFixed(3);
 }
-if (!process.env.BENCH_KEEP) await dropDb('bench_migrate', { roles: false });
+if (IN_PLACE) await dropDb(fleetName);
+else if (!process.env.BENCH_KEEP) await dropDb('bench_migrate', { roles: false });
 
-// 3b. nothing pending over a registry of REGISTRY tenants with 20 migrations each (no tenant is touched)
-const regUrl = await freshDb('bench_migrate_registry');
-await timed(process.execPath, [BIN, 'init', '-q'], { env: { DATABASE_URL: regUrl } });
-const regDir = mkdtempSync(path.join(os.tmpdir(), 'bench-reg-'));
-for (let i = 1; i <= 20; i++) writeFileSync(path.join(regDir, `${i}_m${i}.sql`), `CREATE TABLE m${i} (id int);\n`);
-const { loadMigrationFiles } = (await import('postgres-migrations')).default;
-const files = (await loadMigrationFiles(regDir)).filter((f) => f.id > 0);
-await query(regUrl, `INSERT INTO tenantctl.tenants (slug, schema_name, template, rw_role, ro_role)
-  SELECT 'r' || i, 'org_r' || i, 'default', 'x', 'y' FROM generate_series(1, $1) i`, [REGISTRY]);
-await query(regUrl, `INSERT INTO tenantctl.tenant_migrations (tenant_id, migration_id, name, hash)
-  SELECT t.id, f.id, f.name, f.hash FROM tenantctl.tenants t,
-  jsonb_to_recordset($1::jsonb) AS f(id int, name text, hash text)`, [JSON.stringify(files.map(({ id, name, hash }) => ({ id, name, hash })))]);
-await query(regUrl, 'ANALYZE');
-const reg = await timed(process.execPath, [BIN, 'migrate', '--json', '-q'], { env: { DATABASE_URL: regUrl, TENANTCTL_MIGRATIONS_DIR: regDir } });
-const regSummary = JSON.parse(reg.stdout);
-if (regSummary.succeeded !== REGISTRY || regSummary.tenants.some((t) => t.status !== 'current')) throw new Error('registry run was not a no-op');
-results.registryTenants = REGISTRY;
-results.nothingPendingRegistrySeconds = +reg.seconds.toFixed(3);
-results.nothingPendingRegistryRssMb = +(reg.rssKb / 1024).toFixed(0);
-if (!process.env.BENCH_KEEP) await dropDb('bench_migrate_registry');
+// 3b. nothing pending over a registry of REGISTRY tenants with 20 migrations each (no tenant is touched) (BENCH_REGISTRY=0 skips it)
+if (REGISTRY > 0) {
+  const regUrl = await freshDb('bench_migrate_registry');
+  await timed(process.execPath, [BIN, 'init', '-q'], { env: { DATABASE_URL: regUrl } });
+  const regDir = mkdtempSync(path.join(os.tmpdir(), 'bench-reg-'));
+  for (let i = 1; i <= 20; i++) writeFileSync(path.join(regDir, `${i}_m${i}.sql`), `CREATE TABLE m${i} (id int);\n`);
+  const { loadMigrationFiles } = (await import('postgres-migrations')).default;
+  const files = (await loadMigrationFiles(regDir)).filter((f) => f.id > 0);
+  await query(regUrl, `INSERT INTO tenantctl.tenants (slug, schema_name, template, rw_role, ro_role)
+    SELECT 'r' || i, 'org_r' || i, 'default', 'x', 'y' FROM generate_series(1, $1) i`, [REGISTRY]);
+  await query(regUrl, `INSERT INTO tenantctl.tenant_migrations (tenant_id, migration_id, name, hash)
+    SELECT t.id, f.id, f.name, f.hash FROM tenantctl.tenants t,
+    jsonb_to_recordset($1::jsonb) AS f(id int, name text, hash text)`, [JSON.stringify(files.map(({ id, name, hash }) => ({ id, name, hash })))]);
+  await query(regUrl, 'ANALYZE');
+  const reg = await timed(process.execPath, [BIN, 'migrate', '--json', '-q'], { env: { DATABASE_URL: regUrl, TENANTCTL_MIGRATIONS_DIR: regDir } });
+  const regSummary = JSON.parse(reg.stdout);
+  if (regSummary.succeeded !== REGISTRY || regSummary.tenants.some((t) => t.status !== 'current')) throw new Error('registry run was not a no-op');
+  results.registryTenants = REGISTRY;
+  results.nothingPendingRegistrySeconds = +reg.seconds.toFixed(3);
+  results.nothingPendingRegistryRssMb = +(reg.rssKb / 1024).toFixed(0);
+  if (!process.env.BENCH_KEEP) await dropDb('bench_migrate_registry');
+}
 
 results.targets = 'ratioVsPsqlStreams <= 1.5; nothingPending < 1 s';
 console.log(JSON.stringify(results, null, 2));
