@@ -1,4 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import pg from 'pg';
 import { freshDatabase, type TestDb } from '../helpers/db.js';
 import { migrationsDir } from '../helpers/migrations.js';
 import { initControlSchema } from '../../src/core/init.js';
@@ -95,5 +96,32 @@ describe('migrate: one call per tenant, statement by statement when that fails',
     const r = await migrate(db.ctx({ migrationsDir: m.dir }), { oneCall: false });
     expect(r.succeeded).toBe(3);
     expect(await applied()).toEqual({ a1: [1, 2, 3, 4, 5, 6], a2: [1, 2, 3, 4, 5, 6], a3: [1, 2, 3, 4, 5, 6] });
+  });
+
+  it('a tenant dropped while the run waited for its lock fails by name; the others migrate', async () => {
+    m.write('7_last.sql', 'CREATE TABLE last_one (id int);');
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`SELECT pg_advisory_xact_lock(hashtext('tenantctl'), hashtext('tenant:org_a3'))`);
+      await holder.query(`DROP SCHEMA org_a3 CASCADE`);
+      await holder.query(`DELETE FROM tenantctl.tenants WHERE slug = 'a3'`);
+      const run = migrate(db.ctx({ migrationsDir: m.dir, lockTimeout: '20s' }), { maxFailures: Infinity }).catch((e) => e);
+      // let the run reach a3's lock, then let the drop commit
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`);
+        if (rows[0].n > 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await holder.query('COMMIT');
+      const err = await run;
+      const a3 = err.result.tenants.find((t: { slug: string }) => t.slug === 'a3');
+      expect(a3).toMatchObject({ status: 'failed', error: 'tenant a3 was dropped (or its schema removed) while this run waited for it' });
+      expect(err.result.tenants.filter((t: { status: string }) => t.status === 'applied')).toHaveLength(2);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => {});
+      await holder.end();
+    }
   });
 });
