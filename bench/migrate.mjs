@@ -134,7 +134,7 @@ if (process.env.BENCH_LOOP !== '0') {
   results.shellLoopSeconds = +(await shellLoop(url, FLEET, 200)).toFixed(2);
   results.ratioVsShellLoop = +(tcSeconds / results.shellLoopSeconds).toFixed(3);
 }
-if (IN_PLACE) await dropDb(fleetName);
+if (IN_PLACE) { if (!process.env.BENCH_KEEP) await dropDb(fleetName); }
 else if (!process.env.BENCH_KEEP) await dropDb('bench_migrate', { roles: false });
 
 // 3b. nothing pending over a registry of REGISTRY tenants with 20 migrations each (no tenant is touched) (BENCH_REGISTRY=0 skips it)

@@ -66,7 +66,7 @@ export function register(program: Command): void {
     .option('--dry-run', 'show per tenant what would run; change nothing')
     .addOption(new Option('--max-failures <n|all>', 'stop starting tenants after n failures (default 1)').argParser(maxFailures))
     .addOption(new Option('--statement-timeout <duration>', 'cancel a tenant whose migration step runs longer (each statement, for disable-transaction migrations)').argParser(duration))
-    .addOption(new Option('--recycle-every <n>', 'new connection per worker after n tenants (default 250)').argParser((v) => maxFailures(v)).hideHelp())
+    .addOption(new Option('--recycle-every <n>', 'new connection per worker after n tenants (default 1000)').argParser((v) => maxFailures(v)).hideHelp())
     .action(async (opts: { tenant?: string[]; dryRun?: boolean; maxFailures?: number; statementTimeout?: number; recycleEvery?: number }, cmd: Command) =>
       withSession(cmd, async (s) => {
         const { migrate: run } = await import('../../core/migrate/run.js');

@@ -246,7 +246,7 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
     return await withAdvisoryLock(lockClient, migrateRunLock(c.schema), ctx.settings.lockTimeoutMs, async () => {
       const state = await loadFleetState(lockClient, c, files, await selectSlugs(lockClient, c, opts.tenants, ctx.settings.schemaPrefix));
       const work = state.tenants.filter((t) => t.pending.length > 0);
-      const slots = Array.from({ length: ctx.settings.concurrency }, () => new SlotClient(ctx, opts.recycleEvery ?? 250, opts.statementTimeoutMs));
+      const slots = Array.from({ length: ctx.settings.concurrency }, () => new SlotClient(ctx, opts.recycleEvery ?? 1000, opts.statementTimeoutMs));
       const outcomes = await fanOut(work, { concurrency: ctx.settings.concurrency, maxFailures: opts.maxFailures ?? 1, label: 'migrating', reporter: ctx.reporter }, async (t, slot) => {
         const t0 = performance.now();
         const applied = await migrateTenant(e, slots[slot], t);
