@@ -3,6 +3,7 @@ import { loadMigrations } from './migrate/files.js';
 import { withClient } from '../db/tx.js';
 import { requireControlSchema } from '../db/registry.js';
 import { schemaCensus, registeredTenants } from '../db/fleet-stats.js';
+import { push } from './multimap.js';
 
 export interface StatsOptions {
   /** pg_total_relation_size for every relation instead of the catalog's relpages. */
@@ -97,11 +98,7 @@ export async function fleetStats(ctx: Ctx, opts: StatsOptions = {}): Promise<Fle
 
   const outliers: FleetStats['outliers'] = [];
   const byTemplate = new Map<string, TenantStats[]>();
-  for (const t of present) {
-    const group = byTemplate.get(t.template);
-    if (group) group.push(t);
-    else byTemplate.set(t.template, [t]);
-  }
+  for (const t of present) push(byTemplate, t.template, t);
   for (const [template, group] of byTemplate) {
     const majority = mode(group.map((t) => t.tables));
     for (const t of group) if (t.tables !== majority) outliers.push({ slug: t.slug, schema: t.schema, template, tables: t.tables, majority });

@@ -1,5 +1,6 @@
 import { prepared, type Queryable } from './pool.js';
 import type { Control } from './control.js';
+import { lockTimeoutSetting } from './tx.js';
 
 export interface TenantVersion {
   id: number;
@@ -84,7 +85,7 @@ export async function lockAndEnterTenant(
     prepared(
       `SELECT f.applied, f.present, set_config('search_path', $6, true) AS sp
        FROM ${c.q}.lock_tenant_for_migration($1, $2, $3, $4, $5) f`,
-      [lock.namespace, lock.name, `${Math.max(1, Math.round(lockTimeoutMs))}ms`, tenant.id, tenant.schema, searchPath],
+      [lock.namespace, lock.name, lockTimeoutSetting(lockTimeoutMs), tenant.id, tenant.schema, searchPath],
     ),
   );
   return { applied: new Set(rows[0].applied as number[]), present: rows[0].present };
@@ -108,7 +109,7 @@ export async function migrateTenantInOneCall(
     prepared(
       `SELECT f.present, f.applied FROM ${c.q}.migrate_tenant($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) f`,
       [
-        lock.namespace, lock.name, `${Math.max(1, Math.round(lockTimeoutMs))}ms`, tenant.id, tenant.schema, searchPath,
+        lock.namespace, lock.name, lockTimeoutSetting(lockTimeoutMs), tenant.id, tenant.schema, searchPath,
         migrations.map((m) => m.id), migrations.map((m) => m.name), migrations.map((m) => m.hash), migrations.map((m) => m.sql),
         tenant.clearFailure,
       ],

@@ -14,6 +14,11 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/** search_path for tenant SQL: unqualified names resolve to the tenant first, then public (extensions, shared types). */
+export function tenantSearchPath(schema: string): string {
+  return `${quoteIdent(schema)}, public`;
+}
+
 /** Schema-qualified name, both parts quoted. */
 export function qualify(schema: string, name: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(name)}`;

@@ -44,6 +44,11 @@ export interface LockKey {
   what: string;
 }
 
+/** A lock_timeout value; never 0, which PostgreSQL reads as "wait forever". */
+export function lockTimeoutSetting(ms: number): string {
+  return `${Math.max(1, Math.round(ms))}ms`;
+}
+
 /**
  * Transaction-scoped advisory lock; waits at most the transaction's lock_timeout, then BusyError.
  * Keys hash text on the server so every tenantctl version and process agrees on them.
@@ -58,7 +63,7 @@ export async function takeXactLock(client: Queryable, key: LockKey, lockTimeoutM
         prepared(`SELECT set_config('lock_timeout', $3, true), pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [
           key.namespace,
           key.name,
-          `${Math.max(0, Math.round(lockTimeoutMs))}ms`,
+          lockTimeoutSetting(lockTimeoutMs),
         ]),
       );
     }
@@ -73,7 +78,7 @@ export async function takeXactLock(client: Queryable, key: LockKey, lockTimeoutM
  * timeoutMs; a crashed holder releases it with its connection.
  */
 export async function withAdvisoryLock<T>(client: Queryable, key: LockKey, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
-  await client.query(`SELECT set_config('lock_timeout', $1, false)`, [`${Math.max(0, Math.round(timeoutMs))}ms`]);
+  await client.query(`SELECT set_config('lock_timeout', $1, false)`, [lockTimeoutSetting(timeoutMs)]);
   try {
     await client.query('SELECT pg_advisory_lock(hashtext($1), hashtext($2))', [key.namespace, key.name]);
   } catch (err) {

@@ -5,13 +5,13 @@ import type { Ctx } from '../context.js';
 import { UsageError, FailedError, BusyError } from '../errors.js';
 import { normalizeSlug } from '../names.js';
 import { tenantctlVersion } from '../paths.js';
-import { withClient, withAdvisoryLock } from '../../db/tx.js';
+import { withClient, withAdvisoryLock, lockTimeoutSetting } from '../../db/tx.js';
 import { tenantLock } from '../../db/locks.js';
 import { requireControlSchema, getTenant, appliedMigrations } from '../../db/registry.js';
 import { namespaceOid, lockableRelations, lockTablesSql, readTenantCatalog, sequenceValues } from '../../db/dump-catalog.js';
 import { schemaDdl, accessStatements, accessScript, type TenantAccess } from '../../db/dump-ddl.js';
 import { copyOutStream } from '../../db/dump-data.js';
-import { quoteIdent } from '../../db/quote.js';
+import { tenantSearchPath } from '../../db/quote.js';
 import { writeAudit, writeAuditQuietly } from '../../db/audit.js';
 import { isLockTimeout, sqlstateOf, SQLSTATE } from '../../db/sqlstate.js';
 import { ArchiveWriter } from './write.js';
@@ -96,7 +96,7 @@ async function beginSnapshot(ctx: Ctx, client: pg.ClientBase, schema: string): P
       await client.query(
         `SELECT set_config('lock_timeout', $1, true), set_config('search_path', $2, true), set_config('datestyle', 'ISO', true),
                 set_config('intervalstyle', 'postgres', true), set_config('extra_float_digits', '3', true), set_config('row_security', 'off', true)`,
-        [`${Math.max(1, Math.round(ctx.settings.lockTimeoutMs))}ms`, `${quoteIdent(schema)}, public`],
+        [lockTimeoutSetting(ctx.settings.lockTimeoutMs), tenantSearchPath(schema)],
       );
       const lock = lockTablesSql(schema, before);
       if (lock) await client.query(lock);

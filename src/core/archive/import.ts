@@ -13,7 +13,7 @@ import { createSchemaSql, createRoles, type TenantRoles } from '../../db/tenant-
 import { existingRoles } from '../../db/catalog.js';
 import { accessStatements } from '../../db/dump-ddl.js';
 import { copyInStream } from '../../db/dump-data.js';
-import { quoteIdent } from '../../db/quote.js';
+import { quoteIdent, tenantSearchPath } from '../../db/quote.js';
 import { writeAudit, writeAuditQuietly } from '../../db/audit.js';
 import { verifyArchive } from './verify.js';
 import { archiveEntries, hashing, readAll, requireArchiveFile } from './read.js';
@@ -146,7 +146,7 @@ export async function importArchive(ctx: Ctx, fileInput: string, opts: ImportOpt
         await client.query(
           `SELECT set_config('search_path', $1, true), set_config('check_function_bodies', 'false', true),
                   set_config('datestyle', 'ISO', true), set_config('intervalstyle', 'postgres', true)`,
-          [`${quoteIdent(schema)}, public`],
+          [tenantSearchPath(schema)],
         );
         await loadArchive(client, file, m, schema);
 

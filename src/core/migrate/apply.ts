@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/pool.js';
 import type { Control } from '../../db/control.js';
-import { quoteIdent } from '../../db/quote.js';
+import { tenantSearchPath } from '../../db/quote.js';
 import { recordMigration } from '../../db/registry.js';
 import { SqlFileError } from '../sqlerror.js';
 import type { MigrationFile } from './files.js';
@@ -14,9 +14,9 @@ export class MigrationSqlError extends SqlFileError {
   }
 }
 
-/** Unqualified names in tenant SQL resolve to the tenant first, then public (extensions, shared types). */
+/** See tenantSearchPath. */
 export async function setTenantSearchPath(client: Queryable, schema: string, local = true): Promise<void> {
-  await client.query(`SELECT set_config('search_path', $1, $2)`, [`${quoteIdent(schema)}, public`, local]);
+  await client.query(`SELECT set_config('search_path', $1, $2)`, [tenantSearchPath(schema), local]);
 }
 
 /**

@@ -10,7 +10,7 @@ import { SqlFileError } from '../sqlerror.js';
 import { withClient, withTransaction, withAdvisoryLock } from '../../db/tx.js';
 import { tenantLock, migrateRunLock } from '../../db/locks.js';
 import { appliedIds, lockAndEnterTenant, migrateTenantInOneCall, tenantPresent, recordFailure, clearFailure } from '../../db/migration-state.js';
-import { quoteIdent } from '../../db/quote.js';
+import { tenantSearchPath } from '../../db/quote.js';
 import { recordMigration } from '../../db/registry.js';
 import { writeAudit } from '../../db/audit.js';
 import { isLockTimeout, isQueryCanceled } from '../../db/sqlstate.js';
@@ -111,7 +111,7 @@ const droppedMeanwhile = (t: TenantWork) => new FailedError(`tenant ${t.slug} wa
  */
 export async function applyGroupInOneCall(e: Engine, client: pg.ClientBase, t: TenantWork, group: MigrationFile[]): Promise<number[]> {
   const c = e.ctx.control;
-  const r = await migrateTenantInOneCall(client, c, tenantLock(c.schema, t.schema), e.ctx.settings.lockTimeoutMs, { ...t, clearFailure: t.failedBefore !== false }, `${quoteIdent(t.schema)}, public`, group);
+  const r = await migrateTenantInOneCall(client, c, tenantLock(c.schema, t.schema), e.ctx.settings.lockTimeoutMs, { ...t, clearFailure: t.failedBefore !== false }, tenantSearchPath(t.schema), group);
   if (!r.present) throw droppedMeanwhile(t);
   return r.applied;
 }
@@ -124,7 +124,7 @@ export async function applyGroupInOneCall(e: Engine, client: pg.ClientBase, t: T
 export async function applyGroupInTransaction(e: Engine, client: pg.ClientBase, t: TenantWork, group: MigrationFile[]): Promise<number[]> {
   const c = e.ctx.control;
   return withTransaction(client, async () => {
-    const { applied: done, present } = await lockAndEnterTenant(client, c, tenantLock(c.schema, t.schema), e.ctx.settings.lockTimeoutMs, t, `${quoteIdent(t.schema)}, public`);
+    const { applied: done, present } = await lockAndEnterTenant(client, c, tenantLock(c.schema, t.schema), e.ctx.settings.lockTimeoutMs, t, tenantSearchPath(t.schema));
     if (!present) throw droppedMeanwhile(t);
     const applied = await applyInTransaction(client, c, t, group.filter((m) => !done.has(m.id)));
     if (t.failedBefore !== false) await clearFailure(client, c, t.id);
@@ -172,7 +172,8 @@ async function applyNonTransactional(e: Engine, client: pg.ClientBase, t: Tenant
 async function migrateTenant(e: Engine, slot: SlotClient, t: TenantWork): Promise<number[]> {
   const applied: number[] = [];
   for (const group of groupMigrations(t.pending)) {
-    let precise = !e.opts.oneCall;
+    // Non-transactional groups have one path only; "precise" says which transactional path is next.
+    let precise = !e.opts.oneCall || !group[0].transactional;
     for (let attempt = 0; ; ) {
       const client = await slot.get();
       try {
@@ -184,7 +185,7 @@ async function migrateTenant(e: Engine, slot: SlotClient, t: TenantWork): Promis
       } catch (err) {
         const busy = err instanceof BusyError || isLockTimeout(err);
         if (!(err instanceof TenantctlError)) await slot.discard();
-        if (!busy && !precise && group[0].transactional && !(err instanceof TenantctlError) && !isQueryCanceled(err)) {
+        if (!busy && !precise && !(err instanceof TenantctlError) && !isQueryCanceled(err)) {
           e.ctx.reporter.debug(`${t.slug}: ${(err as Error).message}; re-running on the statement-by-statement path`);
           precise = true;
           continue;

@@ -1,4 +1,5 @@
 import type { AclGrant } from '../../db/isolation.js';
+import { push } from '../multimap.js';
 
 export interface IsolationTenant {
   slug: string;
@@ -52,11 +53,6 @@ export function describeGrants(grants: AclGrant[]): string {
     .join('; ');
 }
 
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const list = m.get(k);
-  if (list) list.push(v);
-  else m.set(k, [v]);
-}
 
 /**
  * Isolation problems per tenant slug: privileges for PUBLIC; a role reaching two or more tenants

@@ -13,6 +13,7 @@ import { buildReferences, type Reference } from './reference.js';
 import { isolationProblems, controlProblems } from './isolation.js';
 import { fanOut } from '../fanout.js';
 import { existingSchemas, roleMembers } from '../../db/catalog.js';
+import { push } from '../multimap.js';
 
 export interface VerifyOptions {
   /** Only these tenants (isolation is still judged against the whole fleet). */
@@ -75,13 +76,7 @@ function migrationProblems(t: RegisteredTenant, files: MigrationFile[], byId: Ma
 /** Groups by the slugs of each applied-migration group, so the per-tenant lookup is not quadratic. */
 function indexGroups(groups: AppliedGroup[]): Map<string, AppliedGroup[]> {
   const out = new Map<string, AppliedGroup[]>();
-  for (const g of groups) {
-    for (const slug of g.slugs) {
-      const list = out.get(slug);
-      if (list) list.push(g);
-      else out.set(slug, [g]);
-    }
-  }
+  for (const g of groups) for (const slug of g.slugs) push(out, slug, g);
   return out;
 }
 
@@ -125,11 +120,7 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
     // One reference per template and version present in the selection.
     const references = new Map<string, Map<number, Reference>>();
     const byTemplate = new Map<string, RegisteredTenant[]>();
-    for (const t of selected) {
-      const list = byTemplate.get(t.template);
-      if (list) list.push(t);
-      else byTemplate.set(t.template, [t]);
-    }
+    for (const t of selected) push(byTemplate, t.template, t);
     for (const [spec, tenants] of byTemplate) {
       let template: Template;
       try {
