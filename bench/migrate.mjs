@@ -7,7 +7,7 @@
 //  2. the same migration with a shell loop running psql once per schema (what operators write today).
 //  3. a run with nothing pending over the whole fleet (target < 1 s), and over BENCH_REGISTRY
 //     (default 10000) registered tenants.
-//  Peak RSS of tenantctl, and the largest private memory of any server backend during the run.
+//  Peak RSS of tenantctl, and the largest memory of any server backend during the memory round.
 //  BENCH_IN_PLACE=1 runs on the fixture itself instead of a copy (a 10,000 x 40-table fleet is
 //  ~30 GB and 3 M files: no room for a copy); the fixture is dropped afterwards, since its tenants
 //  then carry the bench's columns and migrations.
@@ -23,13 +23,17 @@ const REGISTRY = Number(process.env.BENCH_REGISTRY ?? 10000);
 const out = path.join(ROOT, 'bench', 'out');
 mkdirSync(out, { recursive: true });
 
+const kbOf = (text, re) => [...text.matchAll(re)].reduce((s, m) => s + Number(m[1]), 0);
+
 /**
- * Largest private memory (kB) of any backend whose application_name matches, sampled every 100 ms
- * over one connection. Only the memory round runs it: sampling costs CPU on a 2-core machine, and
- * the ratio rounds must load both sides alike.
+ * The largest memory of any backend whose application_name matches, sampled every 100 ms over one
+ * connection: "private" (Private_Clean + Private_Dirty, which also counts shared-buffer pages only
+ * this backend has touched, so it grows with shared_buffers) and "anon" (Pss_Anon: the backend's
+ * own heap - catalog caches, plans - without shared buffers). Only the memory round runs it:
+ * sampling costs CPU on a 2-core machine, and the ratio rounds must load both sides alike.
  */
 function watchBackends(url, appName) {
-  let maxKb = 0;
+  const max = { privateKb: 0, anonKb: 0 };
   let stop = false;
   const loop = (async () => {
     const c = new pg.Client({ connectionString: url, application_name: 'bench-watch' });
@@ -40,8 +44,8 @@ function watchBackends(url, appName) {
         for (const { pid } of rows) {
           try {
             const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-            const kb = [...t.matchAll(/^Private_(?:Clean|Dirty):\s+(\d+) kB/gm)].reduce((s, m) => s + Number(m[1]), 0);
-            maxKb = Math.max(maxKb, kb);
+            max.privateKb = Math.max(max.privateKb, kbOf(t, /^Private_(?:Clean|Dirty):\s+(\d+) kB/gm));
+            max.anonKb = Math.max(max.anonKb, kbOf(t, /^Pss_Anon:\s+(\d+) kB/gm));
           } catch {}
         }
         await new Promise((r) => setTimeout(r, 100));
@@ -53,7 +57,7 @@ function watchBackends(url, appName) {
   return async () => {
     stop = true;
     await loop;
-    return maxKb;
+    return max;
   };
 }
 
@@ -86,11 +90,11 @@ async function tenantctlRun(url, dir, round, concurrency = 2, { watch = false } 
   writeFileSync(path.join(dir, `${round}_round${round}.sql`), migration(round));
   const stopWatch = watch ? watchBackends(url, 'tenantctl') : async () => null;
   const r = await timed(process.execPath, [BIN, 'migrate', '--concurrency', String(concurrency), '--json', '-q'], { env: { DATABASE_URL: url, TENANTCTL_MIGRATIONS_DIR: dir } });
-  const backendKb = await stopWatch();
+  const backend = await stopWatch();
   const summary = JSON.parse(r.stdout);
   writeFileSync(path.join(out, `migrate-tenantctl-round-${round}.json`), r.stdout); // per-tenant durations, for diagnosis
   if (summary.succeeded !== FLEET || summary.tenants.some((t) => t.status !== 'applied')) throw new Error(`tenantctl round ${round} did not migrate every tenant`);
-  return { seconds: r.seconds, rssKb: r.rssKb, backendKb };
+  return { seconds: r.seconds, rssKb: r.rssKb, backend };
 }
 
 async function shellLoop(url, n, round) {
@@ -139,7 +143,8 @@ Object.assign(results, {
 // work. This round also samples the backends' memory (kept out of the ratio rounds).
 const c4 = await tenantctlRun(url, migDir, ROUNDS + 1, 4, { watch: true });
 results.tenantctlPeakRssMb = +(Math.max(c4.rssKb, ...tcRuns.map((r) => r.rssKb)) / 1024).toFixed(0);
-results.largestBackendPrivateMb = +(c4.backendKb / 1024).toFixed(1);
+results.largestBackendPrivateMb = +(c4.backend.privateKb / 1024).toFixed(1);
+results.largestBackendAnonMb = +(c4.backend.anonKb / 1024).toFixed(1);
 results.tenantctlConcurrency4Seconds = +c4.seconds.toFixed(2);
 results.ratioConcurrency4VsPsqlStreams = +(c4.seconds / psqlSeconds).toFixed(3);
 
