@@ -2,7 +2,7 @@ import pgm from 'postgres-migrations';
 import type { Ctx } from './context.js';
 import { FailedError } from './errors.js';
 import { CONTROL_MIGRATIONS } from './paths.js';
-import { withAdvisoryLock } from '../db/tx.js';
+import { withAdvisoryLock, withDedicatedClient } from '../db/tx.js';
 import { initLock } from '../db/locks.js';
 import { prepareControlSchema } from '../db/control.js';
 import { writeAudit } from '../db/audit.js';
@@ -22,9 +22,8 @@ export interface InitResult {
 export async function initControlSchema(ctx: Ctx): Promise<InitResult> {
   const c = ctx.control;
   const started = performance.now();
-  const client = await ctx.db.dedicatedClient();
-  try {
-    return await withAdvisoryLock(client, initLock(c.schema), ctx.settings.lockTimeoutMs, async () => {
+  return withDedicatedClient(ctx.db, (client) =>
+    withAdvisoryLock(client, initLock(c.schema), ctx.settings.lockTimeoutMs, async () => {
       const created = await prepareControlSchema(client, c);
       let applied: { name: string }[];
       try {
@@ -42,8 +41,6 @@ export async function initControlSchema(ctx: Ctx): Promise<InitResult> {
         details: { created, applied: names },
       });
       return { controlSchema: c.schema, created, applied: names };
-    });
-  } finally {
-    await client.end().catch(() => {});
-  }
+    }),
+  );
 }

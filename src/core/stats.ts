@@ -1,6 +1,6 @@
 import type { Ctx } from './context.js';
 import { loadMigrations } from './migrate/files.js';
-import { withClient } from '../db/tx.js';
+import { withClient, withDedicatedClient } from '../db/tx.js';
 import { requireControlSchema } from '../db/registry.js';
 import { schemaCensus, registeredTenants } from '../db/fleet-stats.js';
 import { push } from './multimap.js';
@@ -66,13 +66,14 @@ export async function fleetStats(ctx: Ctx, opts: StatsOptions = {}): Promise<Fle
   const hasDir = ctx.settings.migrationsDir !== undefined;
   const latest = migrations.length ? migrations[migrations.length - 1].id : 0;
   // Two connections: the census (one pass over pg_class) is the long one, and the registry with
-  // its migration counts runs beside it instead of after it.
+  // its migration counts runs beside it instead of after it. The census has a connection of its
+  // own so that this holds whatever size the caller gave the pool.
   const [registry, census] = await Promise.all([
     withClient(ctx.db, async (client) => {
       await requireControlSchema(client, ctx.control);
       return registeredTenants(client, ctx.control);
     }),
-    withClient(ctx.db, (client) => schemaCensus(client, ctx.settings.schemaPrefix, opts.exactSizes)),
+    withDedicatedClient(ctx.db, (client) => schemaCensus(client, ctx.settings.schemaPrefix, opts.exactSizes)),
   ]);
   const bySchema = new Map(census.map((s) => [s.schema, s]));
   const registered = new Set(registry.map((t) => t.schema));

@@ -19,6 +19,19 @@ export async function withClient<T>(db: Database, fn: (client: pg.PoolClient) =>
   }
 }
 
+/**
+ * A connection of its own (outside the pool) for the duration of fn, always closed: for work that
+ * must run beside the pool's clients or hold a session-level lock.
+ */
+export async function withDedicatedClient<T>(db: Database, fn: (client: pg.Client) => Promise<T>, opts?: { statementTimeoutMs?: number }): Promise<T> {
+  const client = await db.dedicatedClient(opts);
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 /** BEGIN ... COMMIT around fn, ROLLBACK on any error (the error is rethrown untouched). */
 export async function withTransaction<T>(
   client: Queryable,

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { withTransaction, takeXactLock, withAdvisoryLock } from '../../src/db/tx.js';
+import { withTransaction, takeXactLock, withAdvisoryLock, withDedicatedClient } from '../../src/db/tx.js';
 import { tenantDefaultPrivilegesSql, grantExistingSql, createRolesSql, dropTenantSql } from '../../src/db/tenant-ddl.js';
 import { BusyError } from '../../src/core/errors.js';
 import { lineCol, describeSqlError } from '../../src/core/sqlerror.js';
@@ -45,6 +45,16 @@ describe('transaction helpers (exact SQL and order)', () => {
     expect(s.log[1]).toBe('SELECT pg_advisory_lock(hashtext($1), hashtext($2))');
     expect(s.log[2]).toBe('RESET lock_timeout');
     expect(s.log[3]).toBe('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))');
+  });
+});
+
+describe('withDedicatedClient', () => {
+  it('closes its own connection after the work, and when the work fails', async () => {
+    const ended: string[] = [];
+    const db = { dedicatedClient: async () => ({ end: async () => void ended.push('end') }) };
+    expect(await withDedicatedClient(db as never, async () => 42)).toBe(42);
+    await expect(withDedicatedClient(db as never, async () => { throw new Error('work failed'); })).rejects.toThrow('work failed');
+    expect(ended).toEqual(['end', 'end']);
   });
 });
 

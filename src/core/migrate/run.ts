@@ -7,7 +7,7 @@ import { applyInTransaction, MigrationSqlError, setTenantSearchPath } from './ap
 import { splitStatements } from './split.js';
 import { fanOut } from '../fanout.js';
 import { SqlFileError } from '../sqlerror.js';
-import { withClient, withTransaction, withAdvisoryLock } from '../../db/tx.js';
+import { withClient, withDedicatedClient, withTransaction, withAdvisoryLock } from '../../db/tx.js';
 import { tenantLock, migrateRunLock } from '../../db/locks.js';
 import { appliedIds, lockAndEnterTenant, migrateTenantInOneCall, tenantPresent, recordFailure, clearFailure } from '../../db/migration-state.js';
 import { tenantSearchPath } from '../../db/quote.js';
@@ -242,9 +242,8 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
   }
 
   const started = performance.now();
-  const lockClient = await ctx.db.dedicatedClient();
-  try {
-    return await withAdvisoryLock(lockClient, migrateRunLock(c.schema), ctx.settings.lockTimeoutMs, async () => {
+  return withDedicatedClient(ctx.db, (lockClient) =>
+    withAdvisoryLock(lockClient, migrateRunLock(c.schema), ctx.settings.lockTimeoutMs, async () => {
       const state = await loadFleetState(lockClient, c, files, await selectSlugs(lockClient, c, opts.tenants, ctx.settings.schemaPrefix));
       const work = state.tenants.filter((t) => t.pending.length > 0);
       const slots = Array.from({ length: ctx.settings.concurrency }, () => new SlotClient(ctx, opts.recycleEvery ?? 1000, opts.statementTimeoutMs));
@@ -290,8 +289,6 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
         throw err;
       }
       return result;
-    });
-  } finally {
-    await lockClient.end().catch(() => {});
-  }
+    }),
+  );
 }

@@ -3,7 +3,7 @@ import { UsageError, FailedError } from '../errors.js';
 import { parseSlugs } from '../names.js';
 import { loadTemplate, type Template } from '../template.js';
 import { loadMigrations, type MigrationFile } from '../migrate/files.js';
-import { withClient, withTransaction } from '../../db/tx.js';
+import { withClient, withDedicatedClient, withTransaction } from '../../db/tx.js';
 import { requireControlSchema } from '../../db/registry.js';
 import { registeredTenants, appliedGroups, type RegisteredTenant, type AppliedGroup } from '../../db/fleet-stats.js';
 import { fingerprintRows, fingerprintDigests, setNeutralSearchPath } from '../../db/fingerprint.js';
@@ -149,9 +149,8 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
       { concurrency: ctx.settings.concurrency, maxFailures: 1, label: 'verifying', reporter: ctx.reporter },
       async (batch) => {
         const check = batch.filter((t) => problems.has(t.slug));
-        const conn = await ctx.db.dedicatedClient();
-        try {
-          return await withTransaction(conn, async () => {
+        return withDedicatedClient(ctx.db, (conn) =>
+          withTransaction(conn, async () => {
             await setNeutralSearchPath(conn);
             const grants = await aclGrants(conn, batch.map((t) => t.schema));
             if (check.length === 0) return { grants, found: [] as [string, string[]][] };
@@ -174,10 +173,8 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
               for (const t of differing) found.push([t.slug, diffFingerprint(references.get(t.template)!.get(t.version)!.fingerprint, fps.get(t.schema) ?? new Map())]);
             }
             return { grants, found };
-          }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        } finally {
-          await conn.end().catch(() => {});
-        }
+          }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'),
+        );
       },
     );
     const grants: AclGrant[] = [];
