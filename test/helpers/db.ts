@@ -45,6 +45,7 @@ export async function freshDatabase(): Promise<TestDb> {
   await adminQuery(`CREATE DATABASE ${quoteIdent(name)}`);
   const url = withDatabase(adminUrl(), name);
   const pools: Database[] = [];
+  const target = await resolveConnection(url, {}, () => undefined);
   const rolePrefix = `tr${id}_`;
   return {
     name,
@@ -52,7 +53,7 @@ export async function freshDatabase(): Promise<TestDb> {
     rolePrefix,
     query: (sql, params) => adminQuery(sql, params, url),
     ctx(overrides = {}) {
-      const db = new Database(resolveConnection(url, {}, () => undefined), 8);
+      const db = new Database(target, 8);
       pools.push(db);
       return makeCtx(db, resolveSettings(overrides, undefined, '/nonexistent-config-dir'));
     },

@@ -27,7 +27,7 @@ export function register(program: Command): void {
           out.info(`   ${url}`);
         }
         const settings = { ...s.settings, migrationsDir: s.settings.migrationsDir ?? `${PACKAGE_ROOT}/examples/migrations` };
-        const db = new Database(resolveConnection(url, {}, () => undefined), 4);
+        const db = new Database(await resolveConnection(url, {}, () => undefined), 4);
         try {
           const r = await runDemo(makeCtx(db, settings, await makeReporter(out)));
           out.result({ url, ...r }, () => [
