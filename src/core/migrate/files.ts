@@ -1,5 +1,4 @@
 import { existsSync, statSync } from 'node:fs';
-import pgm from 'postgres-migrations';
 import { UsageError } from '../errors.js';
 
 export interface MigrationFile {
@@ -24,6 +23,8 @@ export async function loadMigrations(dir: string | undefined): Promise<Migration
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new UsageError(`migrations directory ${dir} does not exist`, { hint: 'pass --migrations-dir <dir> or set "migrationsDir" in tenantctl.config.json' });
   }
+  // Loaded here, not at the top: stats and verify without a directory never need it (~30 ms).
+  const { default: pgm } = await import('postgres-migrations');
   let loaded;
   try {
     loaded = await pgm.loadMigrationFiles(dir);
