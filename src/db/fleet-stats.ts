@@ -21,14 +21,16 @@ export interface SchemaCensus {
  * pass over pg_class, so the estimate leaves them out. pg_total_relation_size() asks the file
  * system about every fork of every relation (millions of calls for 10,000 x 40 tables): only on
  * request. Grouping, not reading, is most of the pass (a hash probe per row), so pg_toast's rows,
- * a quarter of pg_class in a fleet and never counted, are dropped before it.
+ * a quarter of pg_class in a fleet and never counted, are dropped before it; and every per-row step
+ * is kept cheap: sum(int4) accumulates in int8 where sum(bigint) would in numeric, and two
+ * equalities beat an IN list (at 10,000 x 40 tables, measured: 755 -> 616 ms for the query).
  */
 const CENSUS_SQL = `
 SELECT n.nspname AS schema, COALESCE(a.tables, 0)::int AS tables, (COALESCE(a.pages, 0) * current_setting('block_size')::bigint)::bigint AS bytes,
        COALESCE(a.rows, 0)::bigint AS "rowEstimate"
 FROM pg_namespace n
 LEFT JOIN (
-  SELECT relnamespace, count(*) FILTER (WHERE relkind IN ('r', 'p')) AS tables, sum(relpages::bigint) AS pages,
+  SELECT relnamespace, count(*) FILTER (WHERE relkind = 'r' OR relkind = 'p') AS tables, sum(relpages) AS pages,
          sum(reltuples) FILTER (WHERE relkind = 'r' AND reltuples > 0) AS rows
   FROM pg_class WHERE relnamespace <> 'pg_toast'::regnamespace GROUP BY relnamespace
 ) a ON a.relnamespace = n.oid
