@@ -46,14 +46,16 @@ function watchBackends(url, appName) {
             const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
             max.privateKb = Math.max(max.privateKb, kbOf(t, /^Private_(?:Clean|Dirty):\s+(\d+) kB/gm));
             max.anonKb = Math.max(max.anonKb, kbOf(t, /^Pss_Anon:\s+(\d+) kB/gm));
-          } catch {}
+          } catch {} // the backend ended between the query and the read
         }
         await new Promise((r) => setTimeout(r, 100));
       }
     } finally {
-      await c.end();
+      await c.end().catch(() => {});
     }
   })();
+  // Awaited only when the round ends: hold a failure until then instead of an unhandled rejection.
+  loop.catch(() => {});
   return async () => {
     stop = true;
     await loop;

@@ -1,6 +1,5 @@
 import type { Queryable } from './pool.js';
 import type { Control } from './control.js';
-import { withTransaction } from './tx.js';
 
 export interface SchemaCensus {
   schema: string;
@@ -49,15 +48,9 @@ function prefixPattern(prefix: string): string {
   return `${prefix.replace(/[\\%_]/g, '\\$&')}%`;
 }
 
-/**
- * JIT is off for the census: at 10,000 tenants its cost passes jit_above_cost, and compiling the
- * scan (again in each parallel worker) buys nothing for one pass over a catalog.
- */
+/** Best on a connection with JIT off (`dedicatedClient({ noJit: true })`): see there. */
 export async function schemaCensus(client: Queryable, prefix: string, exact = false): Promise<SchemaCensus[]> {
-  const { rows } = await withTransaction(client, async () => {
-    await client.query('SET LOCAL jit = off');
-    return client.query(exact ? EXACT_CENSUS_SQL : CENSUS_SQL, [prefixPattern(prefix)]);
-  }, 'BEGIN READ ONLY');
+  const { rows } = await client.query(exact ? EXACT_CENSUS_SQL : CENSUS_SQL, [prefixPattern(prefix)]);
   return rows.map((r) => ({ schema: r.schema, tables: r.tables, bytes: Number(r.bytes), rowEstimate: Number(r.rowEstimate) }));
 }
 

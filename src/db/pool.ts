@@ -17,6 +17,11 @@ export function prepared(text: string, values: unknown[]): pg.QueryConfig {
 }
 const statementNames = new Map<string, string>();
 
+export interface DedicatedClientOptions {
+  statementTimeoutMs?: number;
+  noJit?: boolean;
+}
+
 /** A pool bound to its target, so connection failures read as one line naming the server. */
 export class Database {
   readonly pool: pg.Pool;
@@ -37,9 +42,18 @@ export class Database {
   /**
    * A client outside the pool, for work that must outlive or recycle its connection. A statement
    * timeout given here is a connection default, so `RESET statement_timeout` returns to it.
+   * `noJit` turns JIT off for the connection at start-up (no round trip), for one big catalog
+   * pass whose compile time, paid again in every parallel worker, buys nothing. PGOPTIONS is kept;
+   * `options` inside a connection URL take precedence (pg parses the URL last), leaving JIT as
+   * the server has it.
    */
-  async dedicatedClient(opts: { statementTimeoutMs?: number } = {}): Promise<pg.Client> {
-    const client = new pg.Client({ ...this.target.config, application_name: 'tenantctl', statement_timeout: opts.statementTimeoutMs });
+  async dedicatedClient(opts: DedicatedClientOptions = {}): Promise<pg.Client> {
+    const client = new pg.Client({
+      ...this.target.config,
+      application_name: 'tenantctl',
+      statement_timeout: opts.statementTimeoutMs,
+      ...(opts.noJit ? { options: [process.env.PGOPTIONS, '-c jit=off'].filter(Boolean).join(' ') } : {}),
+    });
     client.on('error', () => {});
     try {
       await client.connect();

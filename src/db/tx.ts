@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { prepared, type Database, type Queryable } from './pool.js';
+import { prepared, type Database, type DedicatedClientOptions, type Queryable } from './pool.js';
 import { BusyError, TenantctlError } from '../core/errors.js';
 import { isLockTimeout, sqlstateOf } from './sqlstate.js';
 
@@ -23,7 +23,7 @@ export async function withClient<T>(db: Database, fn: (client: pg.PoolClient) =>
  * A connection of its own (outside the pool) for the duration of fn, always closed: for work that
  * must run beside the pool's clients or hold a session-level lock.
  */
-export async function withDedicatedClient<T>(db: Database, fn: (client: pg.Client) => Promise<T>, opts?: { statementTimeoutMs?: number }): Promise<T> {
+export async function withDedicatedClient<T>(db: Database, fn: (client: pg.Client) => Promise<T>, opts?: DedicatedClientOptions): Promise<T> {
   const client = await db.dedicatedClient(opts);
   try {
     return await fn(client);

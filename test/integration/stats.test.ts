@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,5 +65,30 @@ describe('stats', () => {
     );
     expect(r.sizes).toBe('exact');
     expect(r.tenants.find((t) => t.slug === 'alpha')!.bytes).toBe(Number(rows[0].b));
+  });
+
+  it('the census connection runs with JIT off and keeps PGOPTIONS', async () => {
+    const ctx = db.ctx();
+    const before = process.env.PGOPTIONS;
+    process.env.PGOPTIONS = '-c work_mem=7MB';
+    try {
+      const c = await ctx.db.dedicatedClient({ noJit: true });
+      try {
+        const { rows } = await c.query(`SELECT current_setting('jit') AS jit, current_setting('work_mem') AS work_mem`);
+        expect(rows[0]).toEqual({ jit: 'off', work_mem: '7MB' });
+      } finally {
+        await c.end();
+      }
+    } finally {
+      if (before === undefined) delete process.env.PGOPTIONS;
+      else process.env.PGOPTIONS = before;
+    }
+  });
+
+  it('a database without the control schema fails at once, before any census', async () => {
+    const ctx = db.ctx({ controlSchema: 'nosuchcontrol' });
+    const census = vi.spyOn(ctx.db, 'dedicatedClient');
+    await expect(fleetStats(ctx)).rejects.toThrow(/control schema "nosuchcontrol" is not set up/);
+    expect(census).not.toHaveBeenCalled();
   });
 });
