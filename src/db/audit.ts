@@ -2,7 +2,7 @@ import os from 'node:os';
 import type { Queryable } from './pool.js';
 import type { Control } from './control.js';
 
-export type Outcome = 'ok' | 'failed' | 'partial' | 'noop';
+export type Outcome = 'ok' | 'failed' | 'partial' | 'noop' | 'running' | 'interrupted';
 
 export interface AuditEntry {
   command: string;
@@ -30,6 +30,39 @@ export async function writeAudit(client: Queryable, c: Control, e: AuditEntry): 
      VALUES ($1, $2, $3, $4, $5, $6, $7)`,
     [osUser(), os.hostname(), e.command, e.tenant ?? null, e.outcome, Math.round(e.durationMs), e.details ? JSON.stringify(e.details) : null],
   );
+}
+
+/**
+ * A long run's audit record, written as 'running' when the run starts so that a run killed before
+ * its end still leaves one; finishAudit gives it the outcome. Returns the record's id.
+ */
+export async function startAudit(client: Queryable, c: Control, e: Pick<AuditEntry, 'command' | 'details'>): Promise<number> {
+  const { rows } = await client.query(
+    `INSERT INTO ${c.auditLog} (os_user, client_host, command, outcome, details)
+     VALUES ($1, $2, $3, 'running', $4) RETURNING id`,
+    [osUser(), os.hostname(), e.command, e.details ? JSON.stringify(e.details) : null],
+  );
+  return Number(rows[0].id);
+}
+
+/** Gives the record its outcome; the details add to those written at the start. */
+export async function finishAudit(client: Queryable, c: Control, id: number, e: Omit<AuditEntry, 'command'>): Promise<void> {
+  await client.query(
+    `UPDATE ${c.auditLog} SET outcome = $2, duration_ms = $3, details = coalesce(details, '{}') || coalesce($4::jsonb, '{}') WHERE id = $1`,
+    [id, e.outcome, Math.round(e.durationMs), e.details ? JSON.stringify(e.details) : null],
+  );
+}
+
+/**
+ * Marks the command's records still 'running' as 'interrupted' and returns them. Only correct
+ * while holding the command's run lock: then no run of it can still be alive to finish them.
+ */
+export async function markInterrupted(client: Queryable, c: Control, command: string): Promise<{ id: number; at: Date }[]> {
+  const { rows } = await client.query(
+    `UPDATE ${c.auditLog} SET outcome = 'interrupted' WHERE command = $1 AND outcome = 'running' RETURNING id, at`,
+    [command],
+  );
+  return rows.map((r) => ({ id: Number(r.id), at: r.at }));
 }
 
 export interface AuditRow {

@@ -69,11 +69,17 @@ describe('migrate from the command line', () => {
     // every tenant is either before or after: bookkeeping and DDL agree
     const counts = await marks();
     expect(counts.filter((c) => c === 2).length).toBe(partial);
+    // the killed run left its audit record, still 'running'
+    const auditOf = async () => (await db.query(`SELECT outcome, details->>'tenants' AS tenants FROM tenantctl.audit_log WHERE command = 'migrate' ORDER BY id`)).rows;
+    expect((await auditOf()).at(-1)).toEqual({ outcome: 'running', tenants: String(N) });
     const rerun = await runCli(['migrate', '--json', '--lock-timeout', '10s'], { env });
     expect(rerun.code).toBe(0);
     expect(rerun.json().tenants.filter((t: { status: string }) => t.status === 'applied')).toHaveLength(N - partial);
     expect(await marks()).toEqual(Array(N).fill(2));
     expect(await bookkeepingDuplicates()).toBe(0);
+    // the rerun says so on stderr and closes the killed run's record as interrupted
+    expect(rerun.stderr).toMatch(/an earlier migrate run \(started .*\) did not finish; this run picks up what it left/);
+    expect((await auditOf()).slice(-2)).toEqual([{ outcome: 'interrupted', tenants: String(N) }, { outcome: 'ok', tenants: String(N - partial) }]);
   });
 
   it('two runs at once never double-apply: the second waits for the first', async () => {

@@ -80,6 +80,10 @@ ALTER TABLE users ADD CONSTRAINT users_email_at CHECK (email LIKE '%@%');`);
     const st = await migrateStatus(db.ctx({ migrationsDir: m.dir }));
     expect(st.failedLastTime.map((f) => f.slug)).toEqual(['m2', 'm5']);
     expect(st.behind).toBe(2);
+    // one audit record for the run, opened as 'running' and closed with the outcome
+    const audit = await db.query(`SELECT outcome, duration_ms IS NOT NULL AS timed, details FROM tenantctl.audit_log WHERE command = 'migrate' ORDER BY id DESC LIMIT 1`);
+    expect(audit.rows[0]).toMatchObject({ outcome: 'partial', timed: true, details: { latest: 3, failed: ['m2', 'm5'], skipped: 0 } });
+    expect(audit.rows[0].details.tenants).toBe(audit.rows[0].details.applied + 2);
   });
 
   it('--max-failures 1 (the default) stops starting tenants after the first failure', async () => {

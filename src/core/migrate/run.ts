@@ -12,7 +12,7 @@ import { tenantLock, migrateRunLock } from '../../db/locks.js';
 import { appliedIds, lockAndEnterTenant, migrateTenantInOneCall, tenantPresent, recordFailure, clearFailure } from '../../db/migration-state.js';
 import { tenantSearchPath } from '../../db/quote.js';
 import { recordMigration } from '../../db/registry.js';
-import { writeAudit } from '../../db/audit.js';
+import { writeAudit, startAudit, finishAudit, markInterrupted, type AuditEntry } from '../../db/audit.js';
 import { isLockTimeout, isQueryCanceled } from '../../db/sqlstate.js';
 
 export interface MigrateOptions {
@@ -218,6 +218,41 @@ export async function migrateOneTenant(ctx: Ctx, t: TenantWork): Promise<number[
   }
 }
 
+/** The fan-out itself and the per-tenant results, failures recorded for `migrate status`. */
+async function migrateWork(
+  e: Engine,
+  lockClient: pg.ClientBase,
+  all: TenantPlan[],
+  work: TenantPlan[],
+  base: (t: TenantPlan, status: TenantStatus) => TenantMigrateResult,
+) {
+  const { ctx } = e;
+  const slots = Array.from({ length: ctx.settings.concurrency }, () => new SlotClient(ctx, e.opts.recycleEvery ?? 1000, e.opts.statementTimeoutMs));
+  const outcomes = await fanOut(work, { concurrency: ctx.settings.concurrency, maxFailures: e.opts.maxFailures ?? 1, label: 'migrating', reporter: ctx.reporter }, async (t, slot) => {
+    const t0 = performance.now();
+    const applied = await migrateTenant(e, slots[slot], t);
+    return { applied, durationMs: Math.round(performance.now() - t0) };
+  });
+  await Promise.all(slots.map((s) => s.close()));
+
+  const byId = new Map(work.map((t, i) => [t.id, outcomes[i]]));
+  const tenants: TenantMigrateResult[] = [];
+  for (const t of all) {
+    const o = byId.get(t.id);
+    if (!o) tenants.push(base(t, 'current'));
+    else if (o.status === 'skipped') tenants.push(base(t, 'skipped'));
+    else if (o.status === 'ok') {
+      const { applied, durationMs } = o.value;
+      tenants.push({ ...base(t, applied.length ? 'applied' : 'current'), to: Math.max(t.version, ...applied), applied, pending: [], durationMs });
+    } else {
+      const error = (o.error as Error).message;
+      tenants.push({ ...base(t, 'failed'), error });
+      await recordFailure(lockClient, ctx.control, t.id, o.error instanceof TenantMigrationError ? o.error.migrationId : null, error);
+    }
+  }
+  return { outcomes, tenants };
+}
+
 function summarise(dryRun: boolean, latest: number, tenants: TenantMigrateResult[]): MigrateResult {
   const count = (s: TenantStatus[]) => tenants.filter((t) => s.includes(t.status)).length;
   return { dryRun, latest, succeeded: count(['applied', 'current']), failed: count(['failed']), skipped: count(['skipped']), tenants };
@@ -244,35 +279,27 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
   const started = performance.now();
   return withDedicatedClient(ctx.db, (lockClient) =>
     withAdvisoryLock(lockClient, migrateRunLock(c.schema), ctx.settings.lockTimeoutMs, async () => {
+      // Holding the run lock, no other migrate can be alive: a record still 'running' is a killed run's.
+      for (const r of await markInterrupted(lockClient, c, 'migrate')) {
+        ctx.reporter.warn(`an earlier migrate run (started ${r.at.toISOString()}) did not finish; this run picks up what it left`);
+      }
       const state = await loadFleetState(lockClient, c, files, await selectSlugs(lockClient, c, opts.tenants, ctx.settings.schemaPrefix));
       const work = state.tenants.filter((t) => t.pending.length > 0);
-      const slots = Array.from({ length: ctx.settings.concurrency }, () => new SlotClient(ctx, opts.recycleEvery ?? 1000, opts.statementTimeoutMs));
-      const outcomes = await fanOut(work, { concurrency: ctx.settings.concurrency, maxFailures: opts.maxFailures ?? 1, label: 'migrating', reporter: ctx.reporter }, async (t, slot) => {
-        const t0 = performance.now();
-        const applied = await migrateTenant(e, slots[slot], t);
-        return { applied, durationMs: Math.round(performance.now() - t0) };
-      });
-      await Promise.all(slots.map((s) => s.close()));
-
-      const byId = new Map(work.map((t, i) => [t.id, outcomes[i]]));
-      const tenants: TenantMigrateResult[] = [];
-      for (const t of state.tenants) {
-        const o = byId.get(t.id);
-        if (!o) tenants.push(base(t, 'current'));
-        else if (o.status === 'skipped') tenants.push(base(t, 'skipped'));
-        else if (o.status === 'ok') {
-          const { applied, durationMs } = o.value;
-          tenants.push({ ...base(t, applied.length ? 'applied' : 'current'), to: Math.max(t.version, ...applied), applied, pending: [], durationMs });
-        } else {
-          const error = (o.error as Error).message;
-          tenants.push({ ...base(t, 'failed'), error });
-          await recordFailure(lockClient, c, t.id, o.error instanceof TenantMigrationError ? o.error.migrationId : null, error);
-        }
+      // With work ahead the record exists from the start, so a run killed midway still leaves one.
+      const auditId = work.length ? await startAudit(lockClient, c, { command: 'migrate', details: { latest: state.latest, tenants: work.length } }) : undefined;
+      const audit = (entry: Omit<AuditEntry, 'command'>) =>
+        auditId === undefined ? writeAudit(lockClient, c, { command: 'migrate', ...entry }) : finishAudit(lockClient, c, auditId, entry);
+      let collected: Awaited<ReturnType<typeof migrateWork>>;
+      try {
+        collected = await migrateWork(e, lockClient, state.tenants, work, base);
+      } catch (err) {
+        await audit({ outcome: 'failed', durationMs: performance.now() - started, details: { latest: state.latest, error: (err as Error).message } }).catch(() => {});
+        throw err;
       }
+      const { outcomes, tenants } = collected;
       const result = summarise(false, state.latest, tenants);
       const appliedCount = tenants.filter((t) => t.status === 'applied').length;
-      await writeAudit(lockClient, c, {
-        command: 'migrate',
+      await audit({
         outcome: result.failed ? (appliedCount ? 'partial' : 'failed') : appliedCount ? 'ok' : 'noop',
         durationMs: performance.now() - started,
         details: { latest: state.latest, applied: appliedCount, failed: tenants.filter((t) => t.status === 'failed').map((t) => t.slug), skipped: result.skipped },
