@@ -65,11 +65,10 @@ export async function fleetStats(ctx: Ctx, opts: StatsOptions = {}): Promise<Fle
   const migrations = await loadMigrations(ctx.settings.migrationsDir);
   const hasDir = ctx.settings.migrationsDir !== undefined;
   const latest = migrations.length ? migrations[migrations.length - 1].id : 0;
-  // Two connections: the census (one pass over pg_class) is the long one, and the registry with
-  // its migration counts runs beside it instead of after it. The census has a connection of its
-  // own so that this holds whatever size the caller gave the pool.
   // The control schema is checked first, so that a database tenantctl does not manage fails at
-  // once instead of after a census (minutes with --exact-sizes on a big fleet).
+  // once instead of after a census (minutes with --exact-sizes on a big fleet). Then two
+  // connections: the census (one pass over pg_class) is the long one, on a connection of its own
+  // whatever size the caller gave the pool, and the registry with its migration counts runs beside it.
   const [registry, census] = await withClient(ctx.db, async (client) => {
     await requireControlSchema(client, ctx.control);
     return Promise.all([

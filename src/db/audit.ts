@@ -20,16 +20,23 @@ function osUser(): string | null {
   }
 }
 
+const detailsJson = (d: AuditEntry['details']) => (d ? JSON.stringify(d) : null);
+
+async function insertAudit(client: Queryable, c: Control, e: Omit<AuditEntry, 'durationMs'> & { durationMs: number | null }): Promise<number> {
+  const { rows } = await client.query(
+    `INSERT INTO ${c.auditLog} (os_user, client_host, command, tenant_slug, outcome, duration_ms, details)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+    [osUser(), os.hostname(), e.command, e.tenant ?? null, e.outcome, e.durationMs === null ? null : Math.round(e.durationMs), detailsJson(e.details)],
+  );
+  return Number(rows[0].id);
+}
+
 /**
  * One audit row. A success is written inside the change's own transaction (both or neither
  * survive a crash); a failure is written after the rollback, on its own.
  */
 export async function writeAudit(client: Queryable, c: Control, e: AuditEntry): Promise<void> {
-  await client.query(
-    `INSERT INTO ${c.auditLog} (os_user, client_host, command, tenant_slug, outcome, duration_ms, details)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [osUser(), os.hostname(), e.command, e.tenant ?? null, e.outcome, Math.round(e.durationMs), e.details ? JSON.stringify(e.details) : null],
-  );
+  await insertAudit(client, c, e);
 }
 
 /**
@@ -37,19 +44,14 @@ export async function writeAudit(client: Queryable, c: Control, e: AuditEntry): 
  * its end still leaves one; finishAudit gives it the outcome. Returns the record's id.
  */
 export async function startAudit(client: Queryable, c: Control, e: Pick<AuditEntry, 'command' | 'details'>): Promise<number> {
-  const { rows } = await client.query(
-    `INSERT INTO ${c.auditLog} (os_user, client_host, command, outcome, details)
-     VALUES ($1, $2, $3, 'running', $4) RETURNING id`,
-    [osUser(), os.hostname(), e.command, e.details ? JSON.stringify(e.details) : null],
-  );
-  return Number(rows[0].id);
+  return insertAudit(client, c, { ...e, outcome: 'running', durationMs: null });
 }
 
 /** Gives the record its outcome; the details add to those written at the start. */
 export async function finishAudit(client: Queryable, c: Control, id: number, e: Omit<AuditEntry, 'command'>): Promise<void> {
   await client.query(
     `UPDATE ${c.auditLog} SET outcome = $2, duration_ms = $3, details = coalesce(details, '{}') || coalesce($4::jsonb, '{}') WHERE id = $1`,
-    [id, e.outcome, Math.round(e.durationMs), e.details ? JSON.stringify(e.details) : null],
+    [id, e.outcome, Math.round(e.durationMs), detailsJson(e.details)],
   );
 }
 
