@@ -138,7 +138,6 @@ Object.assign(results, {
   psqlStreamsSeconds: psqlTimes.map((x) => +x.toFixed(2)),
   tenantctlSeconds: tcRuns.map((r) => +r.seconds.toFixed(2)),
   ratioVsPsqlStreams: +(tcSeconds / psqlSeconds).toFixed(3),
-  tenantctlPeakRssMb: +(Math.max(...tcRuns.map((r) => r.rssKb)) / 1024).toFixed(0),
 });
 
 // tenantctl's default concurrency (4) on the same 2 cores: a worker's round trip overlaps another's
