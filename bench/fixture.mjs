@@ -4,7 +4,16 @@
 // fixture is made with plain SQL in batches (synchronous_commit off), registered exactly as
 // tenantctl registers tenants. Reused when it already holds N tenants.
 //   node bench/fixture.mjs 2000     -> prints the database URL
-import { BIN, TEMPLATE_40, dbUrl, freshDb, query, timed, tenantSetupSql, templateSql } from './lib.mjs';
+import {
+  BIN,
+  TEMPLATE_40,
+  dbUrl,
+  freshDb,
+  query,
+  timed,
+  tenantSetupSql,
+  templateSql,
+} from './lib.mjs';
 import pg from 'pg';
 
 function tenantSql(j, tag, template) {
@@ -19,7 +28,11 @@ export async function ensureFleet(n, { log = (m) => process.stderr.write(`${m}\n
   const url = dbUrl(name);
   let have = null;
   try {
-    have = new Set((await query(url, `SELECT substr(slug, 2)::int AS i FROM tenantctl.tenants`)).rows.map((r) => r.i));
+    have = new Set(
+      (await query(url, `SELECT substr(slug, 2)::int AS i FROM tenantctl.tenants`)).rows.map(
+        (r) => r.i,
+      ),
+    );
     if (have.size === n && [...have].every((i) => i < n)) {
       // a fleet built by an older tenantctl: bring its control schema up to date (idempotent)
       await timed(process.execPath, [BIN, 'init', '-q'], { env: { DATABASE_URL: url } });
@@ -37,7 +50,8 @@ export async function ensureFleet(n, { log = (m) => process.stderr.write(`${m}\n
   }
   const todo = Array.from({ length: n }, (_, i) => i).filter((i) => !have.has(i));
   const template = templateSql(TEMPLATE_40);
-  const tag = (await query(url, `SELECT value FROM tenantctl.settings WHERE key = 'role_tag'`)).rows[0].value;
+  const tag = (await query(url, `SELECT value FROM tenantctl.settings WHERE key = 'role_tag'`))
+    .rows[0].value;
   const started = Date.now();
   const batch = 10;
   let next = 0;
@@ -52,7 +66,8 @@ export async function ensureFleet(n, { log = (m) => process.stderr.write(`${m}\n
       next += batch;
       await c.query(`BEGIN;\n${slice.map((j) => tenantSql(j, tag, template)).join('')}COMMIT;`);
       done += slice.length;
-      if (done % 500 < batch) log(`  ${done}/${n} (${((Date.now() - started) / 1000).toFixed(0)}s)`);
+      if (done % 500 < batch)
+        log(`  ${done}/${n} (${((Date.now() - started) / 1000).toFixed(0)}s)`);
     }
     await c.end();
   };
@@ -60,7 +75,12 @@ export async function ensureFleet(n, { log = (m) => process.stderr.write(`${m}\n
   // The catalogs only: a database-wide VACUUM ANALYZE opens every one of the 3 M relations of a
   // 10,000-tenant fleet in one backend, whose relation cache then grew past 16 GB and was
   // OOM-killed. The tenants' tables are empty; the catalogs are what the benches read.
-  const catalogs = (await query(url, `SELECT format('%I.%I', schemaname, relname) AS t FROM pg_stat_sys_tables WHERE schemaname = 'pg_catalog'`)).rows.map((r) => r.t);
+  const catalogs = (
+    await query(
+      url,
+      `SELECT format('%I.%I', schemaname, relname) AS t FROM pg_stat_sys_tables WHERE schemaname = 'pg_catalog'`,
+    )
+  ).rows.map((r) => r.t);
   await query(url, `VACUUM (ANALYZE) ${catalogs.join(', ')}`);
   log(`built ${name} in ${((Date.now() - started) / 1000).toFixed(0)}s`);
   return url;

@@ -8,7 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN = path.join(ROOT, 'bin', 'tenantctl');
 export const TEMPLATE_40 = path.join(ROOT, 'bench', 'template-40');
-export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const ADMIN_URL =
+  process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export function dbUrl(name) {
   const u = new URL(ADMIN_URL);
@@ -52,20 +53,30 @@ export async function cloneDb(source, name) {
 }
 
 export async function dropDb(name, { roles = true } = {}) {
-  const exists = (await query(ADMIN_URL, 'SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount > 0;
+  const exists =
+    (await query(ADMIN_URL, 'SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount > 0;
   if (!exists) return;
   let tag;
   try {
-    tag = (await query(dbUrl(name), `SELECT value FROM tenantctl.settings WHERE key = 'role_tag'`)).rows[0]?.value;
+    tag = (await query(dbUrl(name), `SELECT value FROM tenantctl.settings WHERE key = 'role_tag'`))
+      .rows[0]?.value;
   } catch {}
   await query(ADMIN_URL, `DROP DATABASE "${name}" WITH (FORCE)`);
   if (!roles) return;
   const patterns = [`^${name}_`];
   if (tag) patterns.push(`_${tag}_r[wo]$`);
-  const { rows } = await query(ADMIN_URL, 'SELECT rolname FROM pg_roles WHERE rolname ~ ANY($1)', [patterns]);
+  const { rows } = await query(ADMIN_URL, 'SELECT rolname FROM pg_roles WHERE rolname ~ ANY($1)', [
+    patterns,
+  ]);
   // Many roles: drop in batches to keep statements small.
   for (let i = 0; i < rows.length; i += 500) {
-    await query(ADMIN_URL, rows.slice(i, i + 500).map((r) => `DROP ROLE IF EXISTS "${r.rolname}";`).join('\n'));
+    await query(
+      ADMIN_URL,
+      rows
+        .slice(i, i + 500)
+        .map((r) => `DROP ROLE IF EXISTS "${r.rolname}";`)
+        .join('\n'),
+    );
   }
 }
 
@@ -86,8 +97,15 @@ export function timed(cmd, args, opts = {}) {
     child.on('close', (code) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const m = /__RSS_KB=(\d+)/.exec(err);
-      if (code !== 0 && !opts.allowFail) return reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.slice(-2000)}`));
-      resolve({ seconds, rssKb: m ? Number(m[1]) : null, code, stdout: out, stderr: err.replace(/__RSS_KB=\d+\n?/, '') });
+      if (code !== 0 && !opts.allowFail)
+        return reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.slice(-2000)}`));
+      resolve({
+        seconds,
+        rssKb: m ? Number(m[1]) : null,
+        code,
+        stdout: out,
+        stderr: err.replace(/__RSS_KB=\d+\n?/, ''),
+      });
     });
   });
 }
@@ -122,5 +140,9 @@ ${templateSql}
 }
 
 export function templateSql(dir) {
-  return readdirSync(dir).filter((f) => f.endsWith('.sql')).sort().map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .map((f) => readFileSync(path.join(dir, f), 'utf8'))
+    .join('\n');
 }

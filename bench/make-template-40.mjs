@@ -29,11 +29,46 @@ CREATE TABLE teams (
 );
 CREATE TRIGGER teams_touch BEFORE UPDATE ON teams FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 `;
-const entities = ['projects', 'tasks', 'comments', 'labels', 'milestones', 'documents', 'attachments', 'invoices',
-  'invoice_lines', 'payments', 'customers', 'contacts', 'deals', 'notes', 'events', 'webhooks', 'api_keys', 'sessions',
-  'notifications', 'subscriptions', 'plans', 'coupons', 'orders', 'order_items', 'products', 'categories', 'inventory',
-  'warehouses', 'shipments', 'returns', 'reviews', 'tickets', 'ticket_replies', 'time_entries', 'reports', 'dashboards',
-  'widgets', 'exports'];
+const entities = [
+  'projects',
+  'tasks',
+  'comments',
+  'labels',
+  'milestones',
+  'documents',
+  'attachments',
+  'invoices',
+  'invoice_lines',
+  'payments',
+  'customers',
+  'contacts',
+  'deals',
+  'notes',
+  'events',
+  'webhooks',
+  'api_keys',
+  'sessions',
+  'notifications',
+  'subscriptions',
+  'plans',
+  'coupons',
+  'orders',
+  'order_items',
+  'products',
+  'categories',
+  'inventory',
+  'warehouses',
+  'shipments',
+  'returns',
+  'reviews',
+  'tickets',
+  'ticket_replies',
+  'time_entries',
+  'reports',
+  'dashboards',
+  'widgets',
+  'exports',
+];
 let body = '';
 entities.forEach((t, i) => {
   const parent = i === 0 ? 'teams' : entities[Math.floor((i - 1) / 2)];

@@ -11,7 +11,9 @@ import { existsSync, mkdirSync, chmodSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
-const { initCluster, startCluster, stopCluster, runningPid, isInitialised } = await import('../dist/db/embedded.js');
+const { initCluster, startCluster, stopCluster, runningPid, isInitialised } = await import(
+  '../dist/db/embedded.js'
+);
 
 const dir = process.env.BENCH_SERVER_DIR ?? '/var/tmp/tenantctl-bench';
 const dataDir = path.join(dir, 'pgdata');
@@ -25,7 +27,10 @@ if (process.argv[2] === 'down') {
   const start = async () => {
     await startCluster(dataDir, port);
     const pid = runningPid(dataDir);
-    if (pid && process.env.BENCH_NICE !== '0') execFileSync('renice', ['-n', process.env.BENCH_NICE ?? '10', '-p', String(pid)], { stdio: 'ignore' });
+    if (pid && process.env.BENCH_NICE !== '0')
+      execFileSync('renice', ['-n', process.env.BENCH_NICE ?? '10', '-p', String(pid)], {
+        stdio: 'ignore',
+      });
   };
   if (!runningPid(dataDir)) {
     mkdirSync(dir, { recursive: true });
@@ -35,10 +40,16 @@ if (process.argv[2] === 'down') {
   }
   const want = process.env.BENCH_SHARED_BUFFERS;
   if (want) {
-    if (!/^\d+(kB|MB|GB)$/.test(want)) throw new Error(`BENCH_SHARED_BUFFERS: expected e.g. 4GB, got ${want}`);
+    if (!/^\d+(kB|MB|GB)$/.test(want))
+      throw new Error(`BENCH_SHARED_BUFFERS: expected e.g. 4GB, got ${want}`);
     const c = new pg.Client({ connectionString: url });
     await c.connect();
-    const have = (await c.query(`SELECT setting::bigint * 8192 AS bytes, pg_size_bytes($1) AS want FROM pg_settings WHERE name = 'shared_buffers'`, [want])).rows[0];
+    const have = (
+      await c.query(
+        `SELECT setting::bigint * 8192 AS bytes, pg_size_bytes($1) AS want FROM pg_settings WHERE name = 'shared_buffers'`,
+        [want],
+      )
+    ).rows[0];
     if (have.bytes !== have.want) await c.query(`ALTER SYSTEM SET shared_buffers = '${want}'`);
     await c.end();
     if (have.bytes !== have.want) {

@@ -15,10 +15,15 @@ const N = Number(process.env.BENCH_FLEET ?? 2000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const name = `bench_fleet_${N}`;
 let url = dbUrl(name);
-const have = await query(url, 'SELECT count(*)::int AS n FROM tenantctl.tenants').then((r) => r.rows[0].n, () => -1);
+const have = await query(url, 'SELECT count(*)::int AS n FROM tenantctl.tenants').then(
+  (r) => r.rows[0].n,
+  () => -1,
+);
 if (have !== N) {
   if (!process.env.BENCH_BUILD) {
-    console.error(`${name} holds ${have < 0 ? 'no fleet' : `${have} tenants`}, not ${N}; build it with \`node bench/fixture.mjs ${N}\` (or BENCH_BUILD=1)`);
+    console.error(
+      `${name} holds ${have < 0 ? 'no fleet' : `${have} tenants`}, not ${N}; build it with \`node bench/fixture.mjs ${N}\` (or BENCH_BUILD=1)`,
+    );
     process.exit(2);
   }
   url = await (await import('./fixture.mjs')).ensureFleet(N);
@@ -26,8 +31,12 @@ if (have !== N) {
 const env = { DATABASE_URL: url };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-console.error(`stats/verify bench: ${N} tenants x 40 tables, server ${await serverVersion(url)}, ${machine()}`);
-const tables = (await query(url, `SELECT count(*)::int AS n FROM pg_tables WHERE starts_with(schemaname, 'org_')`)).rows[0].n;
+console.error(
+  `stats/verify bench: ${N} tenants x 40 tables, server ${await serverVersion(url)}, ${machine()}`,
+);
+const tables = (
+  await query(url, `SELECT count(*)::int AS n FROM pg_tables WHERE starts_with(schemaname, 'org_')`)
+).rows[0].n;
 const pgClass = (await query(url, 'SELECT count(*)::int AS n FROM pg_class')).rows[0].n;
 
 // Rounds alternate the baselines and tenantctl, so that load drifting on a shared machine hits
@@ -60,8 +69,13 @@ for (let i = 0; i < RUNS; i++) {
   doc = JSON.parse(r.stdout);
 }
 await Promise.all([a.end(), b.end()]);
-if (doc.totals.tenants !== N || doc.totals.tables !== tables) throw new Error(`stats says ${doc.totals.tenants} tenants / ${doc.totals.tables} tables; catalog says ${N} / ${tables}`);
-const exact = process.env.BENCH_NO_EXACT ? null : await timed(process.execPath, [BIN, 'stats', '--json', '--exact-sizes'], { env });
+if (doc.totals.tenants !== N || doc.totals.tables !== tables)
+  throw new Error(
+    `stats says ${doc.totals.tenants} tenants / ${doc.totals.tables} tables; catalog says ${N} / ${tables}`,
+  );
+const exact = process.env.BENCH_NO_EXACT
+  ? null
+  : await timed(process.execPath, [BIN, 'stats', '--json', '--exact-sizes'], { env });
 
 console.error(`stats: median ${median(stats).toFixed(3)} s`);
 let v = null;
@@ -73,9 +87,22 @@ if (!process.env.BENCH_NO_VERIFY) {
 
 let dump = null;
 if (!process.env.BENCH_NO_DUMP) {
-  const d = await timed('pg_dump', ['--schema-only', '-n', 'org_*', '-f', '/dev/null', '-d', url], { allowFail: true });
-  const error = d.code === 0 ? undefined : d.stderr.split('\n').find((l) => /error:/.test(l))?.trim();
-  dump = { seconds: +d.seconds.toFixed(2), peakRssMb: d.rssKb ? +(d.rssKb / 1024).toFixed(0) : null, exit: d.code, error };
+  const d = await timed('pg_dump', ['--schema-only', '-n', 'org_*', '-f', '/dev/null', '-d', url], {
+    allowFail: true,
+  });
+  const error =
+    d.code === 0
+      ? undefined
+      : d.stderr
+          .split('\n')
+          .find((l) => /error:/.test(l))
+          ?.trim();
+  dump = {
+    seconds: +d.seconds.toFixed(2),
+    peakRssMb: d.rssKb ? +(d.rssKb / 1024).toFixed(0) : null,
+    exit: d.code,
+    error,
+  };
 }
 
 const result = {

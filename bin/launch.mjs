@@ -11,6 +11,9 @@ const mtime = (rel) => {
   }
 };
 const bundle = mtime('../dist/bundle/main.js');
-const entry = bundle >= 0 && bundle >= mtime('../dist/cli/main.js') ? '../dist/bundle/main.js' : '../dist/cli/main.js';
+const entry =
+  bundle >= 0 && bundle >= mtime('../dist/cli/main.js')
+    ? '../dist/bundle/main.js'
+    : '../dist/cli/main.js';
 const { main } = await import(entry);
 await main(process.argv);

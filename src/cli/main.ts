@@ -25,7 +25,10 @@ function report(err: unknown, out: Output, json: boolean, verbose: boolean): num
   if (err instanceof CommanderError) {
     if (err.exitCode === 0) return EXIT.OK; // --help, --version
     // commander already printed its one-line message
-    if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: { message: err.message.replace(/^error: /, ''), exitCode: EXIT.USAGE } })}\n`);
+    if (json)
+      process.stdout.write(
+        `${JSON.stringify({ ok: false, error: { message: err.message.replace(/^error: /, ''), exitCode: EXIT.USAGE } })}\n`,
+      );
     return EXIT.USAGE;
   }
   if (err instanceof TenantctlError) {
@@ -33,14 +36,23 @@ function report(err: unknown, out: Output, json: boolean, verbose: boolean): num
     if (verbose && err.cause instanceof Error) process.stderr.write(`${err.cause.stack}\n`);
     if (json) {
       const error = { message: err.message, hint: err.hint, exitCode: err.exitCode };
-      const doc = err instanceof CheckFailedError ? { ...(err.result as object), error } : { ok: false, error, result: err.result };
+      const doc =
+        err instanceof CheckFailedError
+          ? { ...(err.result as object), error }
+          : { ok: false, error, result: err.result };
       process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     }
     return err.exitCode;
   }
   const e = err as Error;
-  out.error(`unexpected error: ${e?.message ?? String(err)}`, verbose ? undefined : 'run again with --verbose for details');
+  out.error(
+    `unexpected error: ${e?.message ?? String(err)}`,
+    verbose ? undefined : 'run again with --verbose for details',
+  );
   if (verbose && e?.stack) process.stderr.write(`${e.stack}\n`);
-  if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: { message: e?.message ?? String(err), exitCode: EXIT.FAILED } })}\n`);
+  if (json)
+    process.stdout.write(
+      `${JSON.stringify({ ok: false, error: { message: e?.message ?? String(err), exitCode: EXIT.FAILED } })}\n`,
+    );
   return EXIT.FAILED;
 }

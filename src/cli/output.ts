@@ -24,14 +24,19 @@ export class Output {
   private chalk?: ChalkInstance;
   private wroteResult = false;
 
-  constructor(opts: OutputOptions, private readonly stdout = process.stdout, private readonly stderr = process.stderr) {
+  constructor(
+    opts: OutputOptions,
+    private readonly stdout = process.stdout,
+    private readonly stderr = process.stderr,
+  ) {
     this.json = opts.json;
     this.quiet = opts.quiet;
     this.verbose = opts.verbose;
     this.interactive = !opts.json && Boolean(process.stdin.isTTY && stderr.isTTY);
     // Results on stdout are painted with the same palette, so both ends must be terminals:
     // `tenantctl list > file` from a terminal must not write escape codes into the file.
-    this.colorOn = opts.color && !process.env.NO_COLOR && Boolean(stderr.isTTY && stdout.isTTY) && !opts.json;
+    this.colorOn =
+      opts.color && !process.env.NO_COLOR && Boolean(stderr.isTTY && stdout.isTTY) && !opts.json;
   }
 
   /** Loads chalk only when colour will actually be used. */
@@ -84,9 +89,16 @@ export class Output {
 export function table(headers: string[], rows: string[][]): string {
   // eslint-disable-next-line no-control-regex
   const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
-  const widths = headers.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ''))));
+  const widths = headers.map((h, i) =>
+    Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ''))),
+  );
   const fmt = (cells: string[]) =>
-    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell + ' '.repeat(widths[i] - visible(cell)))).join('  ').trimEnd();
+    cells
+      .map((cell, i) =>
+        i === cells.length - 1 ? cell : cell + ' '.repeat(widths[i] - visible(cell)),
+      )
+      .join('  ')
+      .trimEnd();
   return [fmt(headers), ...rows.map(fmt)].join('\n');
 }
 

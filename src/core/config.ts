@@ -25,7 +25,15 @@ export const DEFAULTS = {
 } as const;
 
 export const CONFIG_FILE = 'tenantctl.config.json';
-const KNOWN_KEYS = ['schemaPrefix', 'controlSchema', 'template', 'migrationsDir', 'concurrency', 'lockTimeout', '$schema'];
+const KNOWN_KEYS = [
+  'schemaPrefix',
+  'controlSchema',
+  'template',
+  'migrationsDir',
+  'concurrency',
+  'lockTimeout',
+  '$schema',
+];
 
 /** Values from flags or environment (commander's .env()) for the settings a command may override. */
 export interface SettingOverrides {
@@ -37,7 +45,11 @@ export interface SettingOverrides {
   lockTimeout?: string | number;
 }
 
-function readConfigFile(file: string, explicit: boolean, problems: string[]): Record<string, unknown> {
+function readConfigFile(
+  file: string,
+  explicit: boolean,
+  problems: string[],
+): Record<string, unknown> {
   if (!existsSync(file)) {
     if (explicit) problems.push(`config file ${file} does not exist`);
     return {};
@@ -54,7 +66,8 @@ function readConfigFile(file: string, explicit: boolean, problems: string[]): Re
     return {};
   }
   for (const key of Object.keys(parsed)) {
-    if (!KNOWN_KEYS.includes(key)) problems.push(`${file}: unknown key "${key}" (known: ${KNOWN_KEYS.slice(0, -1).join(', ')})`);
+    if (!KNOWN_KEYS.includes(key))
+      problems.push(`${file}: unknown key "${key}" (known: ${KNOWN_KEYS.slice(0, -1).join(', ')})`);
   }
   return parsed as Record<string, unknown>;
 }
@@ -63,7 +76,11 @@ function readConfigFile(file: string, explicit: boolean, problems: string[]): Re
  * Flags beat environment beat config file beat defaults. Every problem is collected and reported
  * at once, before anything touches the database.
  */
-export function resolveSettings(overrides: SettingOverrides, configPath?: string, cwd = process.cwd()): Settings {
+export function resolveSettings(
+  overrides: SettingOverrides,
+  configPath?: string,
+  cwd = process.cwd(),
+): Settings {
   const problems: string[] = [];
   const file = path.resolve(cwd, configPath ?? CONFIG_FILE);
   const fromFile = readConfigFile(file, configPath !== undefined, problems);
@@ -71,11 +88,16 @@ export function resolveSettings(overrides: SettingOverrides, configPath?: string
 
   const pick = <K extends keyof SettingOverrides>(key: K): { value: unknown; from: string } => {
     if (overrides[key] !== undefined) return { value: overrides[key], from: `--${kebab(key)}` };
-    if (fromFile[key] !== undefined) return { value: fromFile[key], from: `${path.basename(file)} "${key}"` };
+    if (fromFile[key] !== undefined)
+      return { value: fromFile[key], from: `${path.basename(file)} "${key}"` };
     return { value: (DEFAULTS as Record<string, unknown>)[key], from: 'default' };
   };
 
-  const str = (key: keyof SettingOverrides, re: RegExp | null, rule: string): string | undefined => {
+  const str = (
+    key: keyof SettingOverrides,
+    re: RegExp | null,
+    rule: string,
+  ): string | undefined => {
     const { value, from } = pick(key);
     if (value === undefined) return undefined;
     if (typeof value !== 'string' || (re && !re.test(value))) {
@@ -85,24 +107,43 @@ export function resolveSettings(overrides: SettingOverrides, configPath?: string
     return value;
   };
 
-  const schemaPrefix = str('schemaPrefix', PREFIX_RE, 'lower-case letters, digits and "_", starting with a letter or "_", at most 30 characters');
-  const controlSchema = str('controlSchema', IDENT_RE, 'a lower-case identifier (letters, digits, "_")');
+  const schemaPrefix = str(
+    'schemaPrefix',
+    PREFIX_RE,
+    'lower-case letters, digits and "_", starting with a letter or "_", at most 30 characters',
+  );
+  const controlSchema = str(
+    'controlSchema',
+    IDENT_RE,
+    'a lower-case identifier (letters, digits, "_")',
+  );
   const template = str('template', /\S/, 'a template name or directory');
   const migrationsDirRaw = str('migrationsDir', /\S/, 'a directory');
 
   const conc = pick('concurrency');
   const concurrency = Number(conc.value);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-    problems.push(`${conc.from}: invalid concurrency ${JSON.stringify(conc.value)}; expected a whole number from 1 to 64`);
+    problems.push(
+      `${conc.from}: invalid concurrency ${JSON.stringify(conc.value)}; expected a whole number from 1 to 64`,
+    );
   }
   const lt = pick('lockTimeout');
-  const lockTimeoutMs = typeof lt.value === 'string' || typeof lt.value === 'number' ? parseDuration(lt.value) : null;
+  const lockTimeoutMs =
+    typeof lt.value === 'string' || typeof lt.value === 'number' ? parseDuration(lt.value) : null;
   // 0 means "wait forever" to PostgreSQL; a bounded wait is the point of this setting.
   if (lockTimeoutMs === null || lockTimeoutMs < 1 || lockTimeoutMs > 2_147_483_647) {
-    problems.push(`${lt.from}: invalid lock timeout ${JSON.stringify(lt.value)}; expected a duration from 1ms, such as 5s, 500ms or 2min`);
+    problems.push(
+      `${lt.from}: invalid lock timeout ${JSON.stringify(lt.value)}; expected a duration from 1ms, such as 5s, 500ms or 2min`,
+    );
   }
-  if (schemaPrefix !== undefined && controlSchema !== undefined && controlSchema.startsWith(schemaPrefix)) {
-    problems.push(`control schema "${controlSchema}" must not start with the tenant prefix "${schemaPrefix}"`);
+  if (
+    schemaPrefix !== undefined &&
+    controlSchema !== undefined &&
+    controlSchema.startsWith(schemaPrefix)
+  ) {
+    problems.push(
+      `control schema "${controlSchema}" must not start with the tenant prefix "${schemaPrefix}"`,
+    );
   }
   if (problems.length > 0) throw new UsageError(problems);
 
@@ -110,8 +151,14 @@ export function resolveSettings(overrides: SettingOverrides, configPath?: string
     schemaPrefix: schemaPrefix!,
     controlSchema: controlSchema!,
     // A template given as a path in the config file is relative to that file, like migrationsDir.
-    template: overrides.template === undefined && template !== undefined && /[/\\]|^\./.test(template) ? path.resolve(baseDir, template) : template!,
-    migrationsDir: migrationsDirRaw === undefined ? undefined : path.resolve(overrides.migrationsDir !== undefined ? cwd : baseDir, migrationsDirRaw),
+    template:
+      overrides.template === undefined && template !== undefined && /[/\\]|^\./.test(template)
+        ? path.resolve(baseDir, template)
+        : template!,
+    migrationsDir:
+      migrationsDirRaw === undefined
+        ? undefined
+        : path.resolve(overrides.migrationsDir !== undefined ? cwd : baseDir, migrationsDirRaw),
     concurrency,
     lockTimeoutMs: lockTimeoutMs!,
     baseDir,

@@ -12,6 +12,10 @@ export interface Ctx {
   reporter: Reporter;
 }
 
-export function makeCtx(db: Database, settings: Settings, reporter: Reporter = silentReporter): Ctx {
+export function makeCtx(
+  db: Database,
+  settings: Settings,
+  reporter: Reporter = silentReporter,
+): Ctx {
   return { db, settings, control: new Control(settings.controlSchema), reporter };
 }

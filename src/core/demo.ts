@@ -43,7 +43,9 @@ export async function runDemo(ctx: Ctx): Promise<DemoResult> {
   await suspendTenant(ctx, { slug: 'globex', reason: 'demo' });
   await activateTenant(ctx, 'globex');
   step('6. tenantctl export acme --out-dir <tmp>; tenantctl export verify <archive>');
-  const archive = (await exportTenant(ctx, 'acme', { outDir: path.join(os.tmpdir(), 'tenantctl-demo') })).file;
+  const archive = (
+    await exportTenant(ctx, 'acme', { outDir: path.join(os.tmpdir(), 'tenantctl-demo') })
+  ).file;
   await verifyArchive(archive);
   step('7. tenantctl stats; tenantctl verify');
   const stats = await fleetStats(ctx);
@@ -51,7 +53,8 @@ export async function runDemo(ctx: Ctx): Promise<DemoResult> {
   const tenants = (await listTenantsCmd(ctx)).filter((t) => DEMO_TENANTS.includes(t.slug));
   const tables: Record<string, string[]> = {};
   await withClient(ctx.db, async (client) => {
-    for (const t of tenants) tables[t.slug] = (await schemaRelations(client, t.schema)).map((r) => r.name);
+    for (const t of tenants)
+      tables[t.slug] = (await schemaRelations(client, t.schema)).map((r) => r.name);
   });
   return { tenants, tables, behind: status.behind, archive, stats: stats.totals, verified };
 }

@@ -1,11 +1,22 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { clusterDir, initCluster, startCluster, stopCluster, runningPid, isInitialised, freePort } from '../db/embedded.js';
+import {
+  clusterDir,
+  initCluster,
+  startCluster,
+  stopCluster,
+  runningPid,
+  isInitialised,
+  freePort,
+} from '../db/embedded.js';
 
 /** `$XDG_DATA_HOME/tenantctl`, else `~/.local/share/tenantctl`. */
 export function dataHome(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_DATA_HOME && path.isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : path.join(os.homedir(), '.local', 'share');
+  const base =
+    env.XDG_DATA_HOME && path.isAbsolute(env.XDG_DATA_HOME)
+      ? env.XDG_DATA_HOME
+      : path.join(os.homedir(), '.local', 'share');
   return path.join(base, 'tenantctl');
 }
 
@@ -35,19 +46,27 @@ export interface DevStatus {
 export function devStatus(env?: NodeJS.ProcessEnv): DevStatus {
   const s = readState(env);
   if (!s) return { running: false, dataDir: null, port: null, url: null };
-  return { running: runningPid(s.dataDir) !== undefined, dataDir: s.dataDir, port: s.port, url: s.url };
+  return {
+    running: runningPid(s.dataDir) !== undefined,
+    dataDir: s.dataDir,
+    port: s.port,
+    url: s.url,
+  };
 }
 
 /** The dev database's URL when it is running; used when no connection is configured. */
 export function runningDevUrl(env?: NodeJS.ProcessEnv): string | undefined {
   const s = devStatus(env);
-  return s.running ? s.url ?? undefined : undefined;
+  return s.running ? (s.url ?? undefined) : undefined;
 }
 
 /** Starts (initialising on first use) the dev cluster; keeps its port across restarts when free. */
-export async function devUp(env?: NodeJS.ProcessEnv): Promise<DevStatus & { started: boolean; initialised: boolean }> {
+export async function devUp(
+  env?: NodeJS.ProcessEnv,
+): Promise<DevStatus & { started: boolean; initialised: boolean }> {
   const prior = readState(env);
-  if (prior && runningPid(prior.dataDir)) return { ...devStatus(env), started: false, initialised: false };
+  if (prior && runningPid(prior.dataDir))
+    return { ...devStatus(env), started: false, initialised: false };
   mkdirSync(dataHome(env), { recursive: true });
   const dataDir = prior?.dataDir ?? clusterDir(path.join(dataHome(env), 'dev', 'pgdata'));
   const initialised = !isInitialised(dataDir);
@@ -65,7 +84,10 @@ export async function devUp(env?: NodeJS.ProcessEnv): Promise<DevStatus & { star
   return { running: true, ...state, started: true, initialised };
 }
 
-export async function devDown(env?: NodeJS.ProcessEnv, opts: { destroy?: boolean } = {}): Promise<{ stopped: boolean; destroyed: boolean }> {
+export async function devDown(
+  env?: NodeJS.ProcessEnv,
+  opts: { destroy?: boolean } = {},
+): Promise<{ stopped: boolean; destroyed: boolean }> {
   const s = readState(env);
   if (!s) return { stopped: false, destroyed: false };
   const wasRunning = runningPid(s.dataDir) !== undefined;

@@ -1,4 +1,11 @@
-const UNITS: Record<string, number> = { ms: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
+const UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  sec: 1000,
+  m: 60_000,
+  min: 60_000,
+  h: 3_600_000,
+};
 
 /** "5s", "500ms", "2min", or a bare number of milliseconds; null when unparseable. */
 export function parseDuration(input: string | number): number | null {

@@ -23,7 +23,10 @@ export class UsageError extends TenantctlError {
   readonly problems: string[];
   constructor(problems: string | string[], options?: { hint?: string }) {
     const list = Array.isArray(problems) ? problems : [problems];
-    super(list.length === 1 ? list[0] : `${list.length} problems:\n  - ${list.join('\n  - ')}`, options);
+    super(
+      list.length === 1 ? list[0] : `${list.length} problems:\n  - ${list.join('\n  - ')}`,
+      options,
+    );
     this.problems = list;
   }
 }

@@ -8,13 +8,20 @@ export interface FanOutOptions {
   reporter: Reporter;
 }
 
-export type Outcome<R> = { status: 'ok'; value: R } | { status: 'failed'; error: unknown } | { status: 'skipped' };
+export type Outcome<R> =
+  | { status: 'ok'; value: R }
+  | { status: 'failed'; error: unknown }
+  | { status: 'skipped' };
 
 /**
  * Bounded parallelism over items in order. `work` receives the worker slot so callers can keep
  * one connection per slot. Never rejects: every item ends as ok, failed or skipped.
  */
-export async function fanOut<T, R>(items: T[], opts: FanOutOptions, work: (item: T, slot: number) => Promise<R>): Promise<Outcome<R>[]> {
+export async function fanOut<T, R>(
+  items: T[],
+  opts: FanOutOptions,
+  work: (item: T, slot: number) => Promise<R>,
+): Promise<Outcome<R>[]> {
   const results: Outcome<R>[] = items.map(() => ({ status: 'skipped' }));
   const state = { label: opts.label, total: items.length, done: 0, failed: 0, running: 0 };
   let next = 0;

@@ -1,8 +1,22 @@
 import type { Ctx } from './context.js';
 import { normalizeSlug } from './names.js';
 import { withClient } from '../db/tx.js';
-import { requireControlSchema, getTenant, appliedMigrations, schemaExists, type TenantRow, type AppliedMigration } from '../db/registry.js';
-import { schemaRelations, schemaGrants, existingRoles, roleMembers, type RelationSize, type SchemaGrant } from '../db/catalog.js';
+import {
+  requireControlSchema,
+  getTenant,
+  appliedMigrations,
+  schemaExists,
+  type TenantRow,
+  type AppliedMigration,
+} from '../db/registry.js';
+import {
+  schemaRelations,
+  schemaGrants,
+  existingRoles,
+  roleMembers,
+  type RelationSize,
+  type SchemaGrant,
+} from '../db/catalog.js';
 import { tenantAuditHistory, type AuditRow } from '../db/audit.js';
 
 export interface TenantInfo {
@@ -33,7 +47,12 @@ export async function tenantInfo(ctx: Ctx, slugInput: string): Promise<TenantInf
       schemaExists: exists,
       roles: (['rw', 'ro'] as const).map((kind) => {
         const name = kind === 'rw' ? tenant.rwRole : tenant.roRole;
-        return { name, kind, exists: present.has(name), members: members.filter((m) => m.role === name).map((m) => m.member) };
+        return {
+          name,
+          kind,
+          exists: present.has(name),
+          members: members.filter((m) => m.role === name).map((m) => m.member),
+        };
       }),
       schemaGrants: exists ? await schemaGrants(client, tenant.schema) : [],
       relations,

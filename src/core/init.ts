@@ -27,9 +27,13 @@ export async function initControlSchema(ctx: Ctx): Promise<InitResult> {
       const created = await prepareControlSchema(client, c);
       let applied: { name: string }[];
       try {
-        applied = await pgm.migrate({ client }, CONTROL_MIGRATIONS, { logger: (m: string) => ctx.reporter.debug(m) });
+        applied = await pgm.migrate({ client }, CONTROL_MIGRATIONS, {
+          logger: (m: string) => ctx.reporter.debug(m),
+        });
       } catch (err) {
-        throw new FailedError(`control schema ${c.schema}: ${(err as Error).message}`, { cause: err });
+        throw new FailedError(`control schema ${c.schema}: ${(err as Error).message}`, {
+          cause: err,
+        });
       } finally {
         await client.query('RESET search_path');
       }

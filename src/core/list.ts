@@ -17,13 +17,19 @@ export interface ListedTenant extends TenantRow {
 }
 
 export async function listTenantsCmd(ctx: Ctx, opts: ListOptions = {}): Promise<ListedTenant[]> {
-  if (opts.pending && !ctx.settings.migrationsDir) throw new UsageError('--pending needs a migrations directory', { hint: 'pass --migrations-dir <dir>' });
+  if (opts.pending && !ctx.settings.migrationsDir)
+    throw new UsageError('--pending needs a migrations directory', {
+      hint: 'pass --migrations-dir <dir>',
+    });
   const migrations = await loadMigrations(ctx.settings.migrationsDir);
   const latest = migrations.length ? migrations[migrations.length - 1].id : 0;
   const rows = await withClient(ctx.db, async (client) => {
     await requireControlSchema(client, ctx.control);
     return listTenants(client, ctx.control, { status: opts.status, template: opts.template });
   });
-  const listed = rows.map((t) => ({ ...t, pending: ctx.settings.migrationsDir ? Math.max(0, latest - t.version) : null }));
+  const listed = rows.map((t) => ({
+    ...t,
+    pending: ctx.settings.migrationsDir ? Math.max(0, latest - t.version) : null,
+  }));
   return opts.pending ? listed.filter((t) => (t.pending ?? 0) > 0) : listed;
 }

@@ -44,7 +44,10 @@ export interface TenantName {
 }
 
 /** Validates every slug at once; returns the names or every problem found. */
-export function parseSlugs(inputs: string[], prefix: string): { names: TenantName[]; problems: string[] } {
+export function parseSlugs(
+  inputs: string[],
+  prefix: string,
+): { names: TenantName[]; problems: string[] } {
   const problems: string[] = [];
   const names: TenantName[] = [];
   const bySchema = new Map<string, string>();
@@ -58,7 +61,8 @@ export function parseSlugs(inputs: string[], prefix: string): { names: TenantNam
     const schema = schemaForSlug(slug, prefix);
     const seen = bySchema.get(schema);
     if (seen !== undefined) {
-      if (seen !== slug) problems.push(`slugs "${seen}" and "${slug}" both map to schema ${schema}`);
+      if (seen !== slug)
+        problems.push(`slugs "${seen}" and "${slug}" both map to schema ${schema}`);
       continue;
     }
     bySchema.set(schema, slug);

@@ -9,6 +9,7 @@ export const CONTROL_MIGRATIONS = path.join(PACKAGE_ROOT, 'migrations');
 
 let version: string | undefined;
 export function tenantctlVersion(): string {
-  version ??= JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')).version as string;
+  version ??= JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8'))
+    .version as string;
   return version;
 }

@@ -28,35 +28,74 @@ export interface Snapshot {
   logins: string[];
 }
 
-export function makeSnapshot(schema: string, objects: AclObject[], defaults: DefaultAcl[], logins: string[]): Snapshot {
+export function makeSnapshot(
+  schema: string,
+  objects: AclObject[],
+  defaults: DefaultAcl[],
+  logins: string[],
+): Snapshot {
   // Signatures are recomputed from the catalog when used: a stored one could be stale or forged.
   const stored = objects.map(({ signature: _sig, ...o }) => o);
-  return { version: 1, takenAt: new Date().toISOString(), schema, objects: stored, defaults, logins };
+  return {
+    version: 1,
+    takenAt: new Date().toISOString(),
+    schema,
+    objects: stored,
+    defaults,
+    logins,
+  };
 }
 
 export function entryCount(s: Pick<Snapshot, 'objects' | 'defaults'>): number {
-  return s.objects.reduce((n, o) => n + o.acl.length, 0) + s.defaults.reduce((n, d) => n + d.acl.length, 0);
+  return (
+    s.objects.reduce((n, o) => n + o.acl.length, 0) +
+    s.defaults.reduce((n, d) => n + d.acl.length, 0)
+  );
 }
 
 const isEntry = (e: unknown): e is AclEntry => {
   const x = e as AclEntry;
-  return !!x && (x.grantee === null || typeof x.grantee === 'string') && typeof x.grantor === 'string' && typeof x.privilege === 'string' && typeof x.grantable === 'boolean';
+  return (
+    !!x &&
+    (x.grantee === null || typeof x.grantee === 'string') &&
+    typeof x.grantor === 'string' &&
+    typeof x.privilege === 'string' &&
+    typeof x.grantable === 'boolean'
+  );
 };
 
 /** The stored JSON, checked before any of it goes near SQL. */
 export function parseSnapshot(raw: unknown, slug: string): Snapshot {
   const s = raw as Snapshot;
-  const bad = (why: string) => new FailedError(`tenant "${slug}" is suspended but its recorded privileges are unusable (${why}); nothing was changed`, { hint: 'restore the grants by hand, then set the status in the registry' });
+  const bad = (why: string) =>
+    new FailedError(
+      `tenant "${slug}" is suspended but its recorded privileges are unusable (${why}); nothing was changed`,
+      { hint: 'restore the grants by hand, then set the status in the registry' },
+    );
   if (!s || typeof s !== 'object') throw bad('no record of what suspend revoked');
   if (s.version !== 1) throw bad(`unknown format version ${JSON.stringify(s.version)}`);
-  if (!Array.isArray(s.objects) || !Array.isArray(s.defaults) || !Array.isArray(s.logins)) throw bad('missing lists');
+  if (!Array.isArray(s.objects) || !Array.isArray(s.defaults) || !Array.isArray(s.logins))
+    throw bad('missing lists');
   for (const o of s.objects) {
-    if (!['schema', 'table', 'sequence', 'column', 'function'].includes(o?.kind) || !Number.isInteger(o.oid) || !Number.isInteger(o.attnum) || typeof o.owner !== 'string' || !Array.isArray(o.acl) || !o.acl.every(isEntry)) {
+    if (
+      !['schema', 'table', 'sequence', 'column', 'function'].includes(o?.kind) ||
+      !Number.isInteger(o.oid) ||
+      !Number.isInteger(o.attnum) ||
+      typeof o.owner !== 'string' ||
+      !Array.isArray(o.acl) ||
+      !o.acl.every(isEntry)
+    ) {
       throw bad('malformed object entry');
     }
   }
   for (const d of s.defaults) {
-    if (typeof d?.role !== 'string' || !isDefaultAclObjType(d.objtype) || !Array.isArray(d.acl) || !d.acl.every(isEntry)) throw bad('malformed default privileges');
+    if (
+      typeof d?.role !== 'string' ||
+      !isDefaultAclObjType(d.objtype) ||
+      !Array.isArray(d.acl) ||
+      !d.acl.every(isEntry)
+    )
+      throw bad('malformed default privileges');
   }
   if (!s.logins.every((l) => typeof l === 'string')) throw bad('malformed login list');
   return s;
@@ -81,7 +120,9 @@ export function revokePlan(schema: string, objects: AclObject[], defaults: Defau
  */
 function depthOf(o: AclObject, e: AclEntry, seen = 0): number {
   if (e.grantor === o.owner || seen > 16) return 0;
-  const parent = o.acl.find((p) => p.grantee === e.grantor && p.privilege === e.privilege && p.grantable);
+  const parent = o.acl.find(
+    (p) => p.grantee === e.grantor && p.privilege === e.privilege && p.grantable,
+  );
   return 1 + (parent ? depthOf(o, parent, seen + 1) : 0);
 }
 
@@ -96,15 +137,22 @@ export interface RestorePlan {
   logins: string[];
 }
 
-const label = (o: AclObject) => (o.kind === 'column' ? `${o.relname ?? o.oid}.${o.name}` : `${o.kind} ${o.name}`);
+const label = (o: AclObject) =>
+  o.kind === 'column' ? `${o.relname ?? o.oid}.${o.name}` : `${o.kind} ${o.name}`;
 
-export function restorePlan(schema: string, snap: Snapshot, current: AclObject[], roles: Set<string>): RestorePlan {
+export function restorePlan(
+  schema: string,
+  snap: Snapshot,
+  current: AclObject[],
+  roles: Set<string>,
+): RestorePlan {
   const statements: string[] = [];
   const gone: string[] = [];
   const missing = new Set<string>();
   const usable = (e: AclEntry) => {
     const ok = (e.grantee === null || roles.has(e.grantee)) && roles.has(e.grantor);
-    if (!ok) for (const r of [e.grantee, e.grantor]) if (r !== null && !roles.has(r)) missing.add(r);
+    if (!ok)
+      for (const r of [e.grantee, e.grantor]) if (r !== null && !roles.has(r)) missing.add(r);
     return ok;
   };
   const now = new Map(current.map((o) => [objectKey(o), o]));
@@ -129,7 +177,8 @@ export function restorePlan(schema: string, snap: Snapshot, current: AclObject[]
     }
   }
   for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
-    for (const g of byDepth.get(depth)!) statements.push(...(g.grantor === null ? g.sql : asRoleSql(g.grantor, g.sql)));
+    for (const g of byDepth.get(depth)!)
+      statements.push(...(g.grantor === null ? g.sql : asRoleSql(g.grantor, g.sql)));
   }
   const defaults = snap.defaults
     .filter((d) => roles.has(d.role) || (missing.add(d.role), false))
@@ -143,14 +192,17 @@ export function restorePlan(schema: string, snap: Snapshot, current: AclObject[]
     const objtype = DEFAULT_OBJTYPE_OF[cur.kind];
     if (!objtype || recorded.has(objectKey(cur))) continue;
     newObjects.push(label(cur));
-    const acl = defaults.filter((d) => d.role === cur.owner && d.objtype === objtype).flatMap((d) => d.acl);
+    const acl = defaults
+      .filter((d) => d.role === cur.owner && d.objtype === objtype)
+      .flatMap((d) => d.acl);
     if (acl.length) statements.push(...grantObjectSql(schema, cur, acl));
   }
   const logins = snap.logins.filter((l) => roles.has(l) || (missing.add(l), false));
   return { statements, gone, missingRoles: [...missing].sort(), newObjects, logins };
 }
 
-const entryText = (e: AclEntry) => `${e.grantee ?? 'PUBLIC'}=${e.privilege}${e.grantable ? '*' : ''}/${e.grantor}`;
+const entryText = (e: AclEntry) =>
+  `${e.grantee ?? 'PUBLIC'}=${e.privilege}${e.grantable ? '*' : ''}/${e.grantor}`;
 
 /**
  * Recorded entries (of roles that still exist) the catalog does not show. Extras are not an error:
@@ -162,7 +214,11 @@ export function aclDifferences(snap: Snapshot, current: AclObject[], roles: Set<
   for (const o of snap.objects) {
     const cur = now.get(objectKey(o));
     if (!cur) continue;
-    const want = new Set(o.acl.filter((e) => (e.grantee === null || roles.has(e.grantee)) && roles.has(e.grantor)).map(entryText));
+    const want = new Set(
+      o.acl
+        .filter((e) => (e.grantee === null || roles.has(e.grantee)) && roles.has(e.grantor))
+        .map(entryText),
+    );
     const have = new Set(cur.acl.map(entryText));
     for (const w of want) if (!have.has(w)) diffs.push(`${label(o)}: missing ${w}`);
   }
@@ -173,6 +229,8 @@ export function aclDifferences(snap: Snapshot, current: AclObject[], roles: Set<
 export function leftovers(objects: AclObject[], defaults: DefaultAcl[]): string[] {
   return [
     ...objects.flatMap((o) => o.acl.map((e) => `${label(o)}: ${entryText(e)}`)),
-    ...defaults.flatMap((d) => d.acl.map((e) => `default privileges for ${d.role} (${d.objtype}): ${entryText(e)}`)),
+    ...defaults.flatMap((d) =>
+      d.acl.map((e) => `default privileges for ${d.role} (${d.objtype}): ${entryText(e)}`),
+    ),
   ];
 }

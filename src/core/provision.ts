@@ -11,8 +11,20 @@ import { fanOut } from './fanout.js';
 import { SqlFileError } from './sqlerror.js';
 import { withClient, withTransaction, takeXactLock } from '../db/tx.js';
 import { tenantLock } from '../db/locks.js';
-import { requireControlSchema, roleTag, findTenant, schemaExists, insertTenant } from '../db/registry.js';
-import { createSchemaSql, createRolesSql, createRoles, tenantDefaultPrivilegesSql, type TenantRoles } from '../db/tenant-ddl.js';
+import {
+  requireControlSchema,
+  roleTag,
+  findTenant,
+  schemaExists,
+  insertTenant,
+} from '../db/registry.js';
+import {
+  createSchemaSql,
+  createRolesSql,
+  createRoles,
+  tenantDefaultPrivilegesSql,
+  type TenantRoles,
+} from '../db/tenant-ddl.js';
 import { writeAudit, writeAuditQuietly } from '../db/audit.js';
 
 export interface CreateOptions {
@@ -62,7 +74,8 @@ function afterCommit(migrations: MigrationFile[]): MigrationFile[] {
 
 /** Validates everything that can be checked offline, reporting all problems at once. */
 function prepare(ctx: Ctx, opts: CreateOptions): { names: TenantName[]; template: Template } {
-  if (opts.slugs.length === 0) throw new UsageError('no slug given', { hint: 'usage: tenantctl create <slug...>' });
+  if (opts.slugs.length === 0)
+    throw new UsageError('no slug given', { hint: 'usage: tenantctl create <slug...>' });
   const { names, problems } = parseSlugs(opts.slugs, ctx.settings.schemaPrefix);
   let template: Template | undefined;
   try {
@@ -71,12 +84,18 @@ function prepare(ctx: Ctx, opts: CreateOptions): { names: TenantName[]; template
     if (err instanceof UsageError) problems.push(...err.problems);
     else throw err;
   }
-  if (opts.displayName !== undefined && names.length > 1) problems.push('--name applies to one tenant; give a single slug with it');
+  if (opts.displayName !== undefined && names.length > 1)
+    problems.push('--name applies to one tenant; give a single slug with it');
   if (problems.length) throw new UsageError(problems);
   return { names, template: template! };
 }
 
-function planFor(name: TenantName, roles: TenantRoles, template: Template, migrations: MigrationFile[]): CreatePlan {
+function planFor(
+  name: TenantName,
+  roles: TenantRoles,
+  template: Template,
+  migrations: MigrationFile[],
+): CreatePlan {
   return {
     slug: name.slug,
     schema: name.schema,
@@ -90,7 +109,10 @@ function planFor(name: TenantName, roles: TenantRoles, template: Template, migra
       ...template.files.map((f) => `-- template ${f.name}`),
       ...inTransaction(migrations).map((m) => `-- migration ${m.fileName}`),
       'COMMIT',
-      ...afterCommit(migrations).map((m) => `-- migration ${m.fileName} (${m.transactional ? 'own transaction' : 'disable-transaction'}, after commit)`),
+      ...afterCommit(migrations).map(
+        (m) =>
+          `-- migration ${m.fileName} (${m.transactional ? 'own transaction' : 'disable-transaction'}, after commit)`,
+      ),
     ],
   };
 }
@@ -112,15 +134,26 @@ async function provisionOne(
   const started = performance.now();
   return withTransaction(client, async () => {
     await takeXactLock(client, tenantLock(c.schema, name.schema), ctx.settings.lockTimeoutMs);
-    if (await findTenant(client, c, name.slug)) throw new FailedError(`tenant "${name.slug}" already exists`);
+    if (await findTenant(client, c, name.slug))
+      throw new FailedError(`tenant "${name.slug}" already exists`);
     if (await schemaExists(client, name.schema)) {
-      throw new FailedError(`schema ${name.schema} already exists and is not a registered tenant; tenantctl leaves it untouched`, {
-        hint: 'register it with `tenantctl adopt`',
-      });
+      throw new FailedError(
+        `schema ${name.schema} already exists and is not a registered tenant; tenantctl leaves it untouched`,
+        {
+          hint: 'register it with `tenantctl adopt`',
+        },
+      );
     }
     await client.query(createSchemaSql(name.schema));
     await createRoles(client, roles);
-    const id = await insertTenant(client, c, { slug: name.slug, schema: name.schema, displayName, template: template.id, rwRole: roles.rw, roRole: roles.ro });
+    const id = await insertTenant(client, c, {
+      slug: name.slug,
+      schema: name.schema,
+      displayName,
+      template: template.id,
+      rwRole: roles.rw,
+      roRole: roles.ro,
+    });
     // Before the template, so its tables are granted as they are created (see tenantDefaultPrivilegesSql).
     for (const sql of tenantDefaultPrivilegesSql(name.schema, roles)) await client.query(sql);
     await setTenantSearchPath(client, name.schema);
@@ -128,10 +161,19 @@ async function provisionOne(
       try {
         await client.query(f.sql);
       } catch (err) {
-        throw new SqlFileError(err, f.sql, `template ${template.id === template.dir ? template.dir : template.id}/${f.name}`);
+        throw new SqlFileError(
+          err,
+          f.sql,
+          `template ${template.id === template.dir ? template.dir : template.id}/${f.name}`,
+        );
       }
     }
-    const applied = await applyInTransaction(client, c, { id, schema: name.schema }, inTransaction(migrations));
+    const applied = await applyInTransaction(
+      client,
+      c,
+      { id, schema: name.schema },
+      inTransaction(migrations),
+    );
     await writeAudit(client, c, {
       command: 'create',
       tenant: name.slug,
@@ -149,37 +191,69 @@ export async function createTenants(ctx: Ctx, opts: CreateOptions): Promise<Crea
   const c = ctx.control;
   const tag = await withClient(ctx.db, async (client) => {
     await requireControlSchema(client, c);
-    if (ctx.settings.migrationsDir) await assertAppliedUnchanged(client, c, migrations, 'create tenants');
+    if (ctx.settings.migrationsDir)
+      await assertAppliedUnchanged(client, c, migrations, 'create tenants');
     return roleTag(client, c);
   });
-  const rolesOf = (n: TenantName): TenantRoles => ({ rw: tenantRoleName(n.schema, 'rw', tag), ro: tenantRoleName(n.schema, 'ro', tag) });
+  const rolesOf = (n: TenantName): TenantRoles => ({
+    rw: tenantRoleName(n.schema, 'rw', tag),
+    ro: tenantRoleName(n.schema, 'ro', tag),
+  });
 
   if (opts.dryRun) {
-    return { dryRun: true, template: template.id, tenants: [], plan: names.map((n) => planFor(n, rolesOf(n), template, migrations)) };
+    return {
+      dryRun: true,
+      template: template.id,
+      tenants: [],
+      plan: names.map((n) => planFor(n, rolesOf(n), template, migrations)),
+    };
   }
 
   const outcomes = await fanOut(
     names,
-    { concurrency: opts.concurrency ?? ctx.settings.concurrency, maxFailures: Infinity, label: 'creating', reporter: ctx.reporter },
+    {
+      concurrency: opts.concurrency ?? ctx.settings.concurrency,
+      maxFailures: Infinity,
+      label: 'creating',
+      reporter: ctx.reporter,
+    },
     async (name) => {
       const started = performance.now();
       try {
-        const { id, applied } = await withClient(ctx.db, (client) => provisionOne(ctx, client, name, rolesOf(name), template, migrations, opts.displayName));
+        const { id, applied } = await withClient(ctx.db, (client) =>
+          provisionOne(ctx, client, name, rolesOf(name), template, migrations, opts.displayName),
+        );
         const rest = afterCommit(migrations);
         if (rest.length) {
           try {
-            applied.push(...(await migrateOneTenant(ctx, { id, slug: name.slug, schema: name.schema, pending: rest })));
+            applied.push(
+              ...(await migrateOneTenant(ctx, {
+                id,
+                slug: name.slug,
+                schema: name.schema,
+                pending: rest,
+              })),
+            );
           } catch (err) {
-            throw new FailedError(`created ${name.slug} at migration ${applied[applied.length - 1] ?? 0}, but ${(err as Error).message}`, {
-              cause: err,
-              hint: 'fix the migration, then run `tenantctl migrate`',
-            });
+            throw new FailedError(
+              `created ${name.slug} at migration ${applied[applied.length - 1] ?? 0}, but ${(err as Error).message}`,
+              {
+                cause: err,
+                hint: 'fix the migration, then run `tenantctl migrate`',
+              },
+            );
           }
         }
         return { applied, durationMs: Math.round(performance.now() - started) };
       } catch (err) {
         await withClient(ctx.db, (client) =>
-          writeAuditQuietly(client, c, { command: 'create', tenant: name.slug, outcome: 'failed', durationMs: performance.now() - started, details: { error: (err as Error).message } }),
+          writeAuditQuietly(client, c, {
+            command: 'create',
+            tenant: name.slug,
+            outcome: 'failed',
+            durationMs: performance.now() - started,
+            details: { error: (err as Error).message },
+          }),
         ).catch(() => {});
         throw err;
       }
@@ -189,7 +263,14 @@ export async function createTenants(ctx: Ctx, opts: CreateOptions): Promise<Crea
   const tenants = names.map((n, i): CreatedTenant => {
     const o = outcomes[i];
     const base = { slug: n.slug, schema: n.schema };
-    if (o.status === 'ok') return { ...base, ok: true, roles: rolesOf(n), migrations: o.value.applied, durationMs: o.value.durationMs };
+    if (o.status === 'ok')
+      return {
+        ...base,
+        ok: true,
+        roles: rolesOf(n),
+        migrations: o.value.applied,
+        durationMs: o.value.durationMs,
+      };
     const error = o.status === 'failed' ? (o.error as Error).message : 'not started';
     return { ...base, ok: false, error, migrations: [], durationMs: 0 };
   });
@@ -198,10 +279,24 @@ export async function createTenants(ctx: Ctx, opts: CreateOptions): Promise<Crea
   if (failed.length > 0) {
     const firstErr = (failed[0] as { error: unknown }).error;
     let err: TenantctlError;
-    if (names.length === 1) err = firstErr instanceof TenantctlError ? firstErr : new FailedError(`create ${names[0].slug}: ${(firstErr as Error).message}`, { cause: firstErr });
-    else if (failed.length === names.length && failed.every((f) => (f as { error: unknown }).error instanceof BusyError)) err = new BusyError(`no tenant created: all ${failed.length} were locked by other work`);
-    else if (failed.length === names.length) err = new FailedError(`no tenant created: all ${failed.length} failed`);
-    else err = new PartialError(`${failed.length} of ${names.length} tenants failed; the others were created`);
+    if (names.length === 1)
+      err =
+        firstErr instanceof TenantctlError
+          ? firstErr
+          : new FailedError(`create ${names[0].slug}: ${(firstErr as Error).message}`, {
+              cause: firstErr,
+            });
+    else if (
+      failed.length === names.length &&
+      failed.every((f) => (f as { error: unknown }).error instanceof BusyError)
+    )
+      err = new BusyError(`no tenant created: all ${failed.length} were locked by other work`);
+    else if (failed.length === names.length)
+      err = new FailedError(`no tenant created: all ${failed.length} failed`);
+    else
+      err = new PartialError(
+        `${failed.length} of ${names.length} tenants failed; the others were created`,
+      );
     err.result = result;
     throw err;
   }

@@ -12,7 +12,12 @@ export function lineCol(text: string, position: number): { line: number; col: nu
  * is an offset into the query text we sent, which is the file's text as is.
  */
 export function describeSqlError(err: unknown, text: string, label: string): string {
-  const e = err as { message?: string; position?: string; internalPosition?: string; where?: string };
+  const e = err as {
+    message?: string;
+    position?: string;
+    internalPosition?: string;
+    where?: string;
+  };
   const code = sqlstateOf(err);
   let where = label;
   if (e.position) {

@@ -38,7 +38,12 @@ export interface FleetStats {
   byStatus: Record<string, number>;
   tablesPerTenant: { min: number; median: number; max: number } | null;
   sizes: 'estimated' | 'exact';
-  migrations: { dir: string | null; latest: number | null; upToDate: number | null; behind: number | null };
+  migrations: {
+    dir: string | null;
+    latest: number | null;
+    upToDate: number | null;
+    behind: number | null;
+  };
   tenants: TenantStats[];
   orphans: string[];
   missing: { slug: string; schema: string; status: string }[];
@@ -56,7 +61,8 @@ function mode(values: number[]): number {
   const counts = new Map<number, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
   let best = values[0];
-  for (const [v, n] of counts) if (n > counts.get(best)! || (n === counts.get(best)! && v > best)) best = v;
+  for (const [v, n] of counts)
+    if (n > counts.get(best)! || (n === counts.get(best)! && v > best)) best = v;
   return best;
 }
 
@@ -73,7 +79,11 @@ export async function fleetStats(ctx: Ctx, opts: StatsOptions = {}): Promise<Fle
     await requireControlSchema(client, ctx.control);
     return Promise.all([
       registeredTenants(client, ctx.control),
-      withDedicatedClient(ctx.db, (own) => schemaCensus(own, ctx.settings.schemaPrefix, opts.exactSizes), { noJit: true }),
+      withDedicatedClient(
+        ctx.db,
+        (own) => schemaCensus(own, ctx.settings.schemaPrefix, opts.exactSizes),
+        { noJit: true },
+      ),
     ]);
   });
   const bySchema = new Map(census.map((s) => [s.schema, s]));
@@ -103,7 +113,9 @@ export async function fleetStats(ctx: Ctx, opts: StatsOptions = {}): Promise<Fle
   for (const t of present) push(byTemplate, t.template, t);
   for (const [template, group] of byTemplate) {
     const majority = mode(group.map((t) => t.tables));
-    for (const t of group) if (t.tables !== majority) outliers.push({ slug: t.slug, schema: t.schema, template, tables: t.tables, majority });
+    for (const t of group)
+      if (t.tables !== majority)
+        outliers.push({ slug: t.slug, schema: t.schema, template, tables: t.tables, majority });
   }
   outliers.sort((a, b) => a.slug.localeCompare(b.slug));
 
@@ -119,7 +131,9 @@ export async function fleetStats(ctx: Ctx, opts: StatsOptions = {}): Promise<Fle
       rowEstimate: census.reduce((n, s) => n + s.rowEstimate, 0),
     },
     byStatus,
-    tablesPerTenant: counts.length ? { min: counts[0], median: median(counts), max: counts[counts.length - 1] } : null,
+    tablesPerTenant: counts.length
+      ? { min: counts[0], median: median(counts), max: counts[counts.length - 1] }
+      : null,
     sizes: opts.exactSizes ? 'exact' : 'estimated',
     migrations: {
       dir: ctx.settings.migrationsDir ?? null,
@@ -128,8 +142,13 @@ export async function fleetStats(ctx: Ctx, opts: StatsOptions = {}): Promise<Fle
       behind: hasDir ? tenants.filter((t) => (t.pending ?? 0) > 0).length : null,
     },
     tenants,
-    orphans: census.filter((s) => !registered.has(s.schema)).map((s) => s.schema).sort(),
-    missing: tenants.filter((t) => !t.schemaExists).map((t) => ({ slug: t.slug, schema: t.schema, status: t.status })),
+    orphans: census
+      .filter((s) => !registered.has(s.schema))
+      .map((s) => s.schema)
+      .sort(),
+    missing: tenants
+      .filter((t) => !t.schemaExists)
+      .map((t) => ({ slug: t.slug, schema: t.schema, status: t.status })),
     outliers,
   };
 }

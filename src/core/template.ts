@@ -18,7 +18,11 @@ export interface Template {
 const FILE_RE = /^(\d+)_[A-Za-z0-9._-]+\.sql$/;
 
 export function builtinTemplateNames(): string[] {
-  return existsSync(BUILTIN_TEMPLATES) ? readdirSync(BUILTIN_TEMPLATES).filter((n) => statSync(path.join(BUILTIN_TEMPLATES, n)).isDirectory()) : [];
+  return existsSync(BUILTIN_TEMPLATES)
+    ? readdirSync(BUILTIN_TEMPLATES).filter((n) =>
+        statSync(path.join(BUILTIN_TEMPLATES, n)).isDirectory(),
+      )
+    : [];
 }
 
 /**
@@ -38,12 +42,18 @@ export function loadTemplate(spec: string, cwd = process.cwd()): Template {
     dir = path.resolve(cwd, spec);
     id = dir;
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new UsageError(`unknown template ${JSON.stringify(spec)}: not a built-in template (${builtinTemplateNames().join(', ')}) nor a directory`);
+      throw new UsageError(
+        `unknown template ${JSON.stringify(spec)}: not a built-in template (${builtinTemplateNames().join(', ')}) nor a directory`,
+      );
     }
   }
   const problems: string[] = [];
   const entries = readdirSync(dir).filter((n) => n.endsWith('.sql'));
-  for (const n of entries) if (!FILE_RE.test(n)) problems.push(`template file ${JSON.stringify(n)} in ${dir}: name it NN_name.sql (digits, "_", then letters, digits, ".", "-" or "_")`);
+  for (const n of entries)
+    if (!FILE_RE.test(n))
+      problems.push(
+        `template file ${JSON.stringify(n)} in ${dir}: name it NN_name.sql (digits, "_", then letters, digits, ".", "-" or "_")`,
+      );
   if (problems.length) throw new UsageError(problems);
   if (entries.length === 0) throw new UsageError(`template ${dir} has no NN_name.sql files`);
   const files = entries

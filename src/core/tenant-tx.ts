@@ -29,12 +29,20 @@ export async function underTenantLock<T>(
         await takeXactLock(client, tenantLock(c.schema, known.schema), ctx.settings.lockTimeoutMs);
         const t = await getTenant(client, c, slug);
         if (opts.requireSchema !== false && !(await schemaExists(client, t.schema))) {
-          throw new FailedError(`schema ${t.schema} of tenant "${slug}" is missing`, { hint: 'see `tenantctl info`' });
+          throw new FailedError(`schema ${t.schema} of tenant "${slug}" is missing`, {
+            hint: 'see `tenantctl info`',
+          });
         }
         return work(client, t, started);
       });
     } catch (err) {
-      await writeAuditQuietly(client, c, { command, tenant: slug, outcome: 'failed', durationMs: performance.now() - started, details: { ...details, error: (err as Error).message } });
+      await writeAuditQuietly(client, c, {
+        command,
+        tenant: slug,
+        outcome: 'failed',
+        durationMs: performance.now() - started,
+        details: { ...details, error: (err as Error).message },
+      });
       throw err;
     }
   });

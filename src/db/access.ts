@@ -25,7 +25,9 @@ export async function roleFacts(client: Queryable, name: string): Promise<RoleFa
 /** A role with this name folded to lower case exists: the usual slip of typing `MyApp` for `myapp`. */
 export async function caseFoldedRole(client: Queryable, name: string): Promise<string | undefined> {
   if (name.toLowerCase() === name) return undefined;
-  const { rows } = await client.query('SELECT rolname FROM pg_roles WHERE rolname = $1', [name.toLowerCase()]);
+  const { rows } = await client.query('SELECT rolname FROM pg_roles WHERE rolname = $1', [
+    name.toLowerCase(),
+  ]);
   return rows[0]?.rolname;
 }
 
@@ -34,8 +36,12 @@ export async function serverVersionNum(client: Queryable): Promise<number> {
   return rows[0].v;
 }
 
-export async function currentRoles(client: Queryable): Promise<{ currentUser: string; sessionUser: string; database: string }> {
-  const { rows } = await client.query('SELECT current_user AS "currentUser", session_user AS "sessionUser", current_database() AS database');
+export async function currentRoles(
+  client: Queryable,
+): Promise<{ currentUser: string; sessionUser: string; database: string }> {
+  const { rows } = await client.query(
+    'SELECT current_user AS "currentUser", session_user AS "sessionUser", current_database() AS database',
+  );
   return rows[0];
 }
 
@@ -50,7 +56,12 @@ export function grantMembershipSql(group: string, member: string, serverVersion:
 }
 
 /** On 16+ a membership can exist once per grantor; each is revoked by naming it. */
-export function revokeMembershipSql(group: string, member: string, grantor: string | undefined, serverVersion: number): string {
+export function revokeMembershipSql(
+  group: string,
+  member: string,
+  grantor: string | undefined,
+  serverVersion: number,
+): string {
   const by = serverVersion >= 160000 && grantor ? ` GRANTED BY ${quoteIdent(grantor)}` : '';
   return `REVOKE ${quoteIdent(group)} FROM ${quoteIdent(member)}${by}`;
 }
@@ -62,7 +73,11 @@ export interface Membership {
 }
 
 /** Direct memberships of the given members in the given groups (either list may be null for all). */
-export async function memberships(client: Queryable, groups: string[], members: string[] | null = null): Promise<Membership[]> {
+export async function memberships(
+  client: Queryable,
+  groups: string[],
+  members: string[] | null = null,
+): Promise<Membership[]> {
   const { rows } = await client.query(
     `SELECT g.rolname AS "group", m.rolname AS member, coalesce(pg_get_userbyid(am.grantor), '') AS grantor
      FROM pg_auth_members am JOIN pg_roles g ON g.oid = am.roleid JOIN pg_roles m ON m.oid = am.member
@@ -124,7 +139,11 @@ export interface GrantRow {
   grantedAt: Date;
 }
 
-export async function listGrantRows(client: Queryable, c: Control, tenantId: number | null): Promise<GrantRow[]> {
+export async function listGrantRows(
+  client: Queryable,
+  c: Control,
+  tenantId: number | null,
+): Promise<GrantRow[]> {
   const { rows } = await client.query(
     `SELECT t.slug, g.role_name AS role, g.read_only AS "readOnly", g.search_path AS "searchPath", g.granted_at AS "grantedAt"
      FROM ${c.accessGrants} g JOIN ${c.tenants} t ON t.id = g.tenant_id
@@ -134,7 +153,14 @@ export async function listGrantRows(client: Queryable, c: Control, tenantId: num
   return rows;
 }
 
-export async function upsertGrantRow(client: Queryable, c: Control, tenantId: number, role: string, readOnly: boolean, searchPath: boolean): Promise<void> {
+export async function upsertGrantRow(
+  client: Queryable,
+  c: Control,
+  tenantId: number,
+  role: string,
+  readOnly: boolean,
+  searchPath: boolean,
+): Promise<void> {
   await client.query(
     `INSERT INTO ${c.accessGrants} (tenant_id, role_name, read_only, search_path) VALUES ($1, $2, $3, $4)
      ON CONFLICT (tenant_id, role_name) DO UPDATE SET read_only = EXCLUDED.read_only, search_path = EXCLUDED.search_path, granted_at = now()`,
@@ -142,12 +168,25 @@ export async function upsertGrantRow(client: Queryable, c: Control, tenantId: nu
   );
 }
 
-export async function deleteGrantRow(client: Queryable, c: Control, tenantId: number, role: string): Promise<void> {
-  await client.query(`DELETE FROM ${c.accessGrants} WHERE tenant_id = $1 AND role_name = $2`, [tenantId, role]);
+export async function deleteGrantRow(
+  client: Queryable,
+  c: Control,
+  tenantId: number,
+  role: string,
+): Promise<void> {
+  await client.query(`DELETE FROM ${c.accessGrants} WHERE tenant_id = $1 AND role_name = $2`, [
+    tenantId,
+    role,
+  ]);
 }
 
 /** A role's search_path points at one tenant at a time; the others stop claiming it. */
-export async function clearOtherSearchPaths(client: Queryable, c: Control, tenantId: number, role: string): Promise<string[]> {
+export async function clearOtherSearchPaths(
+  client: Queryable,
+  c: Control,
+  tenantId: number,
+  role: string,
+): Promise<string[]> {
   const { rows } = await client.query(
     `UPDATE ${c.accessGrants} g SET search_path = false FROM ${c.tenants} t
      WHERE t.id = g.tenant_id AND g.role_name = $2 AND g.tenant_id <> $1 AND g.search_path RETURNING t.slug`,
@@ -157,7 +196,14 @@ export async function clearOtherSearchPaths(client: Queryable, c: Control, tenan
 }
 
 /** Every tenant group role in this registry: never a grantee of `access grant`. */
-export async function isTenantGroupRole(client: Queryable, c: Control, role: string): Promise<string | undefined> {
-  const { rows } = await client.query(`SELECT slug FROM ${c.tenants} WHERE rw_role = $1 OR ro_role = $1 LIMIT 1`, [role]);
+export async function isTenantGroupRole(
+  client: Queryable,
+  c: Control,
+  role: string,
+): Promise<string | undefined> {
+  const { rows } = await client.query(
+    `SELECT slug FROM ${c.tenants} WHERE rw_role = $1 OR ro_role = $1 LIMIT 1`,
+    [role],
+  );
   return rows[0]?.slug;
 }

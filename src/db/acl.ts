@@ -42,9 +42,26 @@ export interface DefaultAcl {
 }
 
 /** Privilege keywords aclexplode can return; anything else in a stored snapshot is refused. */
-export const PRIVILEGES = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER', 'EXECUTE', 'USAGE', 'CREATE', 'MAINTAIN']);
+export const PRIVILEGES = new Set([
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'TRUNCATE',
+  'REFERENCES',
+  'TRIGGER',
+  'EXECUTE',
+  'USAGE',
+  'CREATE',
+  'MAINTAIN',
+]);
 
-const DEFAULT_ACL_OBJECTS: Record<DefaultAclObjType, string> = { r: 'TABLES', S: 'SEQUENCES', f: 'FUNCTIONS', T: 'TYPES' };
+const DEFAULT_ACL_OBJECTS: Record<DefaultAclObjType, string> = {
+  r: 'TABLES',
+  S: 'SEQUENCES',
+  f: 'FUNCTIONS',
+  T: 'TYPES',
+};
 
 /**
  * Every object of the schema that can carry privileges, with its non-owner ACL entries. NULL ACLs
@@ -53,7 +70,11 @@ const DEFAULT_ACL_OBJECTS: Record<DefaultAclObjType, string> = { r: 'TABLES', S:
  * Columns are listed only with a column ACL, unless allColumns: after a revoke their ACL is gone,
  * and activate still has to find them.
  */
-export async function schemaAcl(client: Queryable, schema: string, opts: { allColumns?: boolean } = {}): Promise<AclObject[]> {
+export async function schemaAcl(
+  client: Queryable,
+  schema: string,
+  opts: { allColumns?: boolean } = {},
+): Promise<AclObject[]> {
   const { rows } = await client.query(
     `WITH ns AS (SELECT oid, nspname, nspowner, nspacl FROM pg_namespace WHERE nspname = $1),
      objs AS (
@@ -87,12 +108,25 @@ export async function schemaAcl(client: Queryable, schema: string, opts: { allCo
     const key = objectKey(r);
     let o = byKey.get(key);
     if (!o) {
-      o = { kind: r.kind, oid: Number(r.oid), attnum: r.attnum, name: r.name, owner: r.owner, acl: [] };
+      o = {
+        kind: r.kind,
+        oid: Number(r.oid),
+        attnum: r.attnum,
+        name: r.name,
+        owner: r.owner,
+        acl: [],
+      };
       if (r.relname) o.relname = r.relname;
       if (r.signature) o.signature = r.signature;
       byKey.set(key, o);
     }
-    if (r.privilege) o.acl.push({ grantee: r.grantee, grantor: r.grantor, privilege: r.privilege, grantable: r.grantable });
+    if (r.privilege)
+      o.acl.push({
+        grantee: r.grantee,
+        grantor: r.grantor,
+        privilege: r.privilege,
+        grantable: r.grantable,
+      });
   }
   return [...byKey.values()];
 }
@@ -114,7 +148,12 @@ export async function schemaDefaultAcl(client: Queryable, schema: string): Promi
     const key = `${r.role}\0${r.objtype}`;
     let d = out.get(key);
     if (!d) out.set(key, (d = { role: r.role, objtype: r.objtype, acl: [] }));
-    d.acl.push({ grantee: r.grantee, grantor: r.grantor, privilege: r.privilege, grantable: r.grantable });
+    d.acl.push({
+      grantee: r.grantee,
+      grantor: r.grantor,
+      privilege: r.privilege,
+      grantable: r.grantable,
+    });
   }
   return [...out.values()];
 }
@@ -165,22 +204,33 @@ export function revokeDefaultSql(schema: string, d: DefaultAcl): string | undefi
 }
 
 /** Entries sharing grantee and grant option become one GRANT, privileges in a stable order. */
-function groupEntries(acl: AclEntry[]): { grantee: string | null; grantable: boolean; privileges: string[] }[] {
-  const groups = new Map<string, { grantee: string | null; grantable: boolean; privileges: string[] }>();
+function groupEntries(
+  acl: AclEntry[],
+): { grantee: string | null; grantable: boolean; privileges: string[] }[] {
+  const groups = new Map<
+    string,
+    { grantee: string | null; grantable: boolean; privileges: string[] }
+  >();
   for (const e of acl) {
     const key = `${e.grantee ?? ''}\0${e.grantee === null ? 'P' : 'R'}\0${e.grantable}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { grantee: e.grantee, grantable: e.grantable, privileges: [] }));
     if (!g.privileges.includes(e.privilege)) g.privileges.push(e.privilege);
   }
-  return [...groups.values()].map((g) => ({ ...g, privileges: g.privileges.map(privilegeSql).sort() }));
+  return [...groups.values()].map((g) => ({
+    ...g,
+    privileges: g.privileges.map(privilegeSql).sort(),
+  }));
 }
 
 /** GRANT statements for the given entries of one object (the caller decides who runs them). */
 export function grantObjectSql(schema: string, o: AclObject, acl: AclEntry[]): string[] {
   const ref = objectRef(schema, o);
   return groupEntries(acl).map((g) => {
-    const privs = o.kind === 'column' ? g.privileges.map((p) => `${p} (${quoteIdent(o.name)})`).join(', ') : g.privileges.join(', ');
+    const privs =
+      o.kind === 'column'
+        ? g.privileges.map((p) => `${p} (${quoteIdent(o.name)})`).join(', ')
+        : g.privileges.join(', ');
     return `GRANT ${privs} ON ${ref} TO ${granteeSql(g.grantee)}${g.grantable ? ' WITH GRANT OPTION' : ''}`;
   });
 }
@@ -197,7 +247,11 @@ export function asRoleSql(role: string, statements: string[]): string[] {
   return [`SET LOCAL ROLE ${quoteIdent(role)}`, ...statements, 'RESET ROLE'];
 }
 
-export const DEFAULT_OBJTYPE_OF: Partial<Record<ObjectKind, DefaultAclObjType>> = { table: 'r', sequence: 'S', function: 'f' };
+export const DEFAULT_OBJTYPE_OF: Partial<Record<ObjectKind, DefaultAclObjType>> = {
+  table: 'r',
+  sequence: 'S',
+  function: 'f',
+};
 
 export function isDefaultAclObjType(v: unknown): v is DefaultAclObjType {
   return typeof v === 'string' && v in DEFAULT_ACL_OBJECTS;

@@ -42,23 +42,34 @@ export async function schemaGrants(client: Queryable, schema: string): Promise<S
 }
 
 export async function schemaOwner(client: Queryable, schema: string): Promise<string | undefined> {
-  const { rows } = await client.query('SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = $1', [schema]);
+  const { rows } = await client.query(
+    'SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = $1',
+    [schema],
+  );
   return rows[0]?.owner;
 }
 
 /** Which of these schemas exist. */
 export async function existingSchemas(client: Queryable, schemas: string[]): Promise<Set<string>> {
-  const { rows } = await client.query('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])', [schemas]);
+  const { rows } = await client.query(
+    'SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])',
+    [schemas],
+  );
   return new Set(rows.map((r) => r.nspname as string));
 }
 
 export async function existingRoles(client: Queryable, names: string[]): Promise<Set<string>> {
-  const { rows } = await client.query('SELECT rolname FROM pg_roles WHERE rolname = ANY($1)', [names]);
+  const { rows } = await client.query('SELECT rolname FROM pg_roles WHERE rolname = ANY($1)', [
+    names,
+  ]);
   return new Set(rows.map((r) => r.rolname));
 }
 
 /** Members of the given roles (who has access through them). */
-export async function roleMembers(client: Queryable, roles: string[]): Promise<{ role: string; member: string }[]> {
+export async function roleMembers(
+  client: Queryable,
+  roles: string[],
+): Promise<{ role: string; member: string }[]> {
   const { rows } = await client.query(
     `SELECT r.rolname AS role, m.rolname AS member
      FROM pg_auth_members am JOIN pg_roles r ON r.oid = am.roleid JOIN pg_roles m ON m.oid = am.member
@@ -96,7 +107,11 @@ export async function outsideDependents(client: Queryable, schema: string): Prom
 }
 
 /** Schemas that carry the tenant prefix but have no registry row. */
-export async function unregisteredSchemas(client: Queryable, c: { tenants: string }, prefix: string): Promise<string[]> {
+export async function unregisteredSchemas(
+  client: Queryable,
+  c: { tenants: string },
+  prefix: string,
+): Promise<string[]> {
   const { rows } = await client.query(
     `SELECT n.nspname FROM pg_namespace n
      WHERE starts_with(n.nspname, $1) AND NOT EXISTS (SELECT 1 FROM ${c.tenants} t WHERE t.schema_name = n.nspname)

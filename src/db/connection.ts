@@ -10,7 +10,16 @@ export interface ConnectionTarget {
   source: 'flag' | 'DATABASE_URL' | 'PG environment' | 'dev database';
 }
 
-const LIBPQ_VARS = ['PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGSSLMODE', 'PGHOSTADDR', 'PGSERVICE'];
+const LIBPQ_VARS = [
+  'PGHOST',
+  'PGPORT',
+  'PGUSER',
+  'PGPASSWORD',
+  'PGDATABASE',
+  'PGSSLMODE',
+  'PGHOSTADDR',
+  'PGSERVICE',
+];
 
 function labelOf(c: { host?: string; port?: number | string; database?: string }): string {
   return `${c.host ?? 'localhost'}:${c.port ?? 5432}/${c.database ?? '?'}`;
@@ -21,16 +30,24 @@ function fromUrl(url: string, source: ConnectionTarget['source']): ConnectionTar
   try {
     parsed = new URL(url);
   } catch {
-    throw new UsageError(`invalid database URL (from ${source}): expected postgres://user:password@host:port/database`);
+    throw new UsageError(
+      `invalid database URL (from ${source}): expected postgres://user:password@host:port/database`,
+    );
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new UsageError(`invalid database URL (from ${source}): scheme must be postgres:// or postgresql://`);
+    throw new UsageError(
+      `invalid database URL (from ${source}): scheme must be postgres:// or postgresql://`,
+    );
   }
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || undefined;
   const host = parsed.hostname || parsed.searchParams.get('host') || undefined;
   return {
     config: { connectionString: url },
-    label: labelOf({ host, port: parsed.port || undefined, database: database ?? decodeURIComponent(parsed.username) }),
+    label: labelOf({
+      host,
+      port: parsed.port || undefined,
+      database: database ?? decodeURIComponent(parsed.username),
+    }),
     source,
   };
 }
@@ -43,10 +60,17 @@ function fromUrl(url: string, source: ConnectionTarget['source']): ConnectionTar
 function fromLibpqEnv(env: NodeJS.ProcessEnv): ConnectionTarget {
   const port = Number(env.PGPORT ?? 5432);
   let host = env.PGHOST ?? env.PGHOSTADDR;
-  if (!host) host = ['/var/run/postgresql', '/tmp'].find((dir) => existsSync(`${dir}/.s.PGSQL.${port}`)) ?? 'localhost';
+  if (!host)
+    host =
+      ['/var/run/postgresql', '/tmp'].find((dir) => existsSync(`${dir}/.s.PGSQL.${port}`)) ??
+      'localhost';
   const user = env.PGUSER ?? env.USER ?? env.LOGNAME;
   const database = env.PGDATABASE ?? user;
-  return { config: { host, port, user, database }, label: labelOf({ host, port, database }), source: 'PG environment' };
+  return {
+    config: { host, port, user, database },
+    label: labelOf({ host, port, database }),
+    source: 'PG environment',
+  };
 }
 
 /**
@@ -87,6 +111,7 @@ export function describeConnectError(err: unknown, target: ConnectionTarget): un
   const reason = code ? reasons[code] : undefined;
   if (reason) return new ConnectionError(`cannot connect to ${where}: ${reason}`, { cause: err });
   const msg = (err as Error)?.message ?? '';
-  if (/password|SASL|authentication/i.test(msg)) return new ConnectionError(`cannot connect to ${where}: ${msg}`, { cause: err });
+  if (/password|SASL|authentication/i.test(msg))
+    return new ConnectionError(`cannot connect to ${where}: ${msg}`, { cause: err });
   return err;
 }

@@ -128,7 +128,17 @@ export interface CatPolicy {
 }
 
 export interface CatComment {
-  kind: 'relation' | 'column' | 'constraint' | 'domain-constraint' | 'trigger' | 'policy' | 'function' | 'type' | 'index' | 'rule';
+  kind:
+    | 'relation'
+    | 'column'
+    | 'constraint'
+    | 'domain-constraint'
+    | 'trigger'
+    | 'policy'
+    | 'function'
+    | 'type'
+    | 'index'
+    | 'rule';
   relkind?: string;
   object: string;
   sub?: string;
@@ -191,7 +201,10 @@ export interface TenantCatalog {
 }
 
 export async function namespaceOid(client: Queryable, schema: string): Promise<number | null> {
-  const { rows } = await client.query('SELECT oid::int AS oid FROM pg_namespace WHERE nspname = $1', [schema]);
+  const { rows } = await client.query(
+    'SELECT oid::int AS oid FROM pg_namespace WHERE nspname = $1',
+    [schema],
+  );
   return rows[0]?.oid ?? null;
 }
 
@@ -214,12 +227,18 @@ export function lockTablesSql(schema: string, tables: string[]): string | null {
 
 /** Text that ruleutils prints with the schema spelled out even when it is on search_path; stripped here. */
 function unqualify(def: string, prefix: string, qualified: string, replacement: string): string {
-  if (def.startsWith(prefix + qualified)) return prefix + replacement + def.slice(prefix.length + qualified.length);
+  if (def.startsWith(prefix + qualified))
+    return prefix + replacement + def.slice(prefix.length + qualified.length);
   return def;
 }
 
-export async function readTenantCatalog(client: Queryable, schema: string, nsp: number): Promise<TenantCatalog> {
-  const q = async (sql: string, params: unknown[] = [nsp]) => (await client.query(sql, params)).rows;
+export async function readTenantCatalog(
+  client: Queryable,
+  schema: string,
+  nsp: number,
+): Promise<TenantCatalog> {
+  const q = async (sql: string, params: unknown[] = [nsp]) =>
+    (await client.query(sql, params)).rows;
 
   // PostgreSQL indexes pg_class, pg_type and pg_proc by name+namespace, never by namespace alone, so
   // "WHERE relnamespace = $1" scans the whole catalog. The objects' dependency on their schema is
@@ -229,20 +248,32 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
     `SELECT d.classid::regclass::text AS catalog, array_agg(DISTINCT d.objid)::int8[] AS oids
      FROM pg_depend d WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid = $1 GROUP BY 1`,
   );
-  const oidsOf = (catalog: string) => (objects.find((o) => o.catalog === catalog)?.oids ?? []).map(Number);
+  const oidsOf = (catalog: string) =>
+    (objects.find((o) => o.catalog === catalog)?.oids ?? []).map(Number);
   // A composite type's pg_class entry hangs off its pg_type row, not the schema.
   const typeOids = oidsOf('pg_type');
   const compositeRels = typeOids.length
-    ? (await client.query(`SELECT t.typrelid::int8 AS r FROM pg_type t WHERE t.oid = ANY($1::oid[]) AND t.typrelid <> 0`, [typeOids])).rows.map((r) => Number(r.r))
+    ? (
+        await client.query(
+          `SELECT t.typrelid::int8 AS r FROM pg_type t WHERE t.oid = ANY($1::oid[]) AND t.typrelid <> 0`,
+          [typeOids],
+        )
+      ).rows.map((r) => Number(r.r))
     : [];
   const relOids = [...oidsOf('pg_class'), ...compositeRels];
   const rowTypes: number[] = [];
   await client.query(
     `SELECT set_config('tenantctl.rels', $1, true), set_config('tenantctl.types', $2, true), set_config('tenantctl.procs', $3, true)`,
-    [`{${relOids.join(',')}}`, `{${[...oidsOf('pg_type'), ...rowTypes].join(',')}}`, `{${oidsOf('pg_proc').join(',')}}`],
+    [
+      `{${relOids.join(',')}}`,
+      `{${[...oidsOf('pg_type'), ...rowTypes].join(',')}}`,
+      `{${oidsOf('pg_proc').join(',')}}`,
+    ],
   );
 
-  const [nspRow] = await q(`SELECT obj_description($1::oid, 'pg_namespace') AS comment, quote_ident(nspname) AS qi FROM pg_namespace WHERE oid = $1`);
+  const [nspRow] = await q(
+    `SELECT obj_description($1::oid, 'pg_namespace') AS comment, quote_ident(nspname) AS qi FROM pg_namespace WHERE oid = $1`,
+  );
   const qschema: string = nspRow.qi;
 
   const relations: CatRelation[] = (
@@ -339,7 +370,10 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
     )
   ).map((r) => {
     const word = r.kind === 'p' ? 'PROCEDURE' : 'FUNCTION';
-    const def = r.def === null ? null : unqualify(r.def, `CREATE OR REPLACE ${word} `, `${qschema}.${r.qi}(`, `${r.qi}(`);
+    const def =
+      r.def === null
+        ? null
+        : unqualify(r.def, `CREATE OR REPLACE ${word} `, `${qschema}.${r.qi}(`, `${r.qi}(`);
     delete r.qi;
     return { ...r, def };
   });
@@ -379,7 +413,8 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
   ).map((r) => {
     const needle = ` ON ${qschema}.${r.qt} `;
     const at = r.def.indexOf(needle);
-    const def = at < 0 ? r.def : `${r.def.slice(0, at)} ON ${r.qt} ${r.def.slice(at + needle.length)}`;
+    const def =
+      at < 0 ? r.def : `${r.def.slice(0, at)} ON ${r.qt} ${r.def.slice(at + needle.length)}`;
     return { name: r.name, table: r.table, def, enabled: r.enabled };
   });
 
@@ -404,7 +439,10 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
       `SELECT s.stxname AS name, pg_get_statisticsobjdef(s.oid) AS def, quote_ident(s.stxname) AS qi
        FROM pg_statistic_ext s WHERE s.stxrelid = ANY(current_setting('tenantctl.rels')::oid[]) AND s.stxnamespace = $1 ORDER BY s.oid`,
     )
-  ).map((r) => ({ name: r.name, def: unqualify(r.def, 'CREATE STATISTICS ', `${qschema}.${r.qi} `, `${r.qi} `) }));
+  ).map((r) => ({
+    name: r.name,
+    def: unqualify(r.def, 'CREATE STATISTICS ', `${qschema}.${r.qi} `, `${r.qi} `),
+  }));
 
   const comments: CatComment[] = await q(
     `SELECT 'relation'::text AS kind, c.relkind::text AS relkind, c.relname::text AS object, NULL::text AS sub, d.description AS text
@@ -442,7 +480,14 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
        FROM pg_description d JOIN pg_type t ON d.classoid = 'pg_type'::regclass AND d.objoid = t.oid WHERE t.oid = ANY(current_setting('tenantctl.types')::oid[]) AND t.typnamespace = $1`,
   );
   for (const r of commentsMore) {
-    if (r.kind === 'function') comments.push({ kind: 'function', object: r.object, signature: r.signature, prokind: r.prokind, text: r.text });
+    if (r.kind === 'function')
+      comments.push({
+        kind: 'function',
+        object: r.object,
+        signature: r.signature,
+        prokind: r.prokind,
+        text: r.text,
+      });
     else comments.push({ kind: 'type', object: r.object, typtype: r.prokind, text: r.text });
   }
   for (const c of comments) {
@@ -494,7 +539,10 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
   const oids = [...new Set(acls.map((a) => a.grantee as unknown as number))];
   const names = new Map<number, string | null>();
   if (oids.length) {
-    const { rows } = await client.query(`SELECT o::int AS oid, CASE WHEN o = 0 THEN NULL ELSE pg_get_userbyid(o) END AS name FROM unnest($1::oid[]) o`, [oids]);
+    const { rows } = await client.query(
+      `SELECT o::int AS oid, CASE WHEN o = 0 THEN NULL ELSE pg_get_userbyid(o) END AS name FROM unnest($1::oid[]) o`,
+      [oids],
+    );
     for (const r of rows) names.set(r.oid, r.name);
   }
   const ownerRows = await q(
@@ -503,11 +551,16 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
      UNION ALL
      SELECT 'type', t.typname, NULL, pg_get_userbyid(t.typowner) FROM pg_type t WHERE t.oid = ANY(current_setting('tenantctl.types')::oid[]) AND t.typnamespace = $1 AND t.typacl IS NOT NULL`,
   );
-  const ownerOf = new Map(ownerRows.map((r) => [`${r.kind}:${r.object}(${r.signature ?? ''})`, r.owner]));
+  const ownerOf = new Map(
+    ownerRows.map((r) => [`${r.kind}:${r.object}(${r.signature ?? ''})`, r.owner]),
+  );
   const resolved: CatAcl[] = [];
   for (const a of acls) {
     const grantee = names.get(a.grantee as unknown as number) ?? null;
-    const ownerEntry = (a.kind === 'function' || a.kind === 'type') && grantee !== null && ownerOf.get(`${a.kind}:${a.object}(${a.signature ?? ''})`) === grantee;
+    const ownerEntry =
+      (a.kind === 'function' || a.kind === 'type') &&
+      grantee !== null &&
+      ownerOf.get(`${a.kind}:${a.object}(${a.signature ?? ''})`) === grantee;
     if (ownerEntry) {
       // Kept only as a carrier of publicRevoked, with no privilege of its own.
       if (a.publicRevoked) resolved.push({ ...a, grantee: null, privilege: '', grantable: false });
@@ -535,11 +588,22 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
 
   const counted = new Map(objects.map((o) => [o.catalog, o.oids.length]));
   const unsupported: { what: string; count: number }[] = [];
-  for (const [catalog, what] of [['pg_operator', 'operator'], ['pg_collation', 'collation'], ['pg_ts_config', 'text search configuration'], ['pg_ts_dict', 'text search dictionary'], ['pg_conversion', 'conversion'], ['pg_extension', 'extension installed in the schema']]) {
+  for (const [catalog, what] of [
+    ['pg_operator', 'operator'],
+    ['pg_collation', 'collation'],
+    ['pg_ts_config', 'text search configuration'],
+    ['pg_ts_dict', 'text search dictionary'],
+    ['pg_conversion', 'conversion'],
+    ['pg_extension', 'extension installed in the schema'],
+  ]) {
     const n = counted.get(catalog) ?? 0;
     if (n > 0) unsupported.push({ what, count: n });
   }
-  const aggs = (await q(`SELECT count(*)::int AS n FROM pg_proc p WHERE p.oid = ANY(current_setting('tenantctl.procs')::oid[]) AND p.pronamespace = $1 AND p.prokind IN ('a', 'w') AND ${notExtensionMember('pg_proc', 'p.oid')}`))[0].n;
+  const aggs = (
+    await q(
+      `SELECT count(*)::int AS n FROM pg_proc p WHERE p.oid = ANY(current_setting('tenantctl.procs')::oid[]) AND p.pronamespace = $1 AND p.prokind IN ('a', 'w') AND ${notExtensionMember('pg_proc', 'p.oid')}`,
+    )
+  )[0].n;
   if (aggs) unsupported.push({ what: 'aggregate or window function', count: aggs });
   const foreign = relations.filter((r) => r.kind === 'f').length;
   if (foreign) unsupported.push({ what: 'foreign table', count: foreign });
@@ -571,11 +635,18 @@ export async function readTenantCatalog(client: Queryable, schema: string, nsp: 
 }
 
 /** Current values of the tenant's sequences, in one statement. Sequences are not transactional: this is their value now. */
-export async function sequenceValues(client: Queryable, schema: string, names: string[]): Promise<Map<string, { lastValue: string; isCalled: boolean }>> {
+export async function sequenceValues(
+  client: Queryable,
+  schema: string,
+  names: string[],
+): Promise<Map<string, { lastValue: string; isCalled: boolean }>> {
   const out = new Map<string, { lastValue: string; isCalled: boolean }>();
   if (names.length === 0) return out;
   const sql = names
-    .map((n, i) => `SELECT $${i + 1}::text AS name, last_value::text AS "lastValue", is_called AS "isCalled" FROM ${quoteIdent(schema)}.${quoteIdent(n)}`)
+    .map(
+      (n, i) =>
+        `SELECT $${i + 1}::text AS name, last_value::text AS "lastValue", is_called AS "isCalled" FROM ${quoteIdent(schema)}.${quoteIdent(n)}`,
+    )
     .join(' UNION ALL ');
   const { rows } = await client.query(sql, names);
   for (const r of rows) out.set(r.name, { lastValue: r.lastValue, isCalled: r.isCalled });

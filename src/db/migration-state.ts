@@ -16,7 +16,11 @@ export interface TenantVersion {
 }
 
 /** Every tenant's migration position in one aggregate over the bookkeeping table. */
-export async function tenantVersions(client: Queryable, c: Control, slugs?: string[]): Promise<TenantVersion[]> {
+export async function tenantVersions(
+  client: Queryable,
+  c: Control,
+  slugs?: string[],
+): Promise<TenantVersion[]> {
   const { rows } = await client.query(
     `SELECT t.id::int AS id, t.slug, t.schema_name AS schema, t.status,
             COALESCE(m.version, 0) AS version, COALESCE(m.n, 0) AS "appliedCount",
@@ -36,7 +40,10 @@ export async function tenantVersions(client: Queryable, c: Control, slugs?: stri
  * index scan over (migration_id, hash) touches a few index pages per distinct pair, so this stays
  * in milliseconds however many tenants there are; counts are taken only for those pairs.
  */
-export async function appliedSummary(client: Queryable, c: Control): Promise<{ id: number; name: string; hash: string; tenants: number }[]> {
+export async function appliedSummary(
+  client: Queryable,
+  c: Control,
+): Promise<{ id: number; name: string; hash: string; tenants: number }[]> {
   const t = c.tenantMigrations;
   const { rows } = await client.query(
     `WITH RECURSIVE pairs AS (
@@ -53,7 +60,11 @@ export async function appliedSummary(client: Queryable, c: Control): Promise<{ i
 }
 
 /** How many tenants have each (id, hash) pair: only needed to word an error, so only asked then. */
-export async function tenantsWithPairs(client: Queryable, c: Control, pairs: { id: number; hash: string }[]): Promise<number[]> {
+export async function tenantsWithPairs(
+  client: Queryable,
+  c: Control,
+  pairs: { id: number; hash: string }[],
+): Promise<number[]> {
   const { rows } = await client.query(
     `SELECT (SELECT count(*)::int FROM ${c.tenantMigrations} m WHERE m.migration_id = p.id AND m.hash = p.hash) AS n
      FROM unnest($1::int[], $2::text[]) WITH ORDINALITY AS p(id, hash, ord) ORDER BY p.ord`,
@@ -62,8 +73,15 @@ export async function tenantsWithPairs(client: Queryable, c: Control, pairs: { i
   return rows.map((r) => r.n);
 }
 
-export async function appliedIds(client: Queryable, c: Control, tenantId: number): Promise<Set<number>> {
-  const { rows } = await client.query(`SELECT migration_id FROM ${c.tenantMigrations} WHERE tenant_id = $1`, [tenantId]);
+export async function appliedIds(
+  client: Queryable,
+  c: Control,
+  tenantId: number,
+): Promise<Set<number>> {
+  const { rows } = await client.query(
+    `SELECT migration_id FROM ${c.tenantMigrations} WHERE tenant_id = $1`,
+    [tenantId],
+  );
   return new Set(rows.map((r) => r.migration_id as number));
 }
 
@@ -85,7 +103,14 @@ export async function lockAndEnterTenant(
     prepared(
       `SELECT f.applied, f.present, set_config('search_path', $6, true) AS sp
        FROM ${c.q}.lock_tenant_for_migration($1, $2, $3, $4, $5) f`,
-      [lock.namespace, lock.name, lockTimeoutSetting(lockTimeoutMs), tenant.id, tenant.schema, searchPath],
+      [
+        lock.namespace,
+        lock.name,
+        lockTimeoutSetting(lockTimeoutMs),
+        tenant.id,
+        tenant.schema,
+        searchPath,
+      ],
     ),
   );
   return { applied: new Set(rows[0].applied as number[]), present: rows[0].present };
@@ -109,8 +134,16 @@ export async function migrateTenantInOneCall(
     prepared(
       `SELECT f.present, f.applied FROM ${c.q}.migrate_tenant($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) f`,
       [
-        lock.namespace, lock.name, lockTimeoutSetting(lockTimeoutMs), tenant.id, tenant.schema, searchPath,
-        migrations.map((m) => m.id), migrations.map((m) => m.name), migrations.map((m) => m.hash), migrations.map((m) => m.sql),
+        lock.namespace,
+        lock.name,
+        lockTimeoutSetting(lockTimeoutMs),
+        tenant.id,
+        tenant.schema,
+        searchPath,
+        migrations.map((m) => m.id),
+        migrations.map((m) => m.name),
+        migrations.map((m) => m.hash),
+        migrations.map((m) => m.sql),
         tenant.clearFailure,
       ],
     ),
@@ -119,7 +152,11 @@ export async function migrateTenantInOneCall(
 }
 
 /** Whether the tenant is still registered and its schema still there (a drop may have won the lock). */
-export async function tenantPresent(client: Queryable, c: Control, tenant: { id: number; schema: string }): Promise<boolean> {
+export async function tenantPresent(
+  client: Queryable,
+  c: Control,
+  tenant: { id: number; schema: string },
+): Promise<boolean> {
   const { rows } = await client.query(
     `SELECT EXISTS (SELECT 1 FROM ${c.tenants} WHERE id = $1) AND EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $2) AS present`,
     [tenant.id, tenant.schema],
@@ -127,7 +164,13 @@ export async function tenantPresent(client: Queryable, c: Control, tenant: { id:
   return rows[0].present;
 }
 
-export async function recordFailure(client: Queryable, c: Control, tenantId: number, migrationId: number | null, error: string): Promise<void> {
+export async function recordFailure(
+  client: Queryable,
+  c: Control,
+  tenantId: number,
+  migrationId: number | null,
+  error: string,
+): Promise<void> {
   await client.query(
     `INSERT INTO ${c.migrationFailures} (tenant_id, migration_id, error)
      SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM ${c.tenants} WHERE id = $1)
@@ -140,7 +183,10 @@ export async function clearFailure(client: Queryable, c: Control, tenantId: numb
   await client.query(`DELETE FROM ${c.migrationFailures} WHERE tenant_id = $1`, [tenantId]);
 }
 
-export async function lastFailures(client: Queryable, c: Control): Promise<{ slug: string; migrationId: number | null; error: string; failedAt: Date }[]> {
+export async function lastFailures(
+  client: Queryable,
+  c: Control,
+): Promise<{ slug: string; migrationId: number | null; error: string; failedAt: Date }[]> {
   const { rows } = await client.query(
     `SELECT t.slug, f.migration_id AS "migrationId", f.error, f.failed_at AS "failedAt"
      FROM ${c.migrationFailures} f JOIN ${c.tenants} t ON t.id = f.tenant_id ORDER BY t.slug`,

@@ -12,7 +12,11 @@ export type Queryable = Pick<pg.ClientBase, 'query'>;
  */
 export function prepared(text: string, values: unknown[]): pg.QueryConfig {
   let name = statementNames.get(text);
-  if (name === undefined) statementNames.set(text, (name = `tc_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`));
+  if (name === undefined)
+    statementNames.set(
+      text,
+      (name = `tc_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`),
+    );
   return { name, text, values };
 }
 const statementNames = new Map<string, string>();
@@ -25,7 +29,10 @@ export interface DedicatedClientOptions {
 /** A pool bound to its target, so connection failures read as one line naming the server. */
 export class Database {
   readonly pool: pg.Pool;
-  constructor(readonly target: ConnectionTarget, max: number) {
+  constructor(
+    readonly target: ConnectionTarget,
+    max: number,
+  ) {
     this.pool = new pg.Pool({ ...target.config, max, application_name: 'tenantctl' });
     // An idle client dying (server restart) must not crash the process; the next checkout reconnects.
     this.pool.on('error', () => {});
@@ -52,7 +59,9 @@ export class Database {
       ...this.target.config,
       application_name: 'tenantctl',
       statement_timeout: opts.statementTimeoutMs,
-      ...(opts.noJit ? { options: [process.env.PGOPTIONS, '-c jit=off'].filter(Boolean).join(' ') } : {}),
+      ...(opts.noJit
+        ? { options: [process.env.PGOPTIONS, '-c jit=off'].filter(Boolean).join(' ') }
+        : {}),
     });
     client.on('error', () => {});
     try {

@@ -22,7 +22,9 @@ export interface TenantRow {
   version: number;
 }
 
-const TENANT_COLUMNS = (c: Control) => `t.id::int AS id, t.slug, t.schema_name AS schema, t.display_name AS "displayName",
+const TENANT_COLUMNS = (
+  c: Control,
+) => `t.id::int AS id, t.slug, t.schema_name AS schema, t.display_name AS "displayName",
   t.template, t.rw_role AS "rwRole", t.ro_role AS "roRole", t.status, t.status_reason AS "statusReason",
   t.status_since AS "statusSince", t.adopted, t.created_at AS "createdAt",
   COALESCE((SELECT max(m.migration_id) FROM ${c.tenantMigrations} m WHERE m.tenant_id = t.id), 0) AS version`;
@@ -31,19 +33,31 @@ const TENANT_COLUMNS = (c: Control) => `t.id::int AS id, t.slug, t.schema_name A
 export async function requireControlSchema(client: Queryable, c: Control): Promise<void> {
   const { rows } = await client.query('SELECT to_regclass($1) IS NOT NULL AS ok', [c.tenants]);
   if (!rows[0].ok) {
-    throw new FailedError(`control schema "${c.schema}" is not set up in this database`, { hint: 'run `tenantctl init` first' });
+    throw new FailedError(`control schema "${c.schema}" is not set up in this database`, {
+      hint: 'run `tenantctl init` first',
+    });
   }
-  const version = (await client.query(`SELECT coalesce(max(id), 0) AS v FROM ${c.migrations}`)).rows[0].v as number;
+  const version = (await client.query(`SELECT coalesce(max(id), 0) AS v FROM ${c.migrations}`))
+    .rows[0].v as number;
   // An older control schema would lack what this tenantctl relies on (a function, an index).
   if (version < latestControlMigration()) {
-    throw new FailedError(`control schema "${c.schema}" is older than this tenantctl (version ${version}, needs ${latestControlMigration()})`, { hint: 'run `tenantctl init` to upgrade it' });
+    throw new FailedError(
+      `control schema "${c.schema}" is older than this tenantctl (version ${version}, needs ${latestControlMigration()})`,
+      { hint: 'run `tenantctl init` to upgrade it' },
+    );
   }
 }
 
 let latestControl: number | undefined;
 /** The highest id among the control schema migrations shipped with this tenantctl. */
 function latestControlMigration(): number {
-  latestControl ??= Math.max(0, ...readdirSync(CONTROL_MIGRATIONS).map((f) => /^(\d+)_.*\.sql$/.exec(f)?.[1]).filter(Boolean).map(Number));
+  latestControl ??= Math.max(
+    0,
+    ...readdirSync(CONTROL_MIGRATIONS)
+      .map((f) => /^(\d+)_.*\.sql$/.exec(f)?.[1])
+      .filter(Boolean)
+      .map(Number),
+  );
   return latestControl;
 }
 
@@ -58,7 +72,11 @@ export interface TenantFilter {
   template?: string;
 }
 
-export async function listTenants(client: Queryable, c: Control, filter: TenantFilter = {}): Promise<TenantRow[]> {
+export async function listTenants(
+  client: Queryable,
+  c: Control,
+  filter: TenantFilter = {},
+): Promise<TenantRow[]> {
   const { rows } = await client.query(
     `SELECT ${TENANT_COLUMNS(c)} FROM ${c.tenants} t
      WHERE ($1::text[] IS NULL OR t.slug = ANY($1)) AND ($2::text IS NULL OR t.status = $2)
@@ -69,7 +87,11 @@ export async function listTenants(client: Queryable, c: Control, filter: TenantF
   return rows;
 }
 
-export async function findTenant(client: Queryable, c: Control, slug: string): Promise<TenantRow | undefined> {
+export async function findTenant(
+  client: Queryable,
+  c: Control,
+  slug: string,
+): Promise<TenantRow | undefined> {
   const rows = await listTenants(client, c, { slugs: [slug] });
   return rows[0];
 }
@@ -77,12 +99,17 @@ export async function findTenant(client: Queryable, c: Control, slug: string): P
 /** Like findTenant, but an unknown slug is an error naming it. */
 export async function getTenant(client: Queryable, c: Control, slug: string): Promise<TenantRow> {
   const t = await findTenant(client, c, slug);
-  if (!t) throw new FailedError(`no tenant "${slug}" in this database`, { hint: 'see `tenantctl list`' });
+  if (!t)
+    throw new FailedError(`no tenant "${slug}" in this database`, { hint: 'see `tenantctl list`' });
   return t;
 }
 
 /** Slugs among the given ones that are not registered, for one error listing them all. */
-export async function unknownSlugs(client: Queryable, c: Control, slugs: string[]): Promise<string[]> {
+export async function unknownSlugs(
+  client: Queryable,
+  c: Control,
+  slugs: string[],
+): Promise<string[]> {
   const { rows } = await client.query(
     `SELECT s FROM unnest($1::text[]) s WHERE NOT EXISTS (SELECT 1 FROM ${c.tenants} t WHERE t.slug = s)`,
     [slugs],
@@ -115,7 +142,9 @@ export async function insertTenant(client: Queryable, c: Control, t: NewTenant):
     return rows[0].id;
   } catch (err) {
     if (sqlstateOf(err) === SQLSTATE.UNIQUE_VIOLATION) {
-      throw new FailedError(`tenant "${t.slug}" (schema ${t.schema}) is already registered`, { cause: err });
+      throw new FailedError(`tenant "${t.slug}" (schema ${t.schema}) is already registered`, {
+        cause: err,
+      });
     }
     throw err;
   }
@@ -134,7 +163,11 @@ export interface AppliedMigration {
   baseline: boolean;
 }
 
-export async function appliedMigrations(client: Queryable, c: Control, tenantId: number): Promise<AppliedMigration[]> {
+export async function appliedMigrations(
+  client: Queryable,
+  c: Control,
+  tenantId: number,
+): Promise<AppliedMigration[]> {
   const { rows } = await client.query(
     `SELECT migration_id AS id, name, hash, applied_at AS "appliedAt", duration_ms AS "durationMs", baseline
      FROM ${c.tenantMigrations} WHERE tenant_id = $1 ORDER BY migration_id`,

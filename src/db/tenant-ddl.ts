@@ -20,7 +20,10 @@ export function createSchemaSql(schema: string): string {
 }
 
 export function createRolesSql(roles: TenantRoles): string[] {
-  return [`CREATE ROLE ${quoteIdent(roles.rw)} NOLOGIN`, `CREATE ROLE ${quoteIdent(roles.ro)} NOLOGIN`];
+  return [
+    `CREATE ROLE ${quoteIdent(roles.rw)} NOLOGIN`,
+    `CREATE ROLE ${quoteIdent(roles.ro)} NOLOGIN`,
+  ];
 }
 
 /** Creates the tenant's two group roles; a name already taken in the cluster is a clear failure. */
@@ -30,7 +33,10 @@ export async function createRoles(client: Queryable, roles: TenantRoles): Promis
       await client.query(sql);
     } catch (err) {
       if (sqlstateOf(err) === SQLSTATE.DUPLICATE_OBJECT) {
-        throw new FailedError(`role ${roles.rw} or ${roles.ro} already exists in the cluster (left over from an earlier tenant?)`, { cause: err });
+        throw new FailedError(
+          `role ${roles.rw} or ${roles.ro} already exists in the cluster (left over from an earlier tenant?)`,
+          { cause: err },
+        );
       }
       throw err;
     }
@@ -74,7 +80,11 @@ export function grantExistingSql(schema: string, roles: TenantRoles): string[] {
  * Schema first (CASCADE takes its objects and their ACL entries), then whatever the roles still
  * hold in this database (default privileges, grants elsewhere), then the roles themselves.
  */
-export function dropTenantSql(schema: string, roles: TenantRoles, rolesExist: { rw: boolean; ro: boolean }): string[] {
+export function dropTenantSql(
+  schema: string,
+  roles: TenantRoles,
+  rolesExist: { rw: boolean; ro: boolean },
+): string[] {
   const out = [`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`];
   for (const kind of ['rw', 'ro'] as const) {
     if (!rolesExist[kind]) continue;

@@ -4,7 +4,10 @@ import { BusyError, TenantctlError } from '../core/errors.js';
 import { isLockTimeout, sqlstateOf } from './sqlstate.js';
 
 /** Borrow a pooled client for the duration of fn; always released, destroyed if it broke. */
-export async function withClient<T>(db: Database, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  db: Database,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await db.connect();
   let broken: Error | undefined;
   try {
@@ -23,7 +26,11 @@ export async function withClient<T>(db: Database, fn: (client: pg.PoolClient) =>
  * A connection of its own (outside the pool) for the duration of fn, always closed: for work that
  * must run beside the pool's clients or hold a session-level lock.
  */
-export async function withDedicatedClient<T>(db: Database, fn: (client: pg.Client) => Promise<T>, opts?: DedicatedClientOptions): Promise<T> {
+export async function withDedicatedClient<T>(
+  db: Database,
+  fn: (client: pg.Client) => Promise<T>,
+  opts?: DedicatedClientOptions,
+): Promise<T> {
   const client = await db.dedicatedClient(opts);
   try {
     return await fn(client);
@@ -66,22 +73,33 @@ export function lockTimeoutSetting(ms: number): string {
  * Transaction-scoped advisory lock; waits at most the transaction's lock_timeout, then BusyError.
  * Keys hash text on the server so every tenantctl version and process agrees on them.
  */
-export async function takeXactLock(client: Queryable, key: LockKey, lockTimeoutMs?: number): Promise<void> {
+export async function takeXactLock(
+  client: Queryable,
+  key: LockKey,
+  lockTimeoutMs?: number,
+): Promise<void> {
   try {
-    if (lockTimeoutMs === undefined) await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [key.namespace, key.name]);
+    if (lockTimeoutMs === undefined)
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [
+        key.namespace,
+        key.name,
+      ]);
     // One round trip for the hot path of a fan-out: PostgreSQL evaluates the select list left to
     // right, so the timeout is in force when the lock is requested.
     else {
       await client.query(
-        prepared(`SELECT set_config('lock_timeout', $3, true), pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [
-          key.namespace,
-          key.name,
-          lockTimeoutSetting(lockTimeoutMs),
-        ]),
+        prepared(
+          `SELECT set_config('lock_timeout', $3, true), pg_advisory_xact_lock(hashtext($1), hashtext($2))`,
+          [key.namespace, key.name, lockTimeoutSetting(lockTimeoutMs)],
+        ),
       );
     }
   } catch (err) {
-    if (isLockTimeout(err)) throw new BusyError(`${key.what} is locked by another tenantctl run`, { cause: err, hint: 'wait for it or raise --lock-timeout' });
+    if (isLockTimeout(err))
+      throw new BusyError(`${key.what} is locked by another tenantctl run`, {
+        cause: err,
+        hint: 'wait for it or raise --lock-timeout',
+      });
     throw err;
   }
 }
@@ -90,12 +108,26 @@ export async function takeXactLock(client: Queryable, key: LockKey, lockTimeoutM
  * Session-level advisory lock held while fn runs, released in finally. The wait is bounded by
  * timeoutMs; a crashed holder releases it with its connection.
  */
-export async function withAdvisoryLock<T>(client: Queryable, key: LockKey, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
-  await client.query(`SELECT set_config('lock_timeout', $1, false)`, [lockTimeoutSetting(timeoutMs)]);
+export async function withAdvisoryLock<T>(
+  client: Queryable,
+  key: LockKey,
+  timeoutMs: number,
+  fn: () => Promise<T>,
+): Promise<T> {
+  await client.query(`SELECT set_config('lock_timeout', $1, false)`, [
+    lockTimeoutSetting(timeoutMs),
+  ]);
   try {
-    await client.query('SELECT pg_advisory_lock(hashtext($1), hashtext($2))', [key.namespace, key.name]);
+    await client.query('SELECT pg_advisory_lock(hashtext($1), hashtext($2))', [
+      key.namespace,
+      key.name,
+    ]);
   } catch (err) {
-    if (isLockTimeout(err)) throw new BusyError(`${key.what} is locked by another tenantctl run`, { cause: err, hint: 'wait for it or raise --lock-timeout' });
+    if (isLockTimeout(err))
+      throw new BusyError(`${key.what} is locked by another tenantctl run`, {
+        cause: err,
+        hint: 'wait for it or raise --lock-timeout',
+      });
     throw err;
   } finally {
     await client.query('RESET lock_timeout').catch(() => {});
@@ -103,6 +135,8 @@ export async function withAdvisoryLock<T>(client: Queryable, key: LockKey, timeo
   try {
     return await fn();
   } finally {
-    await client.query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', [key.namespace, key.name]).catch(() => {});
+    await client
+      .query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', [key.namespace, key.name])
+      .catch(() => {});
   }
 }

@@ -21,15 +21,35 @@ afterAll(async () => db?.cleanup());
 
 describe('access, suspend, activate from the command line', () => {
   it('access grant / list / revoke, --json and human', async () => {
-    const g = await runCli(['access', 'grant', app, 'acme', '--read-only', '--search-path', '--json'], { env });
+    const g = await runCli(
+      ['access', 'grant', app, 'acme', '--read-only', '--search-path', '--json'],
+      { env },
+    );
     expect(g.code, g.stderr).toBe(0);
-    expect(g.json()).toMatchObject({ slug: 'acme', role: app, mode: 'ro', searchPath: true, changed: true });
+    expect(g.json()).toMatchObject({
+      slug: 'acme',
+      role: app,
+      mode: 'ro',
+      searchPath: true,
+      changed: true,
+    });
     expect(await tryAs(db, app, 'SELECT count(*) FROM users')).toBe('ok');
 
     const l = await runCli(['access', 'list', '--json'], { env });
-    expect(l.json().access).toMatchObject([{ slug: 'acme', role: app, mode: 'ro', searchPath: true, source: 'tenantctl', status: 'active' }]);
+    expect(l.json().access).toMatchObject([
+      {
+        slug: 'acme',
+        role: app,
+        mode: 'ro',
+        searchPath: true,
+        source: 'tenantctl',
+        status: 'active',
+      },
+    ]);
     const human = await runCli(['access', 'list', 'acme'], { env });
-    expect(human.stdout).toMatch(new RegExp(`acme\\s+${app}\\s+read-only\\s+yes\\s+tenantctl\\s+active`));
+    expect(human.stdout).toMatch(
+      new RegExp(`acme\\s+${app}\\s+read-only\\s+yes\\s+tenantctl\\s+active`),
+    );
 
     const rw = await runCli(['access', 'grant', app, 'acme'], { env });
     expect(rw.stdout).toMatch(/read-write access to acme .*\(was read-only\)/);
@@ -37,13 +57,23 @@ describe('access, suspend, activate from the command line', () => {
   });
 
   it('suspend and activate: exit 0, status in list and info, no-op on repeat', async () => {
-    const s = await runCli(['suspend', 'acme', '--reason', 'unpaid since March', '--json'], { env });
+    const s = await runCli(['suspend', 'acme', '--reason', 'unpaid since March', '--json'], {
+      env,
+    });
     expect(s.code, s.stderr).toBe(0);
-    expect(s.json()).toMatchObject({ slug: 'acme', status: 'suspended', changed: true, reason: 'unpaid since March', loginsDisabled: [app] });
+    expect(s.json()).toMatchObject({
+      slug: 'acme',
+      status: 'suspended',
+      changed: true,
+      reason: 'unpaid since March',
+      loginsDisabled: [app],
+    });
     expect(await tryAs(db, app, 'SELECT 1')).toBe('28000');
 
     const l = await runCli(['list', '--json', '--status', 'suspended'], { env });
-    expect(l.json().tenants).toMatchObject([{ slug: 'acme', status: 'suspended', statusReason: 'unpaid since March' }]);
+    expect(l.json().tenants).toMatchObject([
+      { slug: 'acme', status: 'suspended', statusReason: 'unpaid since March' },
+    ]);
     const info = await runCli(['info', 'acme'], { env });
     expect(info.stdout).toMatch(/status\s+suspended since \S+ \(unpaid since March\)/);
 
@@ -65,8 +95,12 @@ describe('access, suspend, activate from the command line', () => {
       const s = await runCli(['suspend', 'acme', '--no-terminate', '--json'], { env });
       expect(s.code, s.stderr).toBe(0);
       expect(s.json()).toMatchObject({ changed: true, sessionsTerminated: 0 });
-      await expect(held.query('SELECT count(*) FROM org_acme.users')).rejects.toMatchObject({ code: '42501' });
-      expect((await held.query('SELECT 1 AS still_connected')).rows).toEqual([{ still_connected: 1 }]);
+      await expect(held.query('SELECT count(*) FROM org_acme.users')).rejects.toMatchObject({
+        code: '42501',
+      });
+      expect((await held.query('SELECT 1 AS still_connected')).rows).toEqual([
+        { still_connected: 1 },
+      ]);
     } finally {
       await held.end();
     }

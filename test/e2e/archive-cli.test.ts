@@ -1,5 +1,15 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, truncateSync, statSync, copyFileSync, mkdirSync, existsSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+  truncateSync,
+  statSync,
+  copyFileSync,
+  mkdirSync,
+  existsSync,
+} from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,11 +23,19 @@ let archive: string;
 
 /** Everything an import could have left behind. */
 async function traces(slug: string, schema: string) {
-  const t = await db.query('SELECT count(*)::int AS n FROM tenantctl.tenants WHERE slug = $1', [slug]);
-  const s = await db.query('SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = $1', [schema]);
+  const t = await db.query('SELECT count(*)::int AS n FROM tenantctl.tenants WHERE slug = $1', [
+    slug,
+  ]);
+  const s = await db.query('SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = $1', [
+    schema,
+  ]);
   // Roles are cluster-wide and other test files have tenants of the same name: match this database's tag.
-  const tag = (await db.query(`SELECT value FROM tenantctl.settings WHERE key = 'role_tag'`)).rows[0].value;
-  const r = await db.query(`SELECT count(*)::int AS n FROM pg_roles WHERE rolname IN ($1, $2)`, [`${schema}_${tag}_rw`, `${schema}_${tag}_ro`]);
+  const tag = (await db.query(`SELECT value FROM tenantctl.settings WHERE key = 'role_tag'`))
+    .rows[0].value;
+  const r = await db.query(`SELECT count(*)::int AS n FROM pg_roles WHERE rolname IN ($1, $2)`, [
+    `${schema}_${tag}_rw`,
+    `${schema}_${tag}_ro`,
+  ]);
   return t.rows[0].n + s.rows[0].n + r.rows[0].n;
 }
 
@@ -37,8 +55,12 @@ beforeAll(async () => {
   env = { DATABASE_URL: db.url, XDG_DATA_HOME: tmp };
   expect((await runCli(['init'], { env })).code).toBe(0);
   expect((await runCli(['create', 'acme', 'globex', 'initech'], { env })).code).toBe(0);
-  await db.query(`INSERT INTO org_acme.users (auth_id, email) SELECT 'a' || g, 'u' || g || '@x' FROM generate_series(1, 500) g`);
-  const r = await runCli(['export', 'acme', '-o', path.join(tmp, 'acme.tar.gz'), '--json'], { env });
+  await db.query(
+    `INSERT INTO org_acme.users (auth_id, email) SELECT 'a' || g, 'u' || g || '@x' FROM generate_series(1, 500) g`,
+  );
+  const r = await runCli(['export', 'acme', '-o', path.join(tmp, 'acme.tar.gz'), '--json'], {
+    env,
+  });
   expect(r.code, r.stderr).toBe(0);
   archive = r.json().file;
 });
@@ -70,7 +92,13 @@ describe('export / import / verify from the command line', () => {
     copyFileSync(archive, truncated);
     truncateSync(truncated, Math.floor(statSync(truncated).size / 2));
     const altered = repack(archive, (dir) => {
-      const f = path.join(dir, 'data', readdirSync(path.join(dir, 'data')).find((n) => statSync(path.join(dir, 'data', n)).size > 1000)!);
+      const f = path.join(
+        dir,
+        'data',
+        readdirSync(path.join(dir, 'data')).find(
+          (n) => statSync(path.join(dir, 'data', n)).size > 1000,
+        )!,
+      );
       const buf = readFileSync(f);
       buf[100] = buf[100] === 0x61 ? 0x62 : 0x61;
       writeFileSync(f, buf);
@@ -106,15 +134,22 @@ describe('export / import / verify from the command line', () => {
     try {
       const env2 = { DATABASE_URL: db2.url, XDG_DATA_HOME: tmp };
       await runCli(['init'], { env: env2 });
-      expect((await runCli(['create', 'src', '--migrations-dir', dir], { env: env2 })).code).toBe(0);
+      expect((await runCli(['create', 'src', '--migrations-dir', dir], { env: env2 })).code).toBe(
+        0,
+      );
       const file = path.join(tmp, 'src.tar.gz');
       expect((await runCli(['export', 'src', '-o', file], { env: env2 })).code).toBe(0);
       writeFileSync(path.join(dir, '1_add.sql'), 'CREATE TABLE extra (id bigint);\n');
-      const refused = await runCli(['import', file, '--as', 'src2', '--migrations-dir', dir], { env: env2 });
+      const refused = await runCli(['import', file, '--as', 'src2', '--migrations-dir', dir], {
+        env: env2,
+      });
       expect(refused.code).toBe(2);
       expect(refused.stderr).toMatch(/1_add\.sql differs/);
       expect(refused.stderr).toMatch(/--force/);
-      const forced = await runCli(['import', file, '--as', 'src2', '--migrations-dir', dir, '--force'], { env: env2 });
+      const forced = await runCli(
+        ['import', file, '--as', 'src2', '--migrations-dir', dir, '--force'],
+        { env: env2 },
+      );
       expect(forced.code, forced.stderr).toBe(0);
       expect(forced.stderr).toMatch(/warning: --force: migration 1_add\.sql differs/);
     } finally {
@@ -132,7 +167,9 @@ describe('export / import / verify from the command line', () => {
   it('export --all --keep keeps the newest archives per tenant; a failed tenant makes it partial (exit 3)', async () => {
     const out = path.join(tmp, 'nightly');
     for (let i = 0; i < 2; i++) {
-      const r = await runCli(['export', '--all', '--out-dir', out, '--keep', '1', '--json'], { env });
+      const r = await runCli(['export', '--all', '--out-dir', out, '--keep', '1', '--json'], {
+        env,
+      });
       expect(r.code, r.stderr).toBe(0);
       expect(r.json().tenants.every((t: any) => t.ok)).toBe(true);
     }

@@ -20,7 +20,8 @@ describe('tenantctl as a subprocess, without a TTY', () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: tenantctl/);
-    for (const c of ['init', 'create', 'list', 'info', 'drop', 'dev']) expect(help.stdout).toContain(c);
+    for (const c of ['init', 'create', 'list', 'info', 'drop', 'dev'])
+      expect(help.stdout).toContain(c);
     const v = await runCli(['--version']);
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
@@ -33,7 +34,9 @@ describe('tenantctl as a subprocess, without a TTY', () => {
   });
 
   it('unreachable server and missing database: one line naming host, port and database, exit 1, no stack', async () => {
-    const r = await runCli(['list'], { env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' } });
+    const r = await runCli(['list'], {
+      env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' },
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cannot connect to 127\.0\.0\.1:1\/nowhere/);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
@@ -46,7 +49,15 @@ describe('tenantctl as a subprocess, without a TTY', () => {
 
   it('reads the libpq variables like psql', async () => {
     const u = new URL(db.url);
-    const r = await runCli(['init', '--json'], { env: { PGHOST: u.hostname, PGPORT: u.port, PGUSER: 'postgres', PGDATABASE: db.name, XDG_DATA_HOME: emptyHome } });
+    const r = await runCli(['init', '--json'], {
+      env: {
+        PGHOST: u.hostname,
+        PGPORT: u.port,
+        PGUSER: 'postgres',
+        PGDATABASE: db.name,
+        XDG_DATA_HOME: emptyHome,
+      },
+    });
     expect(r.code).toBe(0);
     expect(r.json().controlSchema).toBe('tenantctl');
   });
@@ -66,7 +77,13 @@ describe('tenantctl as a subprocess, without a TTY', () => {
 
   it('bad input: exit 2, one line per problem, database unchanged', async () => {
     const before = await db.query(`SELECT count(*)::int AS n FROM pg_namespace`);
-    for (const bad of ['x; drop schema public cascade; --', 'a"b', '../etc', 'x'.repeat(70), 'café']) {
+    for (const bad of [
+      'x; drop schema public cascade; --',
+      'a"b',
+      '../etc',
+      'x'.repeat(70),
+      'café',
+    ]) {
       const r = await runCli(['create', bad], { env });
       expect(r.code, bad).toBe(2);
       expect(r.stderr).toMatch(/invalid slug|characters; schema/);
@@ -87,7 +104,10 @@ describe('tenantctl as a subprocess, without a TTY', () => {
 
   it('invalid config file: exit 2 listing every problem', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tctl-cfg-'));
-    writeFileSync(path.join(dir, 'tenantctl.config.json'), JSON.stringify({ schemaPrefix: 'X', concurrency: -1 }));
+    writeFileSync(
+      path.join(dir, 'tenantctl.config.json'),
+      JSON.stringify({ schemaPrefix: 'X', concurrency: -1 }),
+    );
     const r = await runCli(['list'], { env, cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/2 problems/);
@@ -103,11 +123,15 @@ describe('tenantctl as a subprocess, without a TTY', () => {
     const r = await runCli(['drop', 'beta'], { env });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--yes/);
-    expect((await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'org_beta'`)).rowCount).toBe(1);
+    expect((await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'org_beta'`)).rowCount).toBe(
+      1,
+    );
     const ok = await runCli(['drop', 'beta', '--yes', '--json'], { env });
     expect(ok.code).toBe(0);
     expect(ok.json().schema).toBe('org_beta');
-    expect((await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'org_beta'`)).rowCount).toBe(0);
+    expect((await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'org_beta'`)).rowCount).toBe(
+      0,
+    );
   });
 
   it('an unknown tenant is exit 1 with its name', async () => {

@@ -22,12 +22,17 @@ afterAll(async () => db?.cleanup());
 async function marks(): Promise<number[]> {
   const { rows } = await db.query(`SELECT schema_name FROM tenantctl.tenants ORDER BY id`);
   const counts: number[] = [];
-  for (const r of rows) counts.push((await db.query(`SELECT count(*)::int AS n FROM ${r.schema_name}.marks`)).rows[0].n);
+  for (const r of rows)
+    counts.push(
+      (await db.query(`SELECT count(*)::int AS n FROM ${r.schema_name}.marks`)).rows[0].n,
+    );
   return counts;
 }
 
 async function bookkeepingDuplicates(): Promise<number> {
-  const { rows } = await db.query(`SELECT count(*)::int AS n FROM (SELECT tenant_id, migration_id FROM tenantctl.tenant_migrations GROUP BY 1, 2 HAVING count(*) > 1) d`);
+  const { rows } = await db.query(
+    `SELECT count(*)::int AS n FROM (SELECT tenant_id, migration_id FROM tenantctl.tenant_migrations GROUP BY 1, 2 HAVING count(*) > 1) d`,
+  );
   return rows[0].n;
 }
 
@@ -47,10 +52,15 @@ describe('migrate from the command line', () => {
 
   it('kill -9 in the middle of a fan-out, then a rerun finishes the job and applies nothing twice', async () => {
     m.write('3_slow.sql', 'SELECT pg_sleep(0.15); INSERT INTO marks VALUES (3);');
-    const child = spawn(process.execPath, [BIN_PATH, 'migrate', '--concurrency', '2'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN_PATH, 'migrate', '--concurrency', '2'], {
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+    });
     // wait until some, not all, tenants are done
     for (let i = 0; i < 200; i++) {
-      const { rows } = await db.query(`SELECT count(*)::int AS n FROM tenantctl.tenant_migrations WHERE migration_id = 3`);
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS n FROM tenantctl.tenant_migrations WHERE migration_id = 3`,
+      );
       if (rows[0].n >= 4) break;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -59,27 +69,45 @@ describe('migrate from the command line', () => {
     // A tenant's step is one statement on the server, which may still finish (and commit) after
     // its client died; count once the killed run's backends are gone.
     for (let i = 0; i < 200; i++) {
-      const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tenantctl' AND datname = current_database()`);
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tenantctl' AND datname = current_database()`,
+      );
       if (rows[0].n === 0) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    const partial = (await db.query(`SELECT count(*)::int AS n FROM tenantctl.tenant_migrations WHERE migration_id = 3`)).rows[0].n;
+    const partial = (
+      await db.query(
+        `SELECT count(*)::int AS n FROM tenantctl.tenant_migrations WHERE migration_id = 3`,
+      )
+    ).rows[0].n;
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(N);
     // every tenant is either before or after: bookkeeping and DDL agree
     const counts = await marks();
     expect(counts.filter((c) => c === 2).length).toBe(partial);
     // the killed run left its audit record, still 'running'
-    const auditOf = async () => (await db.query(`SELECT outcome, details->>'tenants' AS tenants FROM tenantctl.audit_log WHERE command = 'migrate' ORDER BY id`)).rows;
+    const auditOf = async () =>
+      (
+        await db.query(
+          `SELECT outcome, details->>'tenants' AS tenants FROM tenantctl.audit_log WHERE command = 'migrate' ORDER BY id`,
+        )
+      ).rows;
     expect((await auditOf()).at(-1)).toEqual({ outcome: 'running', tenants: String(N) });
     const rerun = await runCli(['migrate', '--json', '--lock-timeout', '10s'], { env });
     expect(rerun.code).toBe(0);
-    expect(rerun.json().tenants.filter((t: { status: string }) => t.status === 'applied')).toHaveLength(N - partial);
+    expect(
+      rerun.json().tenants.filter((t: { status: string }) => t.status === 'applied'),
+    ).toHaveLength(N - partial);
     expect(await marks()).toEqual(Array(N).fill(2));
     expect(await bookkeepingDuplicates()).toBe(0);
     // the rerun says so on stderr and closes the killed run's record as interrupted
-    expect(rerun.stderr).toMatch(/an earlier migrate run \(started .*\) did not finish; this run picks up what it left/);
-    expect((await auditOf()).slice(-2)).toEqual([{ outcome: 'interrupted', tenants: String(N) }, { outcome: 'ok', tenants: String(N - partial) }]);
+    expect(rerun.stderr).toMatch(
+      /an earlier migrate run \(started .*\) did not finish; this run picks up what it left/,
+    );
+    expect((await auditOf()).slice(-2)).toEqual([
+      { outcome: 'interrupted', tenants: String(N) },
+      { outcome: 'ok', tenants: String(N - partial) },
+    ]);
   });
 
   it('two runs at once never double-apply: the second waits for the first', async () => {
@@ -89,7 +117,9 @@ describe('migrate from the command line', () => {
       runCli(['migrate', '--json', '--lock-timeout', '60s'], { env }),
     ]);
     expect([a.code, b.code]).toEqual([0, 0]);
-    const applied = [a, b].map((r) => r.json().tenants.filter((t: { status: string }) => t.status === 'applied').length).sort((x, y) => x - y);
+    const applied = [a, b]
+      .map((r) => r.json().tenants.filter((t: { status: string }) => t.status === 'applied').length)
+      .sort((x, y) => x - y);
     expect(applied).toEqual([0, N]);
     expect(await marks()).toEqual(Array(N).fill(3));
     expect(await bookkeepingDuplicates()).toBe(0);

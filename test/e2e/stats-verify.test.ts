@@ -24,14 +24,21 @@ describe('stats and verify from the command line, without a TTY', () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/SLUG\s+SCHEMA\s+STATUS\s+TABLES/);
     expect(human.stdout).toMatch(/one\s+org_one\s+active\s+3/);
-    expect(human.stdout).toMatch(/3 tenants \(3 active, 0 suspended\); 4 schemas with the prefix; 9 tables/);
+    expect(human.stdout).toMatch(
+      /3 tenants \(3 active, 0 suspended\); 4 schemas with the prefix; 9 tables/,
+    );
     expect(human.stdout).toMatch(/orphans .*org_leftover/);
     expect(human.stdout).not.toMatch(/\x1b\[/);
     const r = await runCli(['stats', '--json'], { env });
     expect(r.code).toBe(0);
     const doc = r.json();
     expect(doc.totals).toMatchObject({ tenants: 3, schemas: 4, tables: 9 });
-    expect(doc.tenants[0]).toMatchObject({ slug: 'one', schema: 'org_one', status: 'active', tables: 3 });
+    expect(doc.tenants[0]).toMatchObject({
+      slug: 'one',
+      schema: 'org_one',
+      status: 'active',
+      tables: 3,
+    });
     expect(doc.orphans).toEqual(['org_leftover']);
     expect(doc.missing).toEqual([]);
     await db.query(`DROP SCHEMA org_leftover`);
@@ -64,7 +71,10 @@ describe('stats and verify from the command line, without a TTY', () => {
 
     const limited = await runCli(['verify', '--tenant', 'one', 'three', '--json'], { env });
     expect(limited.code).toBe(0);
-    expect(limited.json()).toMatchObject({ ok: true, tenants: [{ slug: 'one' }, { slug: 'three' }] });
+    expect(limited.json()).toMatchObject({
+      ok: true,
+      tenants: [{ slug: 'one' }, { slug: 'three' }],
+    });
   });
 
   it('verify: bad --tenant input is exit 2, an unknown tenant exit 1', async () => {

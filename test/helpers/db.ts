@@ -15,7 +15,11 @@ function withDatabase(url: string, db: string): string {
   return u.toString();
 }
 
-export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = [], url = adminUrl()) {
+export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(
+  sql: string,
+  params: unknown[] = [],
+  url = adminUrl(),
+) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -30,7 +34,10 @@ export interface TestDb {
   url: string;
   /** A short prefix for roles this file creates by hand, dropped at cleanup. */
   rolePrefix: string;
-  query<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<T>>;
+  query<T extends pg.QueryResultRow = pg.QueryResultRow>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<pg.QueryResult<T>>;
   ctx(overrides?: SettingOverrides): Ctx;
   cleanup(): Promise<void>;
 }
@@ -66,16 +73,24 @@ export async function freshDatabase(): Promise<TestDb> {
       ).catch(() => ({ rows: [] as { nspname: string }[] }));
       const roleTags: string[] = [];
       for (const { nspname } of tags.rows) {
-        const r = await adminQuery(`SELECT value FROM ${quoteIdent(nspname)}.settings WHERE key = 'role_tag'`, [], url).catch(() => ({ rows: [] }));
+        const r = await adminQuery(
+          `SELECT value FROM ${quoteIdent(nspname)}.settings WHERE key = 'role_tag'`,
+          [],
+          url,
+        ).catch(() => ({ rows: [] }));
         roleTags.push(...r.rows.map((x) => x.value as string));
       }
-      await adminQuery('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+      await adminQuery(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+        [name],
+      );
       await adminQuery(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
       const { rows } = await adminQuery<{ rolname: string }>(
         `SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1) OR rolname ~ ANY($2)`,
         [rolePrefix, roleTags.map((t) => `_${t}_r[wo]$`)],
       );
-      for (const { rolname } of rows) await adminQuery(`DROP ROLE IF EXISTS ${quoteIdent(rolname)}`).catch(() => {});
+      for (const { rolname } of rows)
+        await adminQuery(`DROP ROLE IF EXISTS ${quoteIdent(rolname)}`).catch(() => {});
     },
   };
 }

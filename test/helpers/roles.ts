@@ -23,7 +23,12 @@ export async function connectAs(db: TestDb, role: string): Promise<pg.Client> {
 }
 
 /** Runs one statement as the role in a fresh session; resolves to the SQLSTATE on failure, 'ok' on success. */
-export async function tryAs(db: TestDb, role: string, sql: string, params: unknown[] = []): Promise<string> {
+export async function tryAs(
+  db: TestDb,
+  role: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<string> {
   let client: pg.Client | undefined;
   try {
     client = await connectAs(db, role);
@@ -37,7 +42,11 @@ export async function tryAs(db: TestDb, role: string, sql: string, params: unkno
 }
 
 /** Every privilege every given role has on every relation, sequence, function and the schema itself. */
-export async function privilegeMatrix(db: TestDb, schema: string, roles: string[]): Promise<Record<string, boolean>> {
+export async function privilegeMatrix(
+  db: TestDb,
+  schema: string,
+  roles: string[],
+): Promise<Record<string, boolean>> {
   const { rows } = await db.query(
     `WITH r AS (SELECT unnest($2::text[]) AS role),
      rel AS (SELECT c.oid, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -41,13 +41,22 @@ describe('access grant / revoke / list', () => {
   it('read-write: its own tenant only, never another tenant or the control schema', async () => {
     expect(await tryAs(db, app, 'SELECT count(*) FROM org_acme.users')).toBe(DENIED);
     const r = await grantAccess(ctx, { role: app, slug: 'acme' });
-    expect(r).toMatchObject({ slug: 'acme', role: app, mode: 'rw', previousMode: null, searchPath: false, changed: true });
+    expect(r).toMatchObject({
+      slug: 'acme',
+      role: app,
+      mode: 'rw',
+      previousMode: null,
+      searchPath: false,
+      changed: true,
+    });
     expect(await tryAs(db, app, INSERT_USER)).toBe('ok');
     expect(await tryAs(db, app, 'UPDATE org_acme.users SET display_name = $1', ['x'])).toBe('ok');
     expect(await tryAs(db, app, 'SELECT count(*) FROM org_globex.users')).toBe(DENIED);
     expect(await tryAs(db, app, 'SELECT count(*) FROM tenantctl.tenants')).toBe(DENIED);
     expect(await tryAs(db, app, 'CREATE TABLE org_acme.mine (id int)')).toBe(DENIED);
-    const audit = await db.query(`SELECT command, outcome, details->>'role' AS role FROM tenantctl.audit_log WHERE command = 'access grant'`);
+    const audit = await db.query(
+      `SELECT command, outcome, details->>'role' AS role FROM tenantctl.audit_log WHERE command = 'access grant'`,
+    );
     expect(audit.rows).toEqual([{ command: 'access grant', outcome: 'ok', role: app }]);
   });
 
@@ -61,7 +70,12 @@ describe('access grant / revoke / list', () => {
     expect(r.mode).toBe('ro');
     expect(await tryAs(db, support, 'SELECT count(*) FROM org_acme.users')).toBe('ok');
     expect(await tryAs(db, support, INSERT_USER)).toBe(DENIED);
-    expect(await tryAs(db, support, 'SELECT nextval(pg_get_serial_sequence($1, $2))', ['org_acme.audit_log', 'id'])).toBe(DENIED);
+    expect(
+      await tryAs(db, support, 'SELECT nextval(pg_get_serial_sequence($1, $2))', [
+        'org_acme.audit_log',
+        'id',
+      ]),
+    ).toBe(DENIED);
     const up = await grantAccess(ctx, { role: support, slug: 'acme' });
     expect(up).toMatchObject({ mode: 'rw', previousMode: 'ro', changed: true });
     expect(await tryAs(db, support, INSERT_USER)).toBe('ok');
@@ -76,17 +90,27 @@ describe('access grant / revoke / list', () => {
   });
 
   it('a table a later migration adds (same admin role) is reachable by granted roles', async () => {
-    await db.query(`CREATE TABLE org_acme.invoices (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, total numeric)`);
+    await db.query(
+      `CREATE TABLE org_acme.invoices (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, total numeric)`,
+    );
     expect(await tryAs(db, app, 'INSERT INTO org_acme.invoices (total) VALUES (1)')).toBe('ok');
     expect(await tryAs(db, support, 'SELECT * FROM org_acme.invoices')).toBe('ok');
-    expect(await tryAs(db, support, 'INSERT INTO org_acme.invoices (total) VALUES (1)')).toBe(DENIED);
+    expect(await tryAs(db, support, 'INSERT INTO org_acme.invoices (total) VALUES (1)')).toBe(
+      DENIED,
+    );
   });
 
   it('--search-path jails unqualified queries in the tenant; revoke undoes it', async () => {
     const r = await grantAccess(ctx, { role: app, slug: 'acme', searchPath: true });
     expect(r).toMatchObject({ searchPath: true, changed: true });
     expect(await searchPathSetting(app)).toBe('search_path=org_acme');
-    expect(await tryAs(db, app, `INSERT INTO users (auth_id, email) VALUES ('auth|jail', 'j@example.com')`)).toBe('ok');
+    expect(
+      await tryAs(
+        db,
+        app,
+        `INSERT INTO users (auth_id, email) VALUES ('auth|jail', 'j@example.com')`,
+      ),
+    ).toBe('ok');
     // moving the jail to another tenant takes the claim away from the first
     await grantAccess(ctx, { role: app, slug: 'globex', searchPath: true });
     expect(await searchPathSetting(app)).toBe('search_path=org_globex');
@@ -96,7 +120,11 @@ describe('access grant / revoke / list', () => {
       ['globex', true],
     ]);
     const rev = await revokeAccess(ctx, { role: app, slug: 'globex' });
-    expect(rev).toMatchObject({ revoked: [expect.stringMatching(/^org_globex_.*_rw$/)], searchPathReset: true, changed: true });
+    expect(rev).toMatchObject({
+      revoked: [expect.stringMatching(/^org_globex_.*_rw$/)],
+      searchPathReset: true,
+      changed: true,
+    });
     expect(await searchPathSetting(app)).toBe(null);
     expect(await tryAs(db, app, 'SELECT count(*) FROM org_globex.users')).toBe(DENIED);
     expect(await tryAs(db, app, 'SELECT count(*) FROM org_acme.users')).toBe('ok');
@@ -110,7 +138,12 @@ describe('access grant / revoke / list', () => {
     await db.query(`REVOKE "${acme.rw}" FROM "${gone}"`);
     const rows = await listAccess(ctx, 'acme');
     const bySource = Object.fromEntries(rows.map((r) => [r.role, `${r.mode}:${r.source}`]));
-    expect(bySource).toEqual({ [app]: 'rw:tenantctl', [support]: 'ro:tenantctl', [hand]: 'ro:manual', [gone]: 'rw:missing' });
+    expect(bySource).toEqual({
+      [app]: 'rw:tenantctl',
+      [support]: 'ro:tenantctl',
+      [hand]: 'ro:manual',
+      [gone]: 'rw:missing',
+    });
     // revoke takes hand-made memberships away too
     expect((await revokeAccess(ctx, { role: hand, slug: 'acme' })).revoked).toEqual([acme.ro]);
     expect(await tryAs(db, hand, 'SELECT count(*) FROM org_acme.users')).toBe(DENIED);
@@ -137,22 +170,33 @@ describe('access grant / revoke / list', () => {
     }
     const bad = await grantAccess(ctx, { role: 'x\u0001', slug: 'a"b' }).catch((e) => e);
     expect(bad.problems).toHaveLength(2);
-    const unknownRole = await grantAccess(ctx, { role: `${db.rolePrefix}nobody`, slug: 'acme' }).catch((e) => e);
+    const unknownRole = await grantAccess(ctx, {
+      role: `${db.rolePrefix}nobody`,
+      slug: 'acme',
+    }).catch((e) => e);
     expect(unknownRole).toBeInstanceOf(FailedError);
     expect(unknownRole.exitCode).toBe(1);
     expect(unknownRole.message).toMatch(/no role "tr.*nobody" in this cluster/);
-    const both = await grantAccess(ctx, { role: `${db.rolePrefix}nobody`, slug: 'nope' }).catch((e) => e);
+    const both = await grantAccess(ctx, { role: `${db.rolePrefix}nobody`, slug: 'nope' }).catch(
+      (e) => e,
+    );
     expect(both.message).toMatch(/no tenant "nope".*no role/);
-    const caseSlip = await grantAccess(ctx, { role: app.toUpperCase(), slug: 'acme' }).catch((e) => e);
+    const caseSlip = await grantAccess(ctx, { role: app.toUpperCase(), slug: 'acme' }).catch(
+      (e) => e,
+    );
     expect(caseSlip.message).toMatch(new RegExp(`did you mean "${app}"`));
-    await expect(revokeAccess(ctx, { role: `${db.rolePrefix}nobody`, slug: 'acme' })).rejects.toBeInstanceOf(FailedError);
+    await expect(
+      revokeAccess(ctx, { role: `${db.rolePrefix}nobody`, slug: 'acme' }),
+    ).rejects.toBeInstanceOf(FailedError);
     await expect(listAccess(ctx, 'nope')).rejects.toBeInstanceOf(FailedError);
   });
 
   it('a NOINHERIT role gets the privileges on 16+ and is refused on 15', async () => {
     const ni = await loginRole(db, 'noinherit');
     await db.query(`ALTER ROLE "${ni}" NOINHERIT`);
-    const v = Number((await db.query(`SELECT current_setting('server_version_num') AS v`)).rows[0].v);
+    const v = Number(
+      (await db.query(`SELECT current_setting('server_version_num') AS v`)).rows[0].v,
+    );
     if (v >= 160000) {
       await grantAccess(ctx, { role: ni, slug: 'acme', readOnly: true });
       expect(await tryAs(db, ni, 'SELECT count(*) FROM org_acme.users')).toBe('ok');

@@ -20,7 +20,10 @@ let archive: string;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tctl-archive-'));
 const migrationsDir = path.join(tmp, 'migrations');
 mkdirSync(migrationsDir);
-writeFileSync(path.join(migrationsDir, '1_projects.sql'), 'CREATE TABLE projects (id bigserial PRIMARY KEY, name text NOT NULL UNIQUE);\n');
+writeFileSync(
+  path.join(migrationsDir, '1_projects.sql'),
+  'CREATE TABLE projects (id bigserial PRIMARY KEY, name text NOT NULL UNIQUE);\n',
+);
 
 /** A tenant using every object kind the archive promises, with data that breaks naive dumps. */
 const TRICKY = `
@@ -88,8 +91,11 @@ beforeAll(async () => {
   await initControlSchema(ctx);
   await initControlSchema(dst.ctx());
   await createTenants(ctx, { slugs: ['acme'] });
-  for (const part of TRICKY.split('-- split')) await src.query(`SET search_path = org_acme, public; ${part}`);
-  const { rows: [t] } = await src.query(`SELECT rw_role, ro_role FROM tenantctl.tenants WHERE slug = 'acme'`);
+  for (const part of TRICKY.split('-- split'))
+    await src.query(`SET search_path = org_acme, public; ${part}`);
+  const {
+    rows: [t],
+  } = await src.query(`SELECT rw_role, ro_role FROM tenantctl.tenants WHERE slug = 'acme'`);
   const app = `${src.rolePrefix}app`;
   await src.query(`CREATE ROLE ${app} NOLOGIN`);
   await src.query(`GRANT SELECT (id, txt) ON org_acme.weird TO ${app}; GRANT EXECUTE ON FUNCTION org_acme.slugify(text) TO ${app};
@@ -104,7 +110,9 @@ afterAll(async () => {
 });
 
 async function rolesOf(db: TestDb, slug: string) {
-  const { rows: [t] } = await db.query(`SELECT rw_role, ro_role FROM tenantctl.tenants WHERE slug = $1`, [slug]);
+  const {
+    rows: [t],
+  } = await db.query(`SELECT rw_role, ro_role FROM tenantctl.tenants WHERE slug = $1`, [slug]);
   return { [t.rw_role]: '<rw>', [t.ro_role]: '<ro>' };
 }
 
@@ -112,18 +120,39 @@ describe('export and import round trip', () => {
   it('writes a verified archive with manifest, SQL files, data files, README and restore.sql', async () => {
     const { result, manifest } = await verifyArchive(archive);
     expect(path.basename(archive)).toMatch(/^acme-\d{8}T\d{6}\.\d{3}Z\.tar\.gz$/);
-    expect(result).toMatchObject({ ok: true, slug: 'acme', schema: 'org_acme', formatVersion: 1, migrations: 1 });
+    expect(result).toMatchObject({
+      ok: true,
+      slug: 'acme',
+      schema: 'org_acme',
+      formatVersion: 1,
+      migrations: 1,
+    });
     expect(manifest.migrations).toEqual([expect.objectContaining({ id: 1, name: 'projects' })]);
     expect(manifest.tables.find((t) => t.name === 'weird')).toMatchObject({ rows: 3 });
     expect(manifest.tables.find((t) => t.name === 'events_2024')).toMatchObject({ rows: 1 });
-    expect(Object.keys(manifest.files)).toEqual(expect.arrayContaining(['pre-data.sql', 'post-data.sql', 'access.sql', 'restore.sql', 'README.txt']));
-    const audit = await src.query(`SELECT outcome, details->>'file' AS file FROM tenantctl.audit_log WHERE command = 'export'`);
+    expect(Object.keys(manifest.files)).toEqual(
+      expect.arrayContaining([
+        'pre-data.sql',
+        'post-data.sql',
+        'access.sql',
+        'restore.sql',
+        'README.txt',
+      ]),
+    );
+    const audit = await src.query(
+      `SELECT outcome, details->>'file' AS file FROM tenantctl.audit_log WHERE command = 'export'`,
+    );
     expect(audit.rows).toEqual([{ outcome: 'ok', file: archive }]);
   });
 
   it('imports under a new slug in the same database: identical structure, data, sequences and grants', async () => {
     const r = await importArchive(ctx, archive, { as: 'acme-copy' });
-    expect(r).toMatchObject({ slug: 'acme-copy', schema: 'org_acme_copy', rows: expect.any(Number), migrations: 1 });
+    expect(r).toMatchObject({
+      slug: 'acme-copy',
+      schema: 'org_acme_copy',
+      rows: expect.any(Number),
+      migrations: 1,
+    });
     const a = await describeSchema(src.url, 'org_acme', await rolesOf(src, 'acme'));
     const b = await describeSchema(src.url, 'org_acme_copy', await rolesOf(src, 'acme-copy'));
     // the description is not vacuous
@@ -131,18 +160,31 @@ describe('export and import round trip', () => {
     expect(a.data.events_other).toMatchObject({ n: 1 });
     expect(a.sequenceValues.invoice_no).toEqual({ last_value: '1035', is_called: true });
     expect(a.policies).toHaveLength(3);
-    expect(a.triggers.map((t: any) => t.tgname)).toEqual(expect.arrayContaining(['weird_touch', 'weird_off', 'users_audit']));
-    expect(a.indexes.map((i: any) => i.indexname)).toEqual(expect.arrayContaining(['weird_doc_gin', 'weird_during_gist', 'events_2024_payload_idx']));
-    expect(a.functions.map((f: any) => f.proname)).toEqual(expect.arrayContaining(['bump', 'project_names', 'slugify']));
+    expect(a.triggers.map((t: any) => t.tgname)).toEqual(
+      expect.arrayContaining(['weird_touch', 'weird_off', 'users_audit']),
+    );
+    expect(a.indexes.map((i: any) => i.indexname)).toEqual(
+      expect.arrayContaining(['weird_doc_gin', 'weird_during_gist', 'events_2024_payload_idx']),
+    );
+    expect(a.functions.map((f: any) => f.proname)).toEqual(
+      expect.arrayContaining(['bump', 'project_names', 'slugify']),
+    );
     expect(b).toEqual(a);
-    const mig = await src.query(`SELECT m.migration_id, m.hash FROM tenantctl.tenant_migrations m JOIN tenantctl.tenants t ON t.id = m.tenant_id WHERE t.slug IN ('acme', 'acme-copy') ORDER BY t.slug`);
+    const mig = await src.query(
+      `SELECT m.migration_id, m.hash FROM tenantctl.tenant_migrations m JOIN tenantctl.tenants t ON t.id = m.tenant_id WHERE t.slug IN ('acme', 'acme-copy') ORDER BY t.slug`,
+    );
     expect(mig.rows[0]).toEqual(mig.rows[1]);
-    const audit = await src.query(`SELECT outcome FROM tenantctl.audit_log WHERE command = 'import' AND tenant_slug = 'acme-copy'`);
+    const audit = await src.query(
+      `SELECT outcome FROM tenantctl.audit_log WHERE command = 'import' AND tenant_slug = 'acme-copy'`,
+    );
     expect(audit.rows).toEqual([{ outcome: 'ok' }]);
     // the copy's roles work: rw can write through the mapped grants
     const roles = await rolesOf(src, 'acme-copy');
     const rw = Object.keys(roles).find((k) => roles[k] === '<rw>')!;
-    const priv = await src.query(`SELECT has_table_privilege($1, 'org_acme_copy.projects', 'INSERT') AS ok`, [rw]);
+    const priv = await src.query(
+      `SELECT has_table_privilege($1, 'org_acme_copy.projects', 'INSERT') AS ok`,
+      [rw],
+    );
     expect(priv.rows[0].ok).toBe(true);
   });
 
@@ -158,7 +200,11 @@ describe('export and import round trip', () => {
     const dir = path.join(tmp, 'extracted');
     mkdirSync(dir);
     execFileSync('tar', ['-xzf', archive, '-C', dir]);
-    const renamed = await psql(plain.url, ['-v', 'ON_ERROR_STOP=1', '-v', 'schema=restored', '-f', 'restore.sql'], dir);
+    const renamed = await psql(
+      plain.url,
+      ['-v', 'ON_ERROR_STOP=1', '-v', 'schema=restored', '-f', 'restore.sql'],
+      dir,
+    );
     expect(renamed.stderr).not.toMatch(/ERROR/);
     expect(renamed.status).toBe(0);
     const own = await psql(plain.url, ['-v', 'ON_ERROR_STOP=1', '-f', 'restore.sql'], dir);
@@ -167,24 +213,45 @@ describe('export and import round trip', () => {
     const a = await describeSchema(src.url, 'org_acme', roles);
     expect(await describeSchema(plain.url, 'org_acme', roles)).toEqual(a);
     // Under another name the source tenant's roles get nothing; everything else is identical.
-    const strip = (d: any) => ({ ...d, relations: d.relations.map((r: any) => ({ ...r, acl: null })), columns: d.columns.map((c: any) => ({ ...c, acl: null })), policies: d.policies.filter((p: any) => !p.roles.includes('<rw>')), schemaAcl: null, defaultAcls: null });
+    const strip = (d: any) => ({
+      ...d,
+      relations: d.relations.map((r: any) => ({ ...r, acl: null })),
+      columns: d.columns.map((c: any) => ({ ...c, acl: null })),
+      policies: d.policies.filter((p: any) => !p.roles.includes('<rw>')),
+      schemaAcl: null,
+      defaultAcls: null,
+    });
     const renamedDesc = await describeSchema(plain.url, 'restored', roles);
     expect(strip(renamedDesc)).toEqual(strip(a));
     expect(renamed.stderr).toMatch(/WARNING/);
   });
 
   it('describes identically to a pg_dump -n restore of the same tenant (oracle)', async (t) => {
-    const server = (await src.query(`SELECT current_setting('server_version_num')::int / 10000 AS major`)).rows[0].major;
-    const dumpVersion = Number(/(\d+)/.exec(execFileSync('pg_dump', ['--version'], { encoding: 'utf8' }).split(')')[1] ?? '')?.[1]);
+    const server = (
+      await src.query(`SELECT current_setting('server_version_num')::int / 10000 AS major`)
+    ).rows[0].major;
+    const dumpVersion = Number(
+      /(\d+)/.exec(
+        execFileSync('pg_dump', ['--version'], { encoding: 'utf8' }).split(')')[1] ?? '',
+      )?.[1],
+    );
     if (dumpVersion < server) t.skip();
     const oracle = await freshDatabase();
     try {
-      const dump = spawnSync('pg_dump', ['-n', 'org_acme', '-d', src.url], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      const dump = spawnSync('pg_dump', ['-n', 'org_acme', '-d', src.url], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 26,
+      });
       expect(dump.status).toBe(0);
-      const load = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', oracle.url], { input: dump.stdout, encoding: 'utf8' });
+      const load = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', oracle.url], {
+        input: dump.stdout,
+        encoding: 'utf8',
+      });
       expect(load.stderr).toBe('');
       const roles = await rolesOf(src, 'acme');
-      expect(await describeSchema(dst.url, 'org_acme', await rolesOf(dst, 'acme'))).toEqual(await describeSchema(oracle.url, 'org_acme', roles));
+      expect(await describeSchema(dst.url, 'org_acme', await rolesOf(dst, 'acme'))).toEqual(
+        await describeSchema(oracle.url, 'org_acme', roles),
+      );
     } finally {
       await oracle.cleanup();
     }

@@ -14,11 +14,20 @@ let ctx: Ctx;
 
 /** Everything that could show a trace of a tenant: schemas, roles, registry, audit. */
 async function snapshot() {
-  const schemas = await db.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'org%' ORDER BY 1`);
-  const tag = (await db.query(`SELECT value FROM tenantctl.settings WHERE key = 'role_tag'`)).rows[0].value;
-  const roles = await db.query(`SELECT rolname FROM pg_roles WHERE rolname LIKE $1 ORDER BY 1`, [`%\\_${tag}\\_%`]);
+  const schemas = await db.query(
+    `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'org%' ORDER BY 1`,
+  );
+  const tag = (await db.query(`SELECT value FROM tenantctl.settings WHERE key = 'role_tag'`))
+    .rows[0].value;
+  const roles = await db.query(`SELECT rolname FROM pg_roles WHERE rolname LIKE $1 ORDER BY 1`, [
+    `%\\_${tag}\\_%`,
+  ]);
   const tenants = await db.query(`SELECT slug FROM tenantctl.tenants ORDER BY 1`);
-  return { schemas: schemas.rows.map((r) => r.nspname), roles: roles.rows.map((r) => r.rolname), tenants: tenants.rows.map((r) => r.slug) };
+  return {
+    schemas: schemas.rows.map((r) => r.nspname),
+    roles: roles.rows.map((r) => r.rolname),
+    tenants: tenants.rows.map((r) => r.slug),
+  };
 }
 
 function templateDir(files: Record<string, string>): string {
@@ -38,7 +47,9 @@ describe('create', () => {
   it('provisions schema, template tables, roles with privileges, registry row and audit record', async () => {
     const r = await createTenants(ctx, { slugs: ['Acme'] });
     expect(r.tenants).toMatchObject([{ slug: 'acme', schema: 'org_acme', ok: true }]);
-    const tables = await db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'org_acme' ORDER BY 1`);
+    const tables = await db.query(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'org_acme' ORDER BY 1`,
+    );
     expect(tables.rows.map((t) => t.table_name)).toEqual(['audit_log', 'settings', 'users']);
     const roles = r.tenants[0].roles!;
     const priv = await db.query(
@@ -49,37 +60,55 @@ describe('create', () => {
     expect(priv.rows[0]).toEqual({ rw_ins: true, ro_sel: true, ro_ins: false });
     // default privileges cover tables created later by the same role
     await db.query(`CREATE TABLE org_acme.later (id int)`);
-    const later = await db.query(`SELECT has_table_privilege($1, 'org_acme.later', 'UPDATE') AS ok`, [roles.rw]);
+    const later = await db.query(
+      `SELECT has_table_privilege($1, 'org_acme.later', 'UPDATE') AS ok`,
+      [roles.rw],
+    );
     expect(later.rows[0].ok).toBe(true);
-    const audit = await db.query(`SELECT command, outcome FROM tenantctl.audit_log WHERE tenant_slug = 'acme'`);
+    const audit = await db.query(
+      `SELECT command, outcome FROM tenantctl.audit_log WHERE tenant_slug = 'acme'`,
+    );
     expect(audit.rows).toEqual([{ command: 'create', outcome: 'ok' }]);
     // the audit trigger of the template writes into the tenant's own audit_log
-    await db.query(`INSERT INTO org_acme.users (auth_id, email) VALUES ('auth|1', 'a@example.com')`);
-    const trail = await db.query(`SELECT action, entity FROM org_acme.audit_log WHERE entity = 'users'`);
+    await db.query(
+      `INSERT INTO org_acme.users (auth_id, email) VALUES ('auth|1', 'a@example.com')`,
+    );
+    const trail = await db.query(
+      `SELECT action, entity FROM org_acme.audit_log WHERE entity = 'users'`,
+    );
     expect(trail.rows).toEqual([{ action: 'insert', entity: 'users' }]);
   });
 
   it('refuses hostile and invalid slugs with every problem, before touching anything', async () => {
     const before = await snapshot();
-    const err = await createTenants(ctx, { slugs: ['x; drop schema public cascade; --', 'a"b', '../etc', 'a'.repeat(80), 'ünï', 'fine'] }).catch((e) => e);
+    const err = await createTenants(ctx, {
+      slugs: ['x; drop schema public cascade; --', 'a"b', '../etc', 'a'.repeat(80), 'ünï', 'fine'],
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect(err.problems).toHaveLength(5);
     expect(await snapshot()).toEqual(before);
   });
 
   it('a failing template file rolls everything back and names the file and position', async () => {
-    const dir = templateDir({ '01_ok.sql': 'CREATE TABLE a (id int);', '02_bad.sql': 'CREATE TABLE b (id int);\nCREATE TABLE c (x nosuchtype);' });
+    const dir = templateDir({
+      '01_ok.sql': 'CREATE TABLE a (id int);',
+      '02_bad.sql': 'CREATE TABLE b (id int);\nCREATE TABLE c (x nosuchtype);',
+    });
     const before = await snapshot();
     const err = await createTenants(ctx, { slugs: ['broken'], template: dir }).catch((e) => e);
     expect(err).toBeInstanceOf(FailedError);
     expect(err.message).toMatch(/02_bad\.sql line 2 col 19: type "nosuchtype" does not exist/);
     expect(await snapshot()).toEqual(before);
-    const audit = await db.query(`SELECT outcome FROM tenantctl.audit_log WHERE tenant_slug = 'broken'`);
+    const audit = await db.query(
+      `SELECT outcome FROM tenantctl.audit_log WHERE tenant_slug = 'broken'`,
+    );
     expect(audit.rows).toEqual([{ outcome: 'failed' }]);
   });
 
   it('never touches an existing schema that is not registered, and points to adopt', async () => {
-    await db.query(`CREATE SCHEMA org_legacy; CREATE TABLE org_legacy.keep (v text); INSERT INTO org_legacy.keep VALUES ('mine')`);
+    await db.query(
+      `CREATE SCHEMA org_legacy; CREATE TABLE org_legacy.keep (v text); INSERT INTO org_legacy.keep VALUES ('mine')`,
+    );
     const err = await createTenants(ctx, { slugs: ['legacy'] }).catch((e) => e);
     expect(err.message).toMatch(/org_legacy already exists and is not a registered tenant/);
     expect(err.hint).toMatch(/adopt/);
@@ -94,7 +123,9 @@ describe('create', () => {
     const slugs = Array.from({ length: 12 }, (_, i) => `bulk-${i}`);
     const r = await createTenants(ctx, { slugs, concurrency: 4 });
     expect(r.tenants.every((t) => t.ok)).toBe(true);
-    const err = await createTenants(ctx, { slugs: ['bulk-0', 'fresh-one'], concurrency: 2 }).catch((e) => e);
+    const err = await createTenants(ctx, { slugs: ['bulk-0', 'fresh-one'], concurrency: 2 }).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(PartialError);
     expect(err.exitCode).toBe(3);
     expect(err.result.tenants.map((t: { ok: boolean }) => t.ok)).toEqual([false, true]);
@@ -114,12 +145,16 @@ describe('create', () => {
     writeFileSync(path.join(mdir, '2_bad.sql'), 'ALTER TABLE nosuch ADD COLUMN x int;');
     const before = await snapshot();
     const mctx = db.ctx({ migrationsDir: mdir });
-    await expect(createTenants(mctx, { slugs: ['migrated'] })).rejects.toThrow(/2_bad\.sql.*nosuch/);
+    await expect(createTenants(mctx, { slugs: ['migrated'] })).rejects.toThrow(
+      /2_bad\.sql.*nosuch/,
+    );
     expect(await snapshot()).toEqual(before);
     writeFileSync(path.join(mdir, '2_bad.sql'), 'CREATE TABLE extra (id int);');
     const r = await createTenants(db.ctx({ migrationsDir: mdir }), { slugs: ['migrated'] });
     expect(r.tenants[0].migrations).toEqual([1, 2]);
-    const rows = await db.query(`SELECT migration_id FROM tenantctl.tenant_migrations m JOIN tenantctl.tenants t ON t.id = m.tenant_id WHERE t.slug = 'migrated' ORDER BY 1`);
+    const rows = await db.query(
+      `SELECT migration_id FROM tenantctl.tenant_migrations m JOIN tenantctl.tenants t ON t.id = m.tenant_id WHERE t.slug = 'migrated' ORDER BY 1`,
+    );
     expect(rows.rows.map((r) => r.migration_id)).toEqual([1, 2]);
   });
 });
@@ -134,14 +169,20 @@ describe('drop', () => {
     expect(s.tenants).not.toContain('doomed');
     expect(s.roles.some((x) => x.startsWith('org_doomed'))).toBe(false);
   });
-  it('refuses to cascade beyond the tenant: a public view or another schema\'s foreign key keeps it', async () => {
+  it("refuses to cascade beyond the tenant: a public view or another schema's foreign key keeps it", async () => {
     await createTenants(ctx, { slugs: ['shared'] });
     await db.query(`CREATE VIEW public.report AS SELECT count(*) AS n FROM org_shared.users`);
     const err = await dropTenant(ctx, 'shared').catch((e) => e);
     expect(err).toBeInstanceOf(FailedError);
-    expect(err.message).toMatch(/1 object outside org_shared depend on it \(rule _RETURN on view report\)/);
-    expect((await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'org_shared'`)).rowCount).toBe(1);
-    await db.query(`DROP VIEW public.report; CREATE TABLE public.refs (u uuid REFERENCES org_shared.users (id))`);
+    expect(err.message).toMatch(
+      /1 object outside org_shared depend on it \(rule _RETURN on view report\)/,
+    );
+    expect(
+      (await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'org_shared'`)).rowCount,
+    ).toBe(1);
+    await db.query(
+      `DROP VIEW public.report; CREATE TABLE public.refs (u uuid REFERENCES org_shared.users (id))`,
+    );
     await expect(dropTenant(ctx, 'shared')).rejects.toThrow(/constraint refs_u_fkey on table refs/);
     await db.query(`DROP TABLE public.refs`);
     expect((await dropTenant(ctx, 'shared')).schema).toBe('org_shared');

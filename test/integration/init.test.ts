@@ -15,12 +15,32 @@ describe('init', () => {
       CREATE TABLE public.tenants (name text); INSERT INTO public.tenants VALUES ('theirs')`);
     const ctx = db.ctx();
     const r = await initControlSchema(ctx);
-    expect(r).toMatchObject({ controlSchema: 'tenantctl', created: true, applied: ['control-schema', 'migration-hash-index', 'lock-tenant-function', 'migrate-tenant-function', 'audit-running-runs'] });
+    expect(r).toMatchObject({
+      controlSchema: 'tenantctl',
+      created: true,
+      applied: [
+        'control-schema',
+        'migration-hash-index',
+        'lock-tenant-function',
+        'migrate-tenant-function',
+        'audit-running-runs',
+      ],
+    });
     const { rows } = await db.query(`SELECT id, note FROM public.migrations ORDER BY id`);
-    expect(rows).toEqual([{ id: 1, note: 'users own' }, { id: 7, note: 'also' }]);
+    expect(rows).toEqual([
+      { id: 1, note: 'users own' },
+      { id: 7, note: 'also' },
+    ]);
     expect((await db.query(`SELECT name FROM public.tenants`)).rows).toEqual([{ name: 'theirs' }]);
     const ctl = await db.query(`SELECT id, name FROM tenantctl.migrations ORDER BY id`);
-    expect(ctl.rows.map((r) => r.name)).toEqual(['create-migrations-table', 'control-schema', 'migration-hash-index', 'lock-tenant-function', 'migrate-tenant-function', 'audit-running-runs']);
+    expect(ctl.rows.map((r) => r.name)).toEqual([
+      'create-migrations-table',
+      'control-schema',
+      'migration-hash-index',
+      'lock-tenant-function',
+      'migrate-tenant-function',
+      'audit-running-runs',
+    ]);
   });
 
   it('is idempotent and safe to run twice at once', async () => {
@@ -37,7 +57,9 @@ describe('init', () => {
       ALTER TABLE tenantctl.audit_log ADD CONSTRAINT audit_log_outcome_check CHECK (outcome IN ('ok', 'failed', 'partial', 'noop'));
       DELETE FROM tenantctl.migrations WHERE name = 'audit-running-runs'`);
     const { listTenantsCmd } = await import('../../src/core/list.js');
-    await expect(listTenantsCmd(db.ctx())).rejects.toThrow(/older than this tenantctl \(version 4, needs 5\)/);
+    await expect(listTenantsCmd(db.ctx())).rejects.toThrow(
+      /older than this tenantctl \(version 4, needs 5\)/,
+    );
     expect((await initControlSchema(db.ctx())).applied).toEqual(['audit-running-runs']);
     expect(await listTenantsCmd(db.ctx())).toEqual([]);
   });

@@ -14,13 +14,22 @@ beforeAll(async () => {
   db = await freshDatabase();
   await initControlSchema(db.ctx());
   mdir = mkdtempSync(path.join(os.tmpdir(), 'tctl-stats-mig-'));
-  writeFileSync(path.join(mdir, '1_notes.sql'), 'CREATE TABLE notes (id int PRIMARY KEY, body text);');
-  await createTenants(db.ctx({ migrationsDir: mdir }), { slugs: ['alpha', 'beta', 'gamma', 'delta'] });
+  writeFileSync(
+    path.join(mdir, '1_notes.sql'),
+    'CREATE TABLE notes (id int PRIMARY KEY, body text);',
+  );
+  await createTenants(db.ctx({ migrationsDir: mdir }), {
+    slugs: ['alpha', 'beta', 'gamma', 'delta'],
+  });
   writeFileSync(path.join(mdir, '2_tags.sql'), 'CREATE TABLE tags (id int);');
   // a schema nobody registered, a registered tenant whose schema is gone, and a hand-made table
-  await db.query(`CREATE SCHEMA org_stray; CREATE TABLE org_stray.t1 (id int); CREATE TABLE org_stray.t2 (id int)`);
+  await db.query(
+    `CREATE SCHEMA org_stray; CREATE TABLE org_stray.t1 (id int); CREATE TABLE org_stray.t2 (id int)`,
+  );
   await db.query(`DROP SCHEMA org_delta CASCADE`);
-  await db.query(`CREATE TABLE org_beta.scratch (id int); INSERT INTO org_beta.scratch SELECT generate_series(1, 500); ANALYZE org_beta.scratch`);
+  await db.query(
+    `CREATE TABLE org_beta.scratch (id int); INSERT INTO org_beta.scratch SELECT generate_series(1, 500); ANALYZE org_beta.scratch`,
+  );
   await db.query(`UPDATE tenantctl.tenants SET status = 'suspended' WHERE slug = 'gamma'`);
 });
 afterAll(async () => db?.cleanup());
@@ -28,8 +37,12 @@ afterAll(async () => db?.cleanup());
 describe('stats', () => {
   it('counts equal what the catalog says, with orphans, a missing schema and an extra table', async () => {
     const r = await fleetStats(db.ctx());
-    const schemas = await db.query(`SELECT nspname FROM pg_namespace WHERE starts_with(nspname, 'org_') ORDER BY 1`);
-    const tables = await db.query(`SELECT schemaname, count(*)::int AS n FROM pg_tables WHERE starts_with(schemaname, 'org_') GROUP BY 1`);
+    const schemas = await db.query(
+      `SELECT nspname FROM pg_namespace WHERE starts_with(nspname, 'org_') ORDER BY 1`,
+    );
+    const tables = await db.query(
+      `SELECT schemaname, count(*)::int AS n FROM pg_tables WHERE starts_with(schemaname, 'org_') GROUP BY 1`,
+    );
     const perSchema = Object.fromEntries(tables.rows.map((t) => [t.schemaname, t.n]));
     expect(r.totals.schemas).toBe(schemas.rowCount);
     expect(r.totals.tables).toBe(tables.rows.reduce((n, t) => n + t.n, 0));
@@ -39,7 +52,9 @@ describe('stats', () => {
     expect(r.missing).toEqual([{ slug: 'delta', schema: 'org_delta', status: 'active' }]);
     for (const t of r.tenants) expect(t.tables, t.slug).toBe(perSchema[t.schema] ?? 0);
     expect(r.tablesPerTenant).toEqual({ min: 4, median: 4, max: 5 });
-    expect(r.outliers).toEqual([{ slug: 'beta', schema: 'org_beta', template: 'default', tables: 5, majority: 4 }]);
+    expect(r.outliers).toEqual([
+      { slug: 'beta', schema: 'org_beta', template: 'default', tables: 5, majority: 4 },
+    ]);
     const beta = r.tenants.find((t) => t.slug === 'beta')!;
     expect(beta.rowEstimate).toBe(500);
     expect(beta.bytes).toBeGreaterThan(0);
@@ -74,7 +89,9 @@ describe('stats', () => {
     try {
       const c = await ctx.db.dedicatedClient({ noJit: true });
       try {
-        const { rows } = await c.query(`SELECT current_setting('jit') AS jit, current_setting('work_mem') AS work_mem`);
+        const { rows } = await c.query(
+          `SELECT current_setting('jit') AS jit, current_setting('work_mem') AS work_mem`,
+        );
         expect(rows[0]).toEqual({ jit: 'off', work_mem: '7MB' });
       } finally {
         await c.end();

@@ -14,12 +14,16 @@ let ctx: Ctx;
 let mdir: string;
 let tplDir: string;
 
-const problemsOf = (r: VerifyResult) => Object.fromEntries(r.tenants.filter((t) => !t.ok).map((t) => [t.slug, t.problems]));
+const problemsOf = (r: VerifyResult) =>
+  Object.fromEntries(r.tenants.filter((t) => !t.ok).map((t) => [t.slug, t.problems]));
 
 beforeAll(async () => {
   db = await freshDatabase();
   mdir = mkdtempSync(path.join(os.tmpdir(), 'tctl-verify-mig-'));
-  writeFileSync(path.join(mdir, '1_users-locale.sql'), `ALTER TABLE users ADD COLUMN locale text NOT NULL DEFAULT 'en';`);
+  writeFileSync(
+    path.join(mdir, '1_users-locale.sql'),
+    `ALTER TABLE users ADD COLUMN locale text NOT NULL DEFAULT 'en';`,
+  );
   writeFileSync(
     path.join(mdir, '2_projects.sql'),
     `CREATE TABLE projects (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, owner uuid REFERENCES users (id), name text NOT NULL CHECK (name <> ''));
@@ -30,7 +34,10 @@ beforeAll(async () => {
   );
   // a second template, to prove each tenant is compared with its own
   tplDir = mkdtempSync(path.join(os.tmpdir(), 'tctl-verify-tpl-'));
-  writeFileSync(path.join(tplDir, '01_items.sql'), `CREATE TABLE items (id serial PRIMARY KEY, users_note text); CREATE TABLE users (id uuid PRIMARY KEY);`);
+  writeFileSync(
+    path.join(tplDir, '01_items.sql'),
+    `CREATE TABLE items (id serial PRIMARY KEY, users_note text); CREATE TABLE users (id uuid PRIMARY KEY);`,
+  );
   ctx = db.ctx({ migrationsDir: mdir });
   await initControlSchema(ctx);
   await createTenants(ctx, { slugs: ['t1', 't2', 't3', 't4', 't10'] });
@@ -45,7 +52,9 @@ describe('verify', () => {
     expect(r.ok).toBe(true);
     expect(r.checked).toBe(6);
     expect(r.control).toEqual({ schema: 'tenantctl', ok: true, problems: [] });
-    const scratch = await db.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenantctl_verify%'`);
+    const scratch = await db.query(
+      `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenantctl_verify%'`,
+    );
     expect(scratch.rowCount).toBe(0);
   });
 
@@ -53,7 +62,9 @@ describe('verify', () => {
     await db.query(`ALTER TABLE org_t1.users DROP COLUMN locale`);
     const r = await verifyFleet(ctx);
     expect(r.ok).toBe(false);
-    expect(problemsOf(r)).toEqual({ t1: ["missing column users.locale (text NOT NULL DEFAULT 'en'::text)"] });
+    expect(problemsOf(r)).toEqual({
+      t1: ["missing column users.locale (text NOT NULL DEFAULT 'en'::text)"],
+    });
     await db.query(`ALTER TABLE org_t1.users ADD COLUMN locale text NOT NULL DEFAULT 'en'`);
     expect((await verifyFleet(ctx)).ok).toBe(true);
   });
@@ -78,14 +89,20 @@ describe('verify', () => {
       'missing policy projects.projects_named',
       'extra table extra',
       'extra sequence loose_seq',
-      expect.stringMatching(/^view project_names differs: expected .*FROM projects;", found .*WHERE \((projects\.)?id > 0\);"$/), // PostgreSQL 18 leaves the column unqualified
+      expect.stringMatching(
+        /^view project_names differs: expected .*FROM projects;", found .*WHERE \((projects\.)?id > 0\);"$/,
+      ), // PostgreSQL 18 leaves the column unqualified
       'column users.email differs: expected "text NOT NULL", found "character varying(200) NOT NULL"',
       `column users.locale differs: expected "text NOT NULL DEFAULT 'en'::text", found "text NOT NULL DEFAULT 'de'::text"`,
       'index projects_owner_idx differs: expected "btree (owner uuid_ops) WHERE (name IS NOT NULL)", found "btree (owner uuid_ops)"',
       // the expression index follows the column's new type
       expect.stringMatching(/^index users_email_key differs: .*lower\(\(email\)::text\)/),
-      expect.stringMatching(/^trigger settings\.settings_audit differs: .*record_audit\(\) \(DISABLED\)/),
-      expect.stringMatching(/^function set_updated_at\(\) differs: .*NEW\.updated_at := clock_timestamp/),
+      expect.stringMatching(
+        /^trigger settings\.settings_audit differs: .*record_audit\(\) \(DISABLED\)/,
+      ),
+      expect.stringMatching(
+        /^function set_updated_at\(\) differs: .*NEW\.updated_at := clock_timestamp/,
+      ),
     ]);
   });
 
@@ -93,17 +110,25 @@ describe('verify', () => {
     const r = await verifyFleet(ctx, { slugs: ['t3', 'T4'] });
     expect(r.tenants.map((t) => t.slug)).toEqual(['t3', 't4']);
     expect(r.ok).toBe(true);
-    await expect(verifyFleet(ctx, { slugs: ['ghost', 'nobody', 't3'] })).rejects.toThrow(FailedError);
-    await expect(verifyFleet(ctx, { slugs: ['ghost', 'nobody'] })).rejects.toThrow(/"ghost", "nobody"/);
+    await expect(verifyFleet(ctx, { slugs: ['ghost', 'nobody', 't3'] })).rejects.toThrow(
+      FailedError,
+    );
+    await expect(verifyFleet(ctx, { slugs: ['ghost', 'nobody'] })).rejects.toThrow(
+      /"ghost", "nobody"/,
+    );
     await expect(verifyFleet(ctx, { slugs: ['a"b'] })).rejects.toThrow(UsageError);
   });
 
   it('catches a grant to PUBLIC, and leaves function EXECUTE for PUBLIC alone', async () => {
-    await db.query(`GRANT SELECT ON org_t3.settings TO PUBLIC; GRANT EXECUTE ON FUNCTION org_t4.set_updated_at() TO PUBLIC`);
+    await db.query(
+      `GRANT SELECT ON org_t3.settings TO PUBLIC; GRANT EXECUTE ON FUNCTION org_t4.set_updated_at() TO PUBLIC`,
+    );
     const r = await verifyFleet(ctx);
     expect(problemsOf(r).t3).toEqual(['PUBLIC has SELECT on table settings']);
     expect(problemsOf(r).t4).toBeUndefined();
-    await db.query(`REVOKE SELECT ON org_t3.settings FROM PUBLIC; GRANT USAGE ON SCHEMA org_t3 TO PUBLIC`);
+    await db.query(
+      `REVOKE SELECT ON org_t3.settings FROM PUBLIC; GRANT USAGE ON SCHEMA org_t3 TO PUBLIC`,
+    );
     expect(problemsOf(await verifyFleet(ctx)).t3).toEqual(['PUBLIC has USAGE on the schema']);
     await db.query(`REVOKE USAGE ON SCHEMA org_t3 FROM PUBLIC`);
   });
@@ -111,19 +136,32 @@ describe('verify', () => {
   it('catches a stray role on two tenants, unless tenantctl recorded the grant', async () => {
     const stray = `${db.rolePrefix}stray`;
     await db.query(`CREATE ROLE ${stray}`);
-    await db.query(`GRANT USAGE ON SCHEMA org_t3 TO ${stray}; GRANT SELECT ON org_t3.users TO ${stray}`);
+    await db.query(
+      `GRANT USAGE ON SCHEMA org_t3 TO ${stray}; GRANT SELECT ON org_t3.users TO ${stray}`,
+    );
     // on one tenant only: not a cross-tenant leak
     expect((await verifyFleet(ctx, { slugs: ['t3'] })).ok).toBe(true);
     const { rows } = await db.query(`SELECT rw_role FROM tenantctl.tenants WHERE slug = 't10'`);
     await db.query(`GRANT ${rows[0].rw_role} TO ${stray}`);
     let r = await verifyFleet(ctx, { slugs: ['t3', 't10', 't1'] });
     expect(Object.keys(problemsOf(r)).sort()).toEqual(['t10', 't3']);
-    expect(problemsOf(r).t3[0]).toMatch(new RegExp(`role ${stray} also reaches t10, and tenantctl did not grant it here: USAGE on the schema; SELECT on table users`));
-    expect(problemsOf(r).t10[0]).toMatch(new RegExp(`role ${stray} also reaches t3, .*membership in ${rows[0].rw_role}`));
-    await db.query(`INSERT INTO tenantctl.access_grants (tenant_id, role_name, read_only) SELECT id, $1, false FROM tenantctl.tenants WHERE slug IN ('t3', 't10')`, [stray]);
+    expect(problemsOf(r).t3[0]).toMatch(
+      new RegExp(
+        `role ${stray} also reaches t10, and tenantctl did not grant it here: USAGE on the schema; SELECT on table users`,
+      ),
+    );
+    expect(problemsOf(r).t10[0]).toMatch(
+      new RegExp(`role ${stray} also reaches t3, .*membership in ${rows[0].rw_role}`),
+    );
+    await db.query(
+      `INSERT INTO tenantctl.access_grants (tenant_id, role_name, read_only) SELECT id, $1, false FROM tenantctl.tenants WHERE slug IN ('t3', 't10')`,
+      [stray],
+    );
     r = await verifyFleet(ctx, { slugs: ['t3', 't10'] });
     expect(r.ok).toBe(true);
-    await db.query(`DELETE FROM tenantctl.access_grants; REVOKE ALL ON SCHEMA org_t3 FROM ${stray}; REVOKE ALL ON org_t3.users FROM ${stray}; REVOKE ${rows[0].rw_role} FROM ${stray}`);
+    await db.query(
+      `DELETE FROM tenantctl.access_grants; REVOKE ALL ON SCHEMA org_t3 FROM ${stray}; REVOKE ALL ON org_t3.users FROM ${stray}; REVOKE ${rows[0].rw_role} FROM ${stray}`,
+    );
   });
 
   it("catches one tenant's role granted on another tenant", async () => {
@@ -138,11 +176,17 @@ describe('verify', () => {
   it('a suspended tenant that still grants privileges is reported', async () => {
     await db.query(`UPDATE tenantctl.tenants SET status = 'suspended' WHERE slug = 't4'`);
     let r = await verifyFleet(ctx, { slugs: ['t4'] });
-    expect(r.tenants[0].problems.join('\n')).toMatch(/suspended, but role org_t4_\w+_ro still holds .*USAGE on the schema/);
-    const { rows } = await db.query(`SELECT rw_role, ro_role FROM tenantctl.tenants WHERE slug = 't4'`);
+    expect(r.tenants[0].problems.join('\n')).toMatch(
+      /suspended, but role org_t4_\w+_ro still holds .*USAGE on the schema/,
+    );
+    const { rows } = await db.query(
+      `SELECT rw_role, ro_role FROM tenantctl.tenants WHERE slug = 't4'`,
+    );
     await db.query(`REVOKE ALL ON SCHEMA org_t4 FROM ${rows[0].rw_role}, ${rows[0].ro_role}; REVOKE ALL ON ALL TABLES IN SCHEMA org_t4 FROM ${rows[0].rw_role}, ${rows[0].ro_role};
                     REVOKE ALL ON ALL SEQUENCES IN SCHEMA org_t4 FROM ${rows[0].rw_role}, ${rows[0].ro_role}`);
-    expect((await verifyFleet(ctx, { slugs: ['t4'] })).tenants[0].problems.join('\n')).toMatch(/ro still holds .*SELECT by default on new tables/);
+    expect((await verifyFleet(ctx, { slugs: ['t4'] })).tenants[0].problems.join('\n')).toMatch(
+      /ro still holds .*SELECT by default on new tables/,
+    );
     await db.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA org_t4 REVOKE ALL ON TABLES FROM ${rows[0].rw_role}, ${rows[0].ro_role};
                     ALTER DEFAULT PRIVILEGES IN SCHEMA org_t4 REVOKE ALL ON SEQUENCES FROM ${rows[0].rw_role}, ${rows[0].ro_role}`);
     r = await verifyFleet(ctx, { slugs: ['t4'] });
@@ -151,22 +195,31 @@ describe('verify', () => {
 
   it('catches anything reaching the control schema', async () => {
     const app = `${db.rolePrefix}app`;
-    await db.query(`CREATE ROLE ${app}; GRANT USAGE ON SCHEMA tenantctl TO ${app}; GRANT SELECT ON tenantctl.tenants TO ${app}`);
+    await db.query(
+      `CREATE ROLE ${app}; GRANT USAGE ON SCHEMA tenantctl TO ${app}; GRANT SELECT ON tenantctl.tenants TO ${app}`,
+    );
     const r = await verifyFleet(ctx, { slugs: ['t3'] });
     expect(r.ok).toBe(false);
     expect(r.tenants[0].ok).toBe(true);
     expect(r.control.problems).toEqual([`${app} has USAGE on the schema; SELECT on table tenants`]);
-    await db.query(`REVOKE ALL ON SCHEMA tenantctl FROM ${app}; REVOKE ALL ON tenantctl.tenants FROM ${app}`);
+    await db.query(
+      `REVOKE ALL ON SCHEMA tenantctl FROM ${app}; REVOKE ALL ON tenantctl.tenants FROM ${app}`,
+    );
   });
 
   it('reports a missing schema, pending and edited migrations without failing the run', async () => {
     await db.query(`DROP SCHEMA org_t10 CASCADE`);
     writeFileSync(path.join(mdir, '3_more.sql'), 'CREATE TABLE more (id int);');
-    await db.query(`UPDATE tenantctl.tenant_migrations SET hash = 'deadbeef00' WHERE migration_id = 1 AND tenant_id = (SELECT id FROM tenantctl.tenants WHERE slug = 't3')`);
+    await db.query(
+      `UPDATE tenantctl.tenant_migrations SET hash = 'deadbeef00' WHERE migration_id = 1 AND tenant_id = (SELECT id FROM tenantctl.tenants WHERE slug = 't3')`,
+    );
     const r = await verifyFleet(db.ctx({ migrationsDir: mdir }), { slugs: ['t3', 't10', 'other'] });
     const p = problemsOf(r);
     expect(p.t10).toEqual(['1 migration pending (3)', 'schema org_t10 does not exist']);
-    expect(p.t3).toEqual([expect.stringMatching(/^migration 1_users-locale\.sql was edited after it was applied here/), '1 migration pending (3)']);
+    expect(p.t3).toEqual([
+      expect.stringMatching(/^migration 1_users-locale\.sql was edited after it was applied here/),
+      '1 migration pending (3)',
+    ]);
     expect(p.other).toEqual(['1 migration pending (3)']);
   });
 
@@ -183,12 +236,22 @@ describe('verify agrees with the rest of tenantctl', () => {
     const life = await freshDatabase();
     try {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'tctl-verify-life-'));
-      writeFileSync(path.join(dir, '1_notes.sql'), 'CREATE TABLE notes (id int PRIMARY KEY, body text);');
+      writeFileSync(
+        path.join(dir, '1_notes.sql'),
+        'CREATE TABLE notes (id int PRIMARY KEY, body text);',
+      );
       const lctx = life.ctx({ migrationsDir: dir });
       await initControlSchema(lctx);
       await createTenants(lctx, { slugs: ['a', 'b', 'c'] });
-      writeFileSync(path.join(dir, '2_tags.sql'), 'CREATE TABLE tags (id int); CREATE INDEX tags_id ON tags (id);');
-      expect(problemsOf(await verifyFleet(lctx))).toEqual({ a: ['1 migration pending (2)'], b: ['1 migration pending (2)'], c: ['1 migration pending (2)'] });
+      writeFileSync(
+        path.join(dir, '2_tags.sql'),
+        'CREATE TABLE tags (id int); CREATE INDEX tags_id ON tags (id);',
+      );
+      expect(problemsOf(await verifyFleet(lctx))).toEqual({
+        a: ['1 migration pending (2)'],
+        b: ['1 migration pending (2)'],
+        c: ['1 migration pending (2)'],
+      });
       await migrate(lctx, {});
       const app = `${life.rolePrefix}app`;
       await life.query(`CREATE ROLE ${app} LOGIN`);

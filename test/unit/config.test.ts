@@ -11,13 +11,22 @@ const dir = () => mkdtempSync(path.join(os.tmpdir(), 'tctl-cfg-'));
 describe('settings', () => {
   it('uses defaults without a config file', () => {
     const s = resolveSettings({}, undefined, dir());
-    expect(s).toMatchObject({ schemaPrefix: 'org_', controlSchema: 'tenantctl', template: 'default', concurrency: 4, lockTimeoutMs: 5000 });
+    expect(s).toMatchObject({
+      schemaPrefix: 'org_',
+      controlSchema: 'tenantctl',
+      template: 'default',
+      concurrency: 4,
+      lockTimeoutMs: 5000,
+    });
     expect(s.migrationsDir).toBeUndefined();
   });
 
   it('flags (and environment, through commander) beat the config file', () => {
     const d = dir();
-    writeFileSync(path.join(d, 'tenantctl.config.json'), JSON.stringify({ schemaPrefix: 't_', concurrency: 8, migrationsDir: 'db/m' }));
+    writeFileSync(
+      path.join(d, 'tenantctl.config.json'),
+      JSON.stringify({ schemaPrefix: 't_', concurrency: 8, migrationsDir: 'db/m' }),
+    );
     const s = resolveSettings({ concurrency: '2' }, undefined, d);
     expect(s.schemaPrefix).toBe('t_');
     expect(s.concurrency).toBe(2);
@@ -26,7 +35,15 @@ describe('settings', () => {
 
   it('lists every problem of an invalid config at once', () => {
     const d = dir();
-    writeFileSync(path.join(d, 'tenantctl.config.json'), JSON.stringify({ schemaPrefix: 'Bad-Prefix', concurrency: 0, lockTimeout: 'soon', colour: true }));
+    writeFileSync(
+      path.join(d, 'tenantctl.config.json'),
+      JSON.stringify({
+        schemaPrefix: 'Bad-Prefix',
+        concurrency: 0,
+        lockTimeout: 'soon',
+        colour: true,
+      }),
+    );
     try {
       resolveSettings({}, undefined, d);
       expect.unreachable();

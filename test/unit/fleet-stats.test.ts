@@ -14,7 +14,9 @@ describe('schemaCensus (exact SQL)', () => {
     expect(log).toHaveLength(1);
     expect(log[0].text.trim()).toMatch(/^SELECT n\.nspname AS schema/);
     expect(log[0].values).toEqual(['org\\_%']);
-    expect(log[0].text).toContain("WHERE relnamespace <> 'pg_toast'::regnamespace GROUP BY relnamespace");
+    expect(log[0].text).toContain(
+      "WHERE relnamespace <> 'pg_toast'::regnamespace GROUP BY relnamespace",
+    );
     expect(rows).toEqual([{ schema: 'org_a', tables: 3, bytes: 8192, rowEstimate: 10 }]);
   });
 });

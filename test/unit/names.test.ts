@@ -4,7 +4,10 @@ import { quoteIdent, quoteLiteral } from '../../src/db/quote.js';
 
 describe('slugs and schema names', () => {
   it('lower-cases and maps "-" to "_"', () => {
-    expect(parseSlugs(['New-Company'], 'org_')).toEqual({ names: [{ slug: 'new-company', schema: 'org_new_company' }], problems: [] });
+    expect(parseSlugs(['New-Company'], 'org_')).toEqual({
+      names: [{ slug: 'new-company', schema: 'org_new_company' }],
+      problems: [],
+    });
     expect(schemaForSlug('a-b-c', 'org_')).toBe('org_a_b_c');
   });
 

@@ -27,6 +27,10 @@ CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $body$ SELECT 1; $body$;
 describe('groupMigrations', () => {
   const m = (id: number, transactional = true) => ({ id, transactional }) as MigrationFile;
   it('groups consecutive transactional migrations and isolates the others', () => {
-    expect(groupMigrations([m(1), m(2), m(3, false), m(4), m(5, false), m(6, false)]).map((g) => g.map((x) => x.id))).toEqual([[1, 2], [3], [4], [5], [6]]);
+    expect(
+      groupMigrations([m(1), m(2), m(3, false), m(4), m(5, false), m(6, false)]).map((g) =>
+        g.map((x) => x.id),
+      ),
+    ).toEqual([[1, 2], [3], [4], [5], [6]]);
   });
 });

@@ -1,13 +1,23 @@
 import { describe, it, expect } from 'vitest';
-import { normaliser, buildFingerprints, diffFingerprint } from '../../src/core/verify/fingerprint.js';
-import { isolationProblems, controlProblems, describeGrants } from '../../src/core/verify/isolation.js';
+import {
+  normaliser,
+  buildFingerprints,
+  diffFingerprint,
+} from '../../src/core/verify/fingerprint.js';
+import {
+  isolationProblems,
+  controlProblems,
+  describeGrants,
+} from '../../src/core/verify/isolation.js';
 import type { AclGrant } from '../../src/db/isolation.js';
 
 describe('normaliser', () => {
   it('removes the schema as qualifier and elsewhere, but not inside longer names', () => {
     const n = normaliser('org_t1', ['org_t1_ab12_rw']);
     expect(n(`nextval('org_t1.users_id_seq'::regclass)`)).toBe(`nextval('users_id_seq'::regclass)`);
-    expect(n('CREATE INDEX i ON org_t1.users USING btree (x)')).toBe('CREATE INDEX i ON users USING btree (x)');
+    expect(n('CREATE INDEX i ON org_t1.users USING btree (x)')).toBe(
+      'CREATE INDEX i ON users USING btree (x)',
+    );
     expect(n('REFERENCES org_t10.users(id)')).toBe('REFERENCES org_t10.users(id)');
     expect(n('REFERENCES "org_t1".users(id)')).toBe('REFERENCES users(id)');
     expect(n('SET search_path TO org_t1, public')).toBe('SET search_path TO <schema>, public');
@@ -16,7 +26,9 @@ describe('normaliser', () => {
 });
 
 function fp(rows: [string, string, string | null, string][]) {
-  return buildFingerprints(rows.map(([kind, name, parent, def]) => ({ schema: 's', kind, name, parent, def }))).get('s')!;
+  return buildFingerprints(
+    rows.map(([kind, name, parent, def]) => ({ schema: 's', kind, name, parent, def })),
+  ).get('s')!;
 }
 
 describe('diffFingerprint', () => {
@@ -47,36 +59,76 @@ describe('diffFingerprint', () => {
   });
 });
 
-const grant = (schema: string, kind: string, grantee: string, privilege: string, objects = 1, sample = ['x']): AclGrant => ({ schema, kind, grantee, privilege, objects, sample });
-const tenants = ['a', 'b', 'c'].map((s) => ({ slug: s, schema: `org_${s}`, status: 'active', rwRole: `org_${s}_rw`, roRole: `org_${s}_ro` }));
+const grant = (
+  schema: string,
+  kind: string,
+  grantee: string,
+  privilege: string,
+  objects = 1,
+  sample = ['x'],
+): AclGrant => ({ schema, kind, grantee, privilege, objects, sample });
+const tenants = ['a', 'b', 'c'].map((s) => ({
+  slug: s,
+  schema: `org_${s}`,
+  status: 'active',
+  rwRole: `org_${s}_rw`,
+  roRole: `org_${s}_ro`,
+}));
 
 describe('isolationProblems', () => {
-  const own = tenants.flatMap((t) => [grant(t.schema, 'schema', t.rwRole, 'USAGE'), grant(t.schema, 'table', t.roRole, 'SELECT', 3, ['a', 'b', 'c'])]);
+  const own = tenants.flatMap((t) => [
+    grant(t.schema, 'schema', t.rwRole, 'USAGE'),
+    grant(t.schema, 'table', t.roRole, 'SELECT', 3, ['a', 'b', 'c']),
+  ]);
 
   it('a fleet where every tenant is reached only by its own roles is clean', () => {
     expect(isolationProblems({ tenants, grants: own, members: [], recorded: [] }).size).toBe(0);
   });
 
   it('PUBLIC: EXECUTE on functions and USAGE on types allowed, anything else reported', () => {
-    const grants = [...own, grant('org_a', 'function', 'PUBLIC', 'EXECUTE'), grant('org_a', 'type', 'PUBLIC', 'USAGE'), grant('org_b', 'table', 'PUBLIC', 'SELECT', 1, ['users'])];
+    const grants = [
+      ...own,
+      grant('org_a', 'function', 'PUBLIC', 'EXECUTE'),
+      grant('org_a', 'type', 'PUBLIC', 'USAGE'),
+      grant('org_b', 'table', 'PUBLIC', 'SELECT', 1, ['users']),
+    ];
     const p = isolationProblems({ tenants, grants, members: [], recorded: [] });
     expect([...p.keys()]).toEqual(['b']);
     expect(p.get('b')).toEqual(['PUBLIC has SELECT on table users']);
   });
 
   it('a role on two tenants is reported where tenantctl did not grant it', () => {
-    const grants = [...own, grant('org_a', 'schema', 'stray', 'USAGE'), grant('org_c', 'schema', 'stray', 'USAGE')];
+    const grants = [
+      ...own,
+      grant('org_a', 'schema', 'stray', 'USAGE'),
+      grant('org_c', 'schema', 'stray', 'USAGE'),
+    ];
     const members = [{ role: 'org_b_ro', member: 'stray' }];
-    const p = isolationProblems({ tenants, grants, members, recorded: [{ slug: 'b', role: 'stray' }] });
+    const p = isolationProblems({
+      tenants,
+      grants,
+      members,
+      recorded: [{ slug: 'b', role: 'stray' }],
+    });
     expect([...p.keys()].sort()).toEqual(['a', 'c']);
     expect(p.get('a')![0]).toMatch(/role stray also reaches b, c/);
     // granted everywhere through tenantctl: clean
-    const ok = isolationProblems({ tenants, grants, members, recorded: ['a', 'b', 'c'].map((slug) => ({ slug, role: 'stray' })) });
+    const ok = isolationProblems({
+      tenants,
+      grants,
+      members,
+      recorded: ['a', 'b', 'c'].map((slug) => ({ slug, role: 'stray' })),
+    });
     expect(ok.size).toBe(0);
   });
 
   it("one tenant's group role on another tenant is reported even when that is its only other reach", () => {
-    const p = isolationProblems({ tenants, grants: [...own, grant('org_b', 'table', 'org_a_ro', 'SELECT', 1, ['users'])], members: [], recorded: [] });
+    const p = isolationProblems({
+      tenants,
+      grants: [...own, grant('org_b', 'table', 'org_a_ro', 'SELECT', 1, ['users'])],
+      members: [],
+      recorded: [],
+    });
     expect([...p.keys()]).toEqual(['b']);
     expect(p.get('b')![0]).toMatch(/org_a_ro \(a group role of tenant a\) also reaches a/);
   });
@@ -85,17 +137,27 @@ describe('isolationProblems', () => {
     const susp = tenants.map((t) => (t.slug === 'c' ? { ...t, status: 'suspended' } : t));
     const p = isolationProblems({ tenants: susp, grants: own, members: [], recorded: [] });
     expect([...p.keys()]).toEqual(['c']);
-    expect(p.get('c')!.join('\n')).toMatch(/suspended, but role org_c_ro still holds SELECT on 3 tables/);
+    expect(p.get('c')!.join('\n')).toMatch(
+      /suspended, but role org_c_ro still holds SELECT on 3 tables/,
+    );
   });
 
   it('control schema: every non-owner privilege is a problem', () => {
     expect(controlProblems([grant('tenantctl', 'function', 'PUBLIC', 'EXECUTE')])).toEqual([]);
-    expect(controlProblems([grant('tenantctl', 'table', 'app', 'SELECT', 1, ['tenants']), grant('tenantctl', 'schema', 'app', 'USAGE')])).toEqual([
-      'app has SELECT on table tenants; USAGE on the schema',
-    ]);
+    expect(
+      controlProblems([
+        grant('tenantctl', 'table', 'app', 'SELECT', 1, ['tenants']),
+        grant('tenantctl', 'schema', 'app', 'USAGE'),
+      ]),
+    ).toEqual(['app has SELECT on table tenants; USAGE on the schema']);
   });
 
   it('describes grants compactly', () => {
-    expect(describeGrants([grant('s', 'table', 'r', 'SELECT', 40, ['a', 'b', 'c']), grant('s', 'table', 'r', 'INSERT', 40, ['a', 'b', 'c'])])).toBe('SELECT, INSERT on 40 tables (a, b, c, ...)');
+    expect(
+      describeGrants([
+        grant('s', 'table', 'r', 'SELECT', 40, ['a', 'b', 'c']),
+        grant('s', 'table', 'r', 'INSERT', 40, ['a', 'b', 'c']),
+      ]),
+    ).toBe('SELECT, INSERT on 40 tables (a, b, c, ...)');
   });
 });

@@ -12,9 +12,14 @@ export function register(program: Command): void {
         const r = await activateTenant(await s.ctx(1), slug);
         s.out.result(r, () => {
           if (!r.changed) return `${r.slug} is already active`;
-          const lines = [`activated ${r.slug} (schema ${r.schema}): ${r.restoredEntries} privileges restored`];
+          const lines = [
+            `activated ${r.slug} (schema ${r.schema}): ${r.restoredEntries} privileges restored`,
+          ];
           if (r.loginsRestored.length) lines.push(`  LOGIN: ${r.loginsRestored.join(', ')}`);
-          if (r.newObjects.length) lines.push(`  created while suspended, given default privileges: ${r.newObjects.join(', ')}`);
+          if (r.newObjects.length)
+            lines.push(
+              `  created while suspended, given default privileges: ${r.newObjects.join(', ')}`,
+            );
           return lines;
         });
       }),

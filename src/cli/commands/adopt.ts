@@ -7,9 +7,15 @@ import type { AdoptResult } from '../../core/adopt.js';
 function render(s: Session, r: AdoptResult): string[] {
   const { c } = s.out;
   return [
-    ...r.adopted.map((a) => (a.ok ? `${r.dryRun ? 'would adopt' : c.green('adopted')} ${a.schema} as ${a.slug}${r.baseline ? ` (baseline ${r.baseline})` : ''}` : `${c.red('failed')} ${a.schema}: ${a.error}`)),
+    ...r.adopted.map((a) =>
+      a.ok
+        ? `${r.dryRun ? 'would adopt' : c.green('adopted')} ${a.schema} as ${a.slug}${r.baseline ? ` (baseline ${r.baseline})` : ''}`
+        : `${c.red('failed')} ${a.schema}: ${a.error}`,
+    ),
     ...r.skipped.map((x) => `${c.yellow('skipped')} ${x.schema}: ${x.reason}`),
-    r.adopted.length === 0 && r.skipped.length === 0 ? c.dim('no unregistered schemas with the prefix') : '',
+    r.adopted.length === 0 && r.skipped.length === 0
+      ? c.dim('no unregistered schemas with the prefix')
+      : '',
   ].filter(Boolean);
 }
 
@@ -17,9 +23,15 @@ export function register(program: Command): void {
   program
     .command('adopt')
     .description('register existing schemas that match the prefix (brown-field databases)')
-    .argument('[schemas...]', 'only these schemas (default: every unregistered one with the prefix)')
+    .argument(
+      '[schemas...]',
+      'only these schemas (default: every unregistered one with the prefix)',
+    )
     .addOption(
-      new Option('--baseline <id>', 'mark migrations up to this id as applied without running them').argParser((v) => {
+      new Option(
+        '--baseline <id>',
+        'mark migrations up to this id as applied without running them',
+      ).argParser((v) => {
         if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a migration id');
         return Number(v);
       }),
@@ -27,11 +39,26 @@ export function register(program: Command): void {
     .addOption(migrationsDirOption())
     .addOption(templateOption())
     .option('--dry-run', 'list what would be adopted; change nothing')
-    .action(async (schemas: string[], opts: { baseline?: number; template?: string; dryRun?: boolean }, cmd: Command) =>
-      withSession(cmd, async (s) => {
-        const { adopt } = await import('../../core/adopt.js');
-        const ctx = await s.ctx();
-        await showResult(s, () => adopt(ctx, { baseline: opts.baseline, schemas: schemas.length ? schemas : undefined, template: opts.template, dryRun: opts.dryRun }), (r) => render(s, r));
-      }),
+    .action(
+      async (
+        schemas: string[],
+        opts: { baseline?: number; template?: string; dryRun?: boolean },
+        cmd: Command,
+      ) =>
+        withSession(cmd, async (s) => {
+          const { adopt } = await import('../../core/adopt.js');
+          const ctx = await s.ctx();
+          await showResult(
+            s,
+            () =>
+              adopt(ctx, {
+                baseline: opts.baseline,
+                schemas: schemas.length ? schemas : undefined,
+                template: opts.template,
+                dryRun: opts.dryRun,
+              }),
+            (r) => render(s, r),
+          );
+        }),
     );
 }

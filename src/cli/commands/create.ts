@@ -8,7 +8,11 @@ import { formatDuration } from '../../core/duration.js';
 function render(s: Session, r: CreateResult): string[] {
   const { c } = s.out;
   if (r.dryRun) {
-    return (r.plan ?? []).flatMap((p) => [c.bold(`-- tenant ${p.slug} -> schema ${p.schema} (roles ${p.roles.rw}, ${p.roles.ro})`), ...p.steps, '']);
+    return (r.plan ?? []).flatMap((p) => [
+      c.bold(`-- tenant ${p.slug} -> schema ${p.schema} (roles ${p.roles.rw}, ${p.roles.ro})`),
+      ...p.steps,
+      '',
+    ]);
   }
   return r.tenants.map((t) =>
     t.ok
@@ -18,12 +22,20 @@ function render(s: Session, r: CreateResult): string[] {
 }
 
 /** In a terminal with no slug given, ask for one and for the template. */
-async function askForTenant(s: Session, template: string | undefined): Promise<{ slugs: string[]; template?: string }> {
+async function askForTenant(
+  s: Session,
+  template: string | undefined,
+): Promise<{ slugs: string[]; template?: string }> {
   const { askText, askChoice } = await import('../prompts.js');
   const { slugProblem } = await import('../../core/names.js');
   const { builtinTemplateNames } = await import('../../core/template.js');
   const hint = 'give the slug as an argument: tenantctl create <slug>';
-  const slug = await askText(s.out, 'Tenant slug:', hint, (v) => slugProblem(v, s.settings.schemaPrefix) ?? true);
+  const slug = await askText(
+    s.out,
+    'Tenant slug:',
+    hint,
+    (v) => slugProblem(v, s.settings.schemaPrefix) ?? true,
+  );
   const chosen = template ?? (await askChoice(s.out, 'Template:', builtinTemplateNames(), hint));
   return { slugs: [slug], template: chosen };
 }
@@ -31,20 +43,38 @@ async function askForTenant(s: Session, template: string | undefined): Promise<{
 export function register(program: Command): void {
   program
     .command('create')
-    .description('provision tenants: schema, template, every known migration and tenant roles, one transaction each')
+    .description(
+      'provision tenants: schema, template, every known migration and tenant roles, one transaction each',
+    )
     .argument('[slugs...]', 'tenant slugs (lower-case letters, digits, "-", "_")')
     .addOption(templateOption())
     .option('--name <display name>', 'display name (one tenant only)')
     .addOption(concurrencyOption())
     .addOption(migrationsDirOption())
     .addOption(new Option('--dry-run', 'print what would run and change nothing'))
-    .action(async (slugs: string[], opts: { template?: string; name?: string; concurrency?: number; dryRun?: boolean }, cmd: Command) =>
-      withSession(cmd, async (s) => {
-        const { createTenants } = await import('../../core/provision.js');
-        let input: { slugs: string[]; template?: string } = { slugs, template: opts.template };
-        if (slugs.length === 0 && s.out.interactive) input = await askForTenant(s, opts.template);
-        const ctx = await s.ctx();
-        await showResult(s, () => createTenants(ctx, { slugs: input.slugs, template: input.template, displayName: opts.name, concurrency: opts.concurrency, dryRun: opts.dryRun }), (r) => render(s, r));
-      }),
+    .action(
+      async (
+        slugs: string[],
+        opts: { template?: string; name?: string; concurrency?: number; dryRun?: boolean },
+        cmd: Command,
+      ) =>
+        withSession(cmd, async (s) => {
+          const { createTenants } = await import('../../core/provision.js');
+          let input: { slugs: string[]; template?: string } = { slugs, template: opts.template };
+          if (slugs.length === 0 && s.out.interactive) input = await askForTenant(s, opts.template);
+          const ctx = await s.ctx();
+          await showResult(
+            s,
+            () =>
+              createTenants(ctx, {
+                slugs: input.slugs,
+                template: input.template,
+                displayName: opts.name,
+                concurrency: opts.concurrency,
+                dryRun: opts.dryRun,
+              }),
+            (r) => render(s, r),
+          );
+        }),
     );
 }

@@ -26,13 +26,25 @@ export function register(program: Command): void {
           url = (await devUp()).url!;
           out.info(`   ${url}`);
         }
-        const settings = { ...s.settings, migrationsDir: s.settings.migrationsDir ?? `${PACKAGE_ROOT}/examples/migrations` };
+        const settings = {
+          ...s.settings,
+          migrationsDir: s.settings.migrationsDir ?? `${PACKAGE_ROOT}/examples/migrations`,
+        };
         const db = new Database(await resolveConnection(url, {}, () => undefined), 4);
         try {
           const r = await runDemo(makeCtx(db, settings, await makeReporter(out)));
           out.result({ url, ...r }, () => [
             '',
-            table(['SLUG', 'SCHEMA', 'STATUS', 'VERSION', 'PENDING'], r.tenants.map((t) => [t.slug, t.schema, t.status, String(t.version), String(t.pending ?? '-')])),
+            table(
+              ['SLUG', 'SCHEMA', 'STATUS', 'VERSION', 'PENDING'],
+              r.tenants.map((t) => [
+                t.slug,
+                t.schema,
+                t.status,
+                String(t.version),
+                String(t.pending ?? '-'),
+              ]),
+            ),
             '',
             ...r.tenants.map((t) => `${out.c.bold(t.schema)}: ${r.tables[t.slug].join(', ')}`),
             '',

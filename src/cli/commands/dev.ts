@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { withSession } from '../session.js';
 
 export function register(program: Command): void {
-  const dev = program.command('dev').description('a local embedded PostgreSQL for trying tenantctl and for tests');
+  const dev = program
+    .command('dev')
+    .description('a local embedded PostgreSQL for trying tenantctl and for tests');
   dev
     .command('up')
     .description('start the dev database (initialised on first use; data persists)')
@@ -11,7 +13,10 @@ export function register(program: Command): void {
         const { devUp } = await import('../../core/dev.js');
         if (!s.out.json) s.out.info('starting the dev database...');
         const r = await devUp();
-        s.out.result(r, () => [`${r.started ? 'started' : 'already running'}: ${r.url}`, s.out.c.dim(`data: ${r.dataDir}`)]);
+        s.out.result(r, () => [
+          `${r.started ? 'started' : 'already running'}: ${r.url}`,
+          s.out.c.dim(`data: ${r.dataDir}`),
+        ]);
       }),
     );
   dev
@@ -22,7 +27,10 @@ export function register(program: Command): void {
       withSession(cmd, async (s) => {
         const { devDown } = await import('../../core/dev.js');
         const r = await devDown(undefined, { destroy: opts.destroy });
-        s.out.result(r, () => (r.stopped ? 'stopped' : 'not running') + (r.destroyed ? '; data deleted' : ''));
+        s.out.result(
+          r,
+          () => (r.stopped ? 'stopped' : 'not running') + (r.destroyed ? '; data deleted' : ''),
+        );
       }),
     );
   dev
@@ -32,7 +40,11 @@ export function register(program: Command): void {
       withSession(cmd, async (s) => {
         const { devStatus } = await import('../../core/dev.js');
         const r = devStatus();
-        s.out.result(r, () => (r.running ? `running: ${r.url} (data ${r.dataDir})` : `not running${r.dataDir ? ` (data ${r.dataDir})` : ''}`));
+        s.out.result(r, () =>
+          r.running
+            ? `running: ${r.url} (data ${r.dataDir})`
+            : `not running${r.dataDir ? ` (data ${r.dataDir})` : ''}`,
+        );
       }),
     );
   dev
@@ -43,7 +55,10 @@ export function register(program: Command): void {
         const { devStatus } = await import('../../core/dev.js');
         const { FailedError } = await import('../../core/errors.js');
         const r = devStatus();
-        if (!r.running) throw new FailedError('the dev database is not running', { hint: 'start it with `tenantctl dev up`' });
+        if (!r.running)
+          throw new FailedError('the dev database is not running', {
+            hint: 'start it with `tenantctl dev up`',
+          });
         s.out.result({ url: r.url }, () => r.url!);
       }),
     );

@@ -26,18 +26,31 @@ interface ExportFlags {
 export function register(program: Command): void {
   const cmd = program
     .command('export')
-    .description('write a tenant to a .tar.gz SQL archive (one snapshot; restorable by `import` or plain psql)')
+    .description(
+      'write a tenant to a .tar.gz SQL archive (one snapshot; restorable by `import` or plain psql)',
+    )
     .argument('[slug]', 'tenant to export')
     .option('-o, --output <file>', 'archive file (default ./<slug>-<UTC timestamp>.tar.gz)')
     .option('--all', 'every tenant, one archive each (for cron)')
-    .option('--out-dir <dir>', 'directory for <slug>-<UTC timestamp>.tar.gz archives (created if missing)')
-    .addOption(new Option('--keep <n>', 'with --all: keep the newest n archives per tenant, delete older ones after the new one is complete').argParser(positiveInt(100000)))
+    .option(
+      '--out-dir <dir>',
+      'directory for <slug>-<UTC timestamp>.tar.gz archives (created if missing)',
+    )
+    .addOption(
+      new Option(
+        '--keep <n>',
+        'with --all: keep the newest n archives per tenant, delete older ones after the new one is complete',
+      ).argParser(positiveInt(100000)),
+    )
     .addOption(concurrencyOption())
     .action(async (slug: string | undefined, opts: ExportFlags, command: Command) =>
       withSession(command, async (s) => {
         const problems: string[] = [];
         if (opts.all && slug) problems.push('give a slug or --all, not both');
-        if (!opts.all && !slug) problems.push('no slug given: tenantctl export <slug> [-o file], or export --all --out-dir <dir>');
+        if (!opts.all && !slug)
+          problems.push(
+            'no slug given: tenantctl export <slug> [-o file], or export --all --out-dir <dir>',
+          );
         if (opts.all && !opts.outDir) problems.push('--all needs --out-dir <dir>');
         if (opts.all && opts.output) problems.push('-o names one file; with --all use --out-dir');
         if (!opts.all && opts.keep !== undefined) problems.push('--keep applies to --all');
@@ -46,22 +59,35 @@ export function register(program: Command): void {
           const { exportAll } = await import('../../core/archive/export-all.js');
           const concurrency = opts.concurrency ?? s.settings.concurrency;
           const ctx = await s.ctx(concurrency + 1);
-          await showResult(s, () => exportAll(ctx, { outDir: opts.outDir!, keep: opts.keep, concurrency }), (r) => renderAll(s, r));
+          await showResult(
+            s,
+            () => exportAll(ctx, { outDir: opts.outDir!, keep: opts.keep, concurrency }),
+            (r) => renderAll(s, r),
+          );
           return;
         }
         const { exportTenant, resolveOutput } = await import('../../core/archive/dump.js');
         const { normalizeSlug } = await import('../../core/names.js');
         // Slug and output path are checked (exit 2) before any connection is made.
-        resolveOutput(normalizeSlug(slug!, s.settings.schemaPrefix), { output: opts.output, outDir: opts.outDir });
+        resolveOutput(normalizeSlug(slug!, s.settings.schemaPrefix), {
+          output: opts.output,
+          outDir: opts.outDir,
+        });
         const ctx = await s.ctx(1);
         const r = await exportTenant(ctx, slug!, { output: opts.output, outDir: opts.outDir });
         for (const w of r.warnings) s.out.warn(w);
-        s.out.result(r, () => `exported ${r.slug} (${r.schema}) -> ${r.file} (${formatBytes(r.bytes)}, ${r.tables} tables, ${r.rows} rows)`);
+        s.out.result(
+          r,
+          () =>
+            `exported ${r.slug} (${r.schema}) -> ${r.file} (${formatBytes(r.bytes)}, ${r.tables} tables, ${r.rows} rows)`,
+        );
       }),
     );
   cmd
     .command('verify')
-    .description('check an archive without a database: framing, manifest, every checksum and row count')
+    .description(
+      'check an archive without a database: framing, manifest, every checksum and row count',
+    )
     .argument('<archive>')
     .action(async (archive: string, _opts, command: Command) =>
       withSession(command, async (s) => {
@@ -69,7 +95,11 @@ export function register(program: Command): void {
         const { ArchiveError } = await import('../../core/archive/read.js');
         try {
           const { result: r } = await verifyArchive(archive);
-          s.out.result(r, () => `ok: ${archive} holds tenant ${r.slug} (${r.schema}), ${r.tables} tables, ${r.rows} rows, ${r.files} files, format ${r.formatVersion}, from PostgreSQL ${r.serverVersion} at ${r.createdAt}`);
+          s.out.result(
+            r,
+            () =>
+              `ok: ${archive} holds tenant ${r.slug} (${r.schema}), ${r.tables} tables, ${r.rows} rows, ${r.files} files, format ${r.formatVersion}, from PostgreSQL ${r.serverVersion} at ${r.createdAt}`,
+          );
         } catch (err) {
           // A damaged archive is what verify is there to find: a failed check (1), not a usage error.
           if (err instanceof ArchiveError) {

@@ -5,10 +5,15 @@ import { migrationsDirOption } from '../options.js';
 export function register(program: Command): void {
   program
     .command('import')
-    .description('restore a tenant from an export archive, all or nothing (checks every checksum first)')
+    .description(
+      'restore a tenant from an export archive, all or nothing (checks every checksum first)',
+    )
     .argument('<archive>', 'a .tar.gz written by `tenantctl export`')
-    .option('--as <slug>', 'restore under this slug and its schema instead of the archive\'s')
-    .option('--force', 'import even though the archive\'s applied migrations do not match the local migrations directory')
+    .option('--as <slug>', "restore under this slug and its schema instead of the archive's")
+    .option(
+      '--force',
+      "import even though the archive's applied migrations do not match the local migrations directory",
+    )
     .addOption(migrationsDirOption())
     .action(async (archive: string, opts: { as?: string; force?: boolean }, cmd: Command) =>
       withSession(cmd, async (s) => {
@@ -17,7 +22,11 @@ export function register(program: Command): void {
         const r = await importArchive(ctx, archive, { as: opts.as, force: opts.force });
         for (const f of r.forced) s.out.warn(`--force: ${f}`);
         for (const w of r.warnings) s.out.warn(w);
-        s.out.result(r, () => `imported ${r.slug} (${r.schema}) from ${r.from.slug} @ ${r.from.createdAt}: ${r.tables} tables, ${r.rows} rows, ${r.migrations} migrations`);
+        s.out.result(
+          r,
+          () =>
+            `imported ${r.slug} (${r.schema}) from ${r.from.slug} @ ${r.from.createdAt}: ${r.tables} tables, ${r.rows} rows, ${r.migrations} migrations`,
+        );
       }),
     );
 }

@@ -5,7 +5,9 @@ import { table, formatBytes } from '../output.js';
 export function register(program: Command): void {
   program
     .command('info')
-    .description('one tenant in full: schema, roles, grants, sizes, applied migrations, audit history')
+    .description(
+      'one tenant in full: schema, roles, grants, sizes, applied migrations, audit history',
+    )
     .argument('<slug>')
     .action(async (slug: string, _opts, cmd: Command) =>
       withSession(cmd, async (s) => {
@@ -22,11 +24,39 @@ export function register(program: Command): void {
           `  roles      ${i.roles.map((r) => `${r.name} (${r.kind}${r.exists ? '' : ', missing'}${r.members.length ? `; members: ${r.members.join(', ')}` : ''})`).join(', ')}`,
           `  grants     ${i.schemaGrants.map((g) => `${g.grantee}: ${g.privileges.join(',')}`).join('; ') || 'none'}`,
           '',
-          i.relations.length ? table(['RELATION', 'KIND', 'SIZE', 'ROWS~'], i.relations.map((r) => [r.name, r.kind, formatBytes(r.bytes), String(r.rowEstimate)])) : '',
+          i.relations.length
+            ? table(
+                ['RELATION', 'KIND', 'SIZE', 'ROWS~'],
+                i.relations.map((r) => [
+                  r.name,
+                  r.kind,
+                  formatBytes(r.bytes),
+                  String(r.rowEstimate),
+                ]),
+              )
+            : '',
           '',
-          i.migrations.length ? table(['MIGRATION', 'NAME', 'APPLIED', 'MS'], i.migrations.map((m) => [String(m.id), m.name, m.appliedAt.toISOString(), m.baseline ? 'baseline' : String(m.durationMs ?? '')])) : c.dim('no migrations applied'),
+          i.migrations.length
+            ? table(
+                ['MIGRATION', 'NAME', 'APPLIED', 'MS'],
+                i.migrations.map((m) => [
+                  String(m.id),
+                  m.name,
+                  m.appliedAt.toISOString(),
+                  m.baseline ? 'baseline' : String(m.durationMs ?? ''),
+                ]),
+              )
+            : c.dim('no migrations applied'),
           '',
-          table(['WHEN', 'COMMAND', 'OUTCOME', 'BY'], i.audit.map((a) => [a.at.toISOString(), a.command, a.outcome, `${a.dbUser}${a.osUser ? ` (${a.osUser})` : ''}`])),
+          table(
+            ['WHEN', 'COMMAND', 'OUTCOME', 'BY'],
+            i.audit.map((a) => [
+              a.at.toISOString(),
+              a.command,
+              a.outcome,
+              `${a.dbUser}${a.osUser ? ` (${a.osUser})` : ''}`,
+            ]),
+          ),
         ]);
       }),
     );

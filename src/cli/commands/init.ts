@@ -4,7 +4,9 @@ import { withSession } from '../session.js';
 export function register(program: Command): void {
   program
     .command('init')
-    .description('create or upgrade the control schema (registry, migration bookkeeping, audit log); idempotent')
+    .description(
+      'create or upgrade the control schema (registry, migration bookkeeping, audit log); idempotent',
+    )
     .action(async (_opts, cmd: Command) =>
       withSession(cmd, async (s) => {
         const { initControlSchema } = await import('../../core/init.js');

@@ -8,14 +8,23 @@ export function register(program: Command): void {
   program
     .command('list')
     .description('tenants with status, template and migration state')
-    .addOption(new Option('--status <status>', 'only tenants with this status').choices(['active', 'suspended']))
+    .addOption(
+      new Option('--status <status>', 'only tenants with this status').choices([
+        'active',
+        'suspended',
+      ]),
+    )
     .option('--template <name>', 'only tenants made from this template')
     .option('--pending', 'only tenants with migrations pending (needs --migrations-dir)')
     .addOption(migrationsDirOption())
     .action(async (opts: { status?: string; template?: string; pending?: boolean }, cmd: Command) =>
       withSession(cmd, async (s) => {
         const { listTenantsCmd } = await import('../../core/list.js');
-        const rows = await listTenantsCmd(await s.ctx(1), { status: opts.status, template: opts.template, pending: opts.pending });
+        const rows = await listTenantsCmd(await s.ctx(1), {
+          status: opts.status,
+          template: opts.template,
+          pending: opts.pending,
+        });
         s.out.result({ tenants: rows }, () => {
           if (rows.length === 0) return s.out.c.dim('no tenants');
           const { c } = s.out;

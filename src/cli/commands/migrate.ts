@@ -16,7 +16,8 @@ function maxFailures(v: string): number {
 
 function duration(v: string): number {
   const ms = parseDuration(v);
-  if (ms === null || ms <= 0) throw new InvalidArgumentError('expected a duration such as 30s, 500ms or 5min');
+  if (ms === null || ms <= 0)
+    throw new InvalidArgumentError('expected a duration such as 30s, 500ms or 5min');
   return ms;
 }
 
@@ -24,16 +25,24 @@ function renderRun(s: Session, r: MigrateResult): string[] {
   const { c } = s.out;
   const lines: string[] = [];
   for (const t of r.tenants) {
-    if (t.status === 'planned') lines.push(`${t.slug}: would apply ${t.pending.join(', ')} (at ${t.from})`);
-    else if (t.status === 'applied') lines.push(`${c.green('migrated')} ${t.slug}: ${t.from} -> ${t.to} (${formatDuration(t.durationMs)})`);
+    if (t.status === 'planned')
+      lines.push(`${t.slug}: would apply ${t.pending.join(', ')} (at ${t.from})`);
+    else if (t.status === 'applied')
+      lines.push(
+        `${c.green('migrated')} ${t.slug}: ${t.from} -> ${t.to} (${formatDuration(t.durationMs)})`,
+      );
     else if (t.status === 'failed') lines.push(`${c.red('failed')}   ${t.slug}: ${t.error}`);
     else if (t.status === 'skipped' && s.out.verbose) lines.push(`${c.dim('skipped')}  ${t.slug}`);
   }
   const planned = r.tenants.filter((t) => t.status === 'planned').length;
   lines.push(
     r.dryRun
-      ? c.bold(`dry run: ${planned} of ${r.tenants.length} tenants would be migrated to ${r.latest}; nothing changed`)
-      : c.bold(`${r.tenants.filter((t) => t.status === 'applied').length} migrated, ${r.tenants.filter((t) => t.status === 'current').length} already current, ${r.failed} failed, ${r.skipped} not started (latest ${r.latest})`),
+      ? c.bold(
+          `dry run: ${planned} of ${r.tenants.length} tenants would be migrated to ${r.latest}; nothing changed`,
+        )
+      : c.bold(
+          `${r.tenants.filter((t) => t.status === 'applied').length} migrated, ${r.tenants.filter((t) => t.status === 'current').length} already current, ${r.failed} failed, ${r.skipped} not started (latest ${r.latest})`,
+        ),
   );
   return lines;
 }
@@ -43,15 +52,33 @@ function renderStatus(s: Session, st: MigrateStatus): string[] {
   const lines = [
     `${st.tenants} tenants; latest migration ${st.latest}; ${c.green(`${st.current} current`)}, ${st.behind ? c.yellow(`${st.behind} behind`) : '0 behind'}`,
     '',
-    table(['VERSION', 'TENANTS'], st.versions.map((v) => [String(v.version), String(v.tenants)])),
+    table(
+      ['VERSION', 'TENANTS'],
+      st.versions.map((v) => [String(v.version), String(v.tenants)]),
+    ),
   ];
   if (st.pending.length) {
     const shown = s.out.verbose ? st.pending : st.pending.slice(0, 20);
-    lines.push('', table(['PENDING IN', 'AT', 'PENDING'], shown.map((p) => [p.slug, String(p.version), p.pending.join(',')])));
-    if (shown.length < st.pending.length) lines.push(c.dim(`... and ${st.pending.length - shown.length} more (--verbose or --json for all)`));
+    lines.push(
+      '',
+      table(
+        ['PENDING IN', 'AT', 'PENDING'],
+        shown.map((p) => [p.slug, String(p.version), p.pending.join(',')]),
+      ),
+    );
+    if (shown.length < st.pending.length)
+      lines.push(
+        c.dim(`... and ${st.pending.length - shown.length} more (--verbose or --json for all)`),
+      );
   }
   if (st.failedLastTime.length) {
-    lines.push('', c.red('failed last time:'), ...st.failedLastTime.map((f) => `  ${f.slug} (migration ${f.migrationId ?? '?'}): ${f.error}`));
+    lines.push(
+      '',
+      c.red('failed last time:'),
+      ...st.failedLastTime.map(
+        (f) => `  ${f.slug} (migration ${f.migrationId ?? '?'}): ${f.error}`,
+      ),
+    );
   }
   return lines;
 }
@@ -59,25 +86,63 @@ function renderStatus(s: Session, st: MigrateStatus): string[] {
 export function register(program: Command): void {
   const migrate = program
     .command('migrate')
-    .description('apply pending migrations to every tenant (or --tenant), one transaction per tenant')
+    .description(
+      'apply pending migrations to every tenant (or --tenant), one transaction per tenant',
+    )
     .option('--tenant <slug...>', 'only these tenants')
     .addOption(migrationsDirOption())
     .addOption(concurrencyOption())
     .option('--dry-run', 'show per tenant what would run; change nothing')
-    .addOption(new Option('--max-failures <n|all>', 'stop starting tenants after n failures (default 1)').argParser(maxFailures))
-    .addOption(new Option('--statement-timeout <duration>', 'cancel a tenant whose migration step runs longer (each statement, for disable-transaction migrations)').argParser(duration))
-    .addOption(new Option('--recycle-every <n>', 'new connection per worker after n tenants (default 1000)').argParser((v) => maxFailures(v)).hideHelp())
-    .action(async (opts: { tenant?: string[]; dryRun?: boolean; maxFailures?: number; statementTimeout?: number; recycleEvery?: number }, cmd: Command) =>
-      withSession(cmd, async (s) => {
-        const { migrate: run } = await import('../../core/migrate/run.js');
-        const ctx = await s.ctx(2);
-        const options = { tenants: opts.tenant, dryRun: opts.dryRun, maxFailures: opts.maxFailures, statementTimeoutMs: opts.statementTimeout, recycleEvery: opts.recycleEvery };
-        await showResult(s, () => run(ctx, options), (r) => renderRun(s, r));
-      }),
+    .addOption(
+      new Option(
+        '--max-failures <n|all>',
+        'stop starting tenants after n failures (default 1)',
+      ).argParser(maxFailures),
+    )
+    .addOption(
+      new Option(
+        '--statement-timeout <duration>',
+        'cancel a tenant whose migration step runs longer (each statement, for disable-transaction migrations)',
+      ).argParser(duration),
+    )
+    .addOption(
+      new Option('--recycle-every <n>', 'new connection per worker after n tenants (default 1000)')
+        .argParser((v) => maxFailures(v))
+        .hideHelp(),
+    )
+    .action(
+      async (
+        opts: {
+          tenant?: string[];
+          dryRun?: boolean;
+          maxFailures?: number;
+          statementTimeout?: number;
+          recycleEvery?: number;
+        },
+        cmd: Command,
+      ) =>
+        withSession(cmd, async (s) => {
+          const { migrate: run } = await import('../../core/migrate/run.js');
+          const ctx = await s.ctx(2);
+          const options = {
+            tenants: opts.tenant,
+            dryRun: opts.dryRun,
+            maxFailures: opts.maxFailures,
+            statementTimeoutMs: opts.statementTimeout,
+            recycleEvery: opts.recycleEvery,
+          };
+          await showResult(
+            s,
+            () => run(ctx, options),
+            (r) => renderRun(s, r),
+          );
+        }),
     );
   migrate
     .command('status')
-    .description('tenants per version, pending and failed last time; --check exits 1 when anything is pending')
+    .description(
+      'tenants per version, pending and failed last time; --check exits 1 when anything is pending',
+    )
     .option('--tenant <slug...>', 'only these tenants')
     .option('--check', 'exit 1 when any tenant has pending migrations (a CI gate)')
     .addOption(migrationsDirOption())
@@ -90,7 +155,10 @@ export function register(program: Command): void {
           async () => {
             const st = await migrateStatus(ctx, { tenants: opts.tenant });
             if (opts.check && st.behind > 0) {
-              const err = new FailedError(`${st.behind} tenant${st.behind === 1 ? ' has' : 's have'} pending migrations`, { hint: 'run `tenantctl migrate`' });
+              const err = new FailedError(
+                `${st.behind} tenant${st.behind === 1 ? ' has' : 's have'} pending migrations`,
+                { hint: 'run `tenantctl migrate`' },
+              );
               err.result = st;
               throw err;
             }

@@ -15,7 +15,16 @@ function render(s: Session, r: FleetStats, all: boolean): string[] {
     const hasDir = r.migrations.dir !== null;
     lines.push(
       table(
-        ['SLUG', 'SCHEMA', 'STATUS', 'TABLES', r.sizes === 'exact' ? 'SIZE' : 'SIZE~', 'ROWS~', 'APPLIED', ...(hasDir ? ['PENDING'] : [])],
+        [
+          'SLUG',
+          'SCHEMA',
+          'STATUS',
+          'TABLES',
+          r.sizes === 'exact' ? 'SIZE' : 'SIZE~',
+          'ROWS~',
+          'APPLIED',
+          ...(hasDir ? ['PENDING'] : []),
+        ],
         shown.map((t) => [
           t.slug,
           t.schemaExists ? t.schema : c.red(`${t.schema} (missing)`),
@@ -28,21 +37,41 @@ function render(s: Session, r: FleetStats, all: boolean): string[] {
         ]),
       ),
     );
-    if (shown.length < r.tenants.length) lines.push(c.dim(`... ${r.tenants.length - shown.length} more tenants (--all to list them, --json for everything)`));
+    if (shown.length < r.tenants.length)
+      lines.push(
+        c.dim(
+          `... ${r.tenants.length - shown.length} more tenants (--all to list them, --json for everything)`,
+        ),
+      );
     lines.push('');
   }
   const tpt = r.tablesPerTenant;
-  const statuses = Object.entries(r.byStatus).map(([k, v]) => `${v} ${k}`).join(', ');
+  const statuses = Object.entries(r.byStatus)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
   lines.push(
     `${c.bold(`${r.totals.tenants} tenants`)} (${statuses}); ${r.totals.schemas} schemas with the prefix; ${r.totals.tables} tables` +
       (tpt ? ` (per tenant min ${tpt.min}, median ${tpt.median}, max ${tpt.max})` : '') +
       `; ${formatBytes(r.totals.bytes)}${r.sizes === 'exact' ? '' : ' (estimated)'}; ~${r.totals.rowEstimate} rows`,
   );
-  if (r.migrations.dir !== null) lines.push(`migrations: latest ${r.migrations.latest}; ${r.migrations.upToDate} tenants up to date, ${r.migrations.behind} behind`);
-  if (r.orphans.length) lines.push(c.yellow(`orphans (schemas the registry does not know): ${r.orphans.join(', ')}`));
-  if (r.missing.length) lines.push(c.red(`missing (registered, schema gone): ${r.missing.map((m) => `${m.slug} (${m.schema})`).join(', ')}`));
+  if (r.migrations.dir !== null)
+    lines.push(
+      `migrations: latest ${r.migrations.latest}; ${r.migrations.upToDate} tenants up to date, ${r.migrations.behind} behind`,
+    );
+  if (r.orphans.length)
+    lines.push(c.yellow(`orphans (schemas the registry does not know): ${r.orphans.join(', ')}`));
+  if (r.missing.length)
+    lines.push(
+      c.red(
+        `missing (registered, schema gone): ${r.missing.map((m) => `${m.slug} (${m.schema})`).join(', ')}`,
+      ),
+    );
   if (r.outliers.length) {
-    lines.push(c.yellow(`table count differs from the majority: ${r.outliers.map((o) => `${o.slug} has ${o.tables}, most have ${o.majority}`).join('; ')}`));
+    lines.push(
+      c.yellow(
+        `table count differs from the majority: ${r.outliers.map((o) => `${o.slug} has ${o.tables}, most have ${o.majority}`).join('; ')}`,
+      ),
+    );
   }
   return lines;
 }
@@ -50,9 +79,14 @@ function render(s: Session, r: FleetStats, all: boolean): string[] {
 export function register(program: Command): void {
   program
     .command('stats')
-    .description('schema and table counts, sizes, row estimates, migration versions, orphans and outliers')
+    .description(
+      'schema and table counts, sizes, row estimates, migration versions, orphans and outliers',
+    )
     .addOption(migrationsDirOption())
-    .option('--exact-sizes', 'measure every relation on disk (slower on big fleets) instead of the catalog estimate')
+    .option(
+      '--exact-sizes',
+      'measure every relation on disk (slower on big fleets) instead of the catalog estimate',
+    )
     .option('--all', 'list every tenant (the table shows the first 50)')
     .action(async (opts: { exactSizes?: boolean; all?: boolean }, cmd: Command) =>
       withSession(cmd, async (s) => {

@@ -14,9 +14,14 @@ function render(s: Session, r: VerifyResult): string[] {
       if (s.out.verbose) lines.push(`${c.green('ok')}    ${t.slug} (${t.schema})`);
       continue;
     }
-    lines.push(`${c.red('FAIL')}  ${t.slug} (${t.schema}, template ${t.template}, version ${t.version})`);
+    lines.push(
+      `${c.red('FAIL')}  ${t.slug} (${t.schema}, template ${t.template}, version ${t.version})`,
+    );
     for (const p of t.problems.slice(0, MAX_PROBLEMS)) lines.push(`        - ${p}`);
-    if (t.problems.length > MAX_PROBLEMS) lines.push(c.dim(`        ... ${t.problems.length - MAX_PROBLEMS} more (--json lists them all)`));
+    if (t.problems.length > MAX_PROBLEMS)
+      lines.push(
+        c.dim(`        ... ${t.problems.length - MAX_PROBLEMS} more (--json lists them all)`),
+      );
   }
   if (!r.control.ok) {
     lines.push(`${c.red('FAIL')}  control schema ${r.control.schema}`);
@@ -30,20 +35,32 @@ function render(s: Session, r: VerifyResult): string[] {
 export function register(program: Command): void {
   program
     .command('verify')
-    .description('drift and isolation check of every tenant against template + migrations; exit 1 when anything is off')
+    .description(
+      'drift and isolation check of every tenant against template + migrations; exit 1 when anything is off',
+    )
     .option('--tenant <slugs...>', 'only these tenants (isolation still looks at the whole fleet)')
     .addOption(migrationsDirOption())
     .addOption(concurrencyOption())
     .action(async (opts: { tenant?: string[] }, cmd: Command) =>
       withSession(cmd, async (s) => {
-        const [{ verifyFleet }, { CheckFailedError }] = await Promise.all([import('../../core/verify/verify.js'), import('../../core/errors.js')]);
+        const [{ verifyFleet }, { CheckFailedError }] = await Promise.all([
+          import('../../core/verify/verify.js'),
+          import('../../core/errors.js'),
+        ]);
         const r = await verifyFleet(await s.ctx(1), { slugs: opts.tenant });
         if (r.ok) {
           s.out.result(r, () => render(s, r));
           return;
         }
         if (!s.out.json) s.out.result(r, () => render(s, r));
-        const what = [r.failed ? `${r.failed} of ${r.checked} tenant${r.checked === 1 ? '' : 's'} with problems` : '', r.control.ok ? '' : 'control schema reachable'].filter(Boolean).join('; ');
+        const what = [
+          r.failed
+            ? `${r.failed} of ${r.checked} tenant${r.checked === 1 ? '' : 's'} with problems`
+            : '',
+          r.control.ok ? '' : 'control schema reachable',
+        ]
+          .filter(Boolean)
+          .join('; ');
         throw new CheckFailedError(`verify failed: ${what}`, r as VerifyResult & { ok: false });
       }),
     );

@@ -8,7 +8,13 @@ import { tenantctlVersion } from '../paths.js';
 import { withClient, withAdvisoryLock, lockTimeoutSetting } from '../../db/tx.js';
 import { tenantLock } from '../../db/locks.js';
 import { requireControlSchema, getTenant, appliedMigrations } from '../../db/registry.js';
-import { namespaceOid, lockableRelations, lockTablesSql, readTenantCatalog, sequenceValues } from '../../db/dump-catalog.js';
+import {
+  namespaceOid,
+  lockableRelations,
+  lockTablesSql,
+  readTenantCatalog,
+  sequenceValues,
+} from '../../db/dump-catalog.js';
 import { schemaDdl, accessStatements, accessScript, type TenantAccess } from '../../db/dump-ddl.js';
 import { copyOutStream } from '../../db/dump-data.js';
 import { tenantSearchPath } from '../../db/quote.js';
@@ -16,7 +22,19 @@ import { writeAudit, writeAuditQuietly } from '../../db/audit.js';
 import { isLockTimeout, sqlstateOf, SQLSTATE } from '../../db/sqlstate.js';
 import { ArchiveWriter } from './write.js';
 import { restoreScript, readmeText } from './restore-script.js';
-import { FORMAT, FORMAT_VERSION, PRE_DATA, POST_DATA, ACCESS, RESTORE, README, MANIFEST, dataFileName, type Manifest, type ArchiveTable } from './manifest.js';
+import {
+  FORMAT,
+  FORMAT_VERSION,
+  PRE_DATA,
+  POST_DATA,
+  ACCESS,
+  RESTORE,
+  README,
+  MANIFEST,
+  dataFileName,
+  type Manifest,
+  type ArchiveTable,
+} from './manifest.js';
 
 export interface ExportOptions {
   /** Exact file to write. */
@@ -49,16 +67,22 @@ export function defaultArchiveName(slug: string, d = new Date()): string {
 
 /** Where the archive goes, validated before any connection is made. */
 export function resolveOutput(slug: string, opts: ExportOptions): string {
-  if (opts.output !== undefined && opts.outDir !== undefined) throw new UsageError('give either -o <file> or --out-dir <dir>, not both');
+  if (opts.output !== undefined && opts.outDir !== undefined)
+    throw new UsageError('give either -o <file> or --out-dir <dir>, not both');
   // `-o /backups/` (an existing directory, or a trailing slash) means "in there, default name", as cp would.
-  if (opts.output !== undefined && (/[/\\]$/.test(opts.output) || (existsSync(opts.output) && statSync(opts.output).isDirectory()))) {
+  if (
+    opts.output !== undefined &&
+    (/[/\\]$/.test(opts.output) || (existsSync(opts.output) && statSync(opts.output).isDirectory()))
+  ) {
     return path.join(ensureOutDir(opts.output), defaultArchiveName(slug));
   }
   if (opts.output !== undefined) {
     const file = path.resolve(opts.output);
     const dir = path.dirname(file);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`cannot write ${opts.output}: directory ${dir} does not exist`);
-    if (existsSync(file)) throw new UsageError(`${opts.output} already exists; tenantctl does not overwrite archives`);
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      throw new UsageError(`cannot write ${opts.output}: directory ${dir} does not exist`);
+    if (existsSync(file))
+      throw new UsageError(`${opts.output} already exists; tenantctl does not overwrite archives`);
     return file;
   }
   return path.join(ensureOutDir(opts.outDir ?? '.'), defaultArchiveName(slug));
@@ -76,7 +100,9 @@ export function ensureOutDir(outDir: string): string {
 }
 
 async function serverVersion(client: pg.ClientBase): Promise<{ text: string; num: number }> {
-  const { rows } = await client.query(`SELECT current_setting('server_version') AS text, current_setting('server_version_num')::int AS num`);
+  const { rows } = await client.query(
+    `SELECT current_setting('server_version') AS text, current_setting('server_version_num')::int AS num`,
+  );
   return rows[0];
 }
 
@@ -89,7 +115,10 @@ async function serverVersion(client: pg.ClientBase): Promise<{ text: string; num
 async function beginSnapshot(ctx: Ctx, client: pg.ClientBase, schema: string): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     const nspBefore = await namespaceOid(client, schema);
-    if (nspBefore === null) throw new FailedError(`schema ${schema} of this tenant does not exist`, { hint: 'see `tenantctl verify`' });
+    if (nspBefore === null)
+      throw new FailedError(`schema ${schema} of this tenant does not exist`, {
+        hint: 'see `tenantctl verify`',
+      });
     const before = await lockableRelations(client, nspBefore);
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     try {
@@ -102,15 +131,23 @@ async function beginSnapshot(ctx: Ctx, client: pg.ClientBase, schema: string): P
       if (lock) await client.query(lock);
       const nsp = await namespaceOid(client, schema);
       const now = nsp === null ? [] : await lockableRelations(client, nsp);
-      if (nsp === nspBefore && now.length === before.length && now.every((t, i) => t === before[i])) return nsp;
+      if (nsp === nspBefore && now.length === before.length && now.every((t, i) => t === before[i]))
+        return nsp;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
-      if (isLockTimeout(err)) throw new BusyError(`tables of ${schema} are locked (DDL in progress?)`, { cause: err, hint: 'retry later or raise --lock-timeout' });
+      if (isLockTimeout(err))
+        throw new BusyError(`tables of ${schema} are locked (DDL in progress?)`, {
+          cause: err,
+          hint: 'retry later or raise --lock-timeout',
+        });
       if (sqlstateOf(err) !== SQLSTATE.UNDEFINED_TABLE || attempt >= 3) throw err;
       continue;
     }
     await client.query('ROLLBACK');
-    if (attempt >= 3) throw new BusyError(`tables of ${schema} keep changing during export`, { hint: 'retry when no DDL is running against this tenant' });
+    if (attempt >= 3)
+      throw new BusyError(`tables of ${schema} keep changing during export`, {
+        hint: 'retry when no DDL is running against this tenant',
+      });
   }
 }
 
@@ -118,7 +155,11 @@ async function beginSnapshot(ctx: Ctx, client: pg.ClientBase, schema: string): P
  * One tenant to one archive, from one REPEATABLE READ snapshot. Reads only the tenant's own
  * catalog rows and streams each table through COPY into the archive.
  */
-export async function exportTenant(ctx: Ctx, slugInput: string, opts: ExportOptions = {}): Promise<ExportResult> {
+export async function exportTenant(
+  ctx: Ctx,
+  slugInput: string,
+  opts: ExportOptions = {},
+): Promise<ExportResult> {
   const slug = normalizeSlug(slugInput, ctx.settings.schemaPrefix);
   const file = resolveOutput(slug, opts);
   const c = ctx.control;
@@ -128,65 +169,132 @@ export async function exportTenant(ctx: Ctx, slugInput: string, opts: ExportOpti
     await requireControlSchema(client, c);
     const t = await getTenant(client, c, slug);
     try {
-      const result = await withAdvisoryLock(client, tenantLock(c.schema, t.schema), ctx.settings.lockTimeoutMs, async () => {
-        const migrations = (await appliedMigrations(client, c, t.id)).map((m) => ({ id: m.id, name: m.name, hash: m.hash }));
-        const version = await serverVersion(client);
-        const nsp = await beginSnapshot(ctx, client, t.schema);
-        const writer = ArchiveWriter.open(file);
-        try {
-          const cat = await readTenantCatalog(client, t.schema, nsp);
-          const seqs = await sequenceValues(client, t.schema, cat.sequences.map((s) => s.name));
-          const ddl = schemaDdl(cat, seqs);
-          const access: TenantAccess = { acls: cat.acls, defaultAcls: cat.defaultAcls, policies: cat.policies, schemaComment: cat.comment };
-          await writer.addFile(PRE_DATA, ddl.preData);
-          const tables: ArchiveTable[] = [];
-          for (const [i, tbl] of ddl.tables.entries()) {
-            const stream = copyOutStream(client, t.schema, tbl.name, tbl.columns);
-            const files = await writer.addCopyData(stream, (part) => dataFileName(i, part));
-            tables.push({ name: tbl.name, columns: tbl.columns, rows: files.reduce((n, f) => n + f.rows, 0), files });
+      const result = await withAdvisoryLock(
+        client,
+        tenantLock(c.schema, t.schema),
+        ctx.settings.lockTimeoutMs,
+        async () => {
+          const migrations = (await appliedMigrations(client, c, t.id)).map((m) => ({
+            id: m.id,
+            name: m.name,
+            hash: m.hash,
+          }));
+          const version = await serverVersion(client);
+          const nsp = await beginSnapshot(ctx, client, t.schema);
+          const writer = ArchiveWriter.open(file);
+          try {
+            const cat = await readTenantCatalog(client, t.schema, nsp);
+            const seqs = await sequenceValues(
+              client,
+              t.schema,
+              cat.sequences.map((s) => s.name),
+            );
+            const ddl = schemaDdl(cat, seqs);
+            const access: TenantAccess = {
+              acls: cat.acls,
+              defaultAcls: cat.defaultAcls,
+              policies: cat.policies,
+              schemaComment: cat.comment,
+            };
+            await writer.addFile(PRE_DATA, ddl.preData);
+            const tables: ArchiveTable[] = [];
+            for (const [i, tbl] of ddl.tables.entries()) {
+              const stream = copyOutStream(client, t.schema, tbl.name, tbl.columns);
+              const files = await writer.addCopyData(stream, (part) => dataFileName(i, part));
+              tables.push({
+                name: tbl.name,
+                columns: tbl.columns,
+                rows: files.reduce((n, f) => n + f.rows, 0),
+                files,
+              });
+            }
+            await writer.addFile(POST_DATA, ddl.postData);
+            await writer.addFile(
+              ACCESS,
+              accessScript(accessStatements(access), {
+                schema: t.schema,
+                roles: [t.rwRole, t.roRole],
+              }),
+            );
+            const head = {
+              format: FORMAT,
+              formatVersion: FORMAT_VERSION,
+              tenantctlVersion: tenantctlVersion(),
+              serverVersion: version.text,
+              serverVersionNum: version.num,
+              createdAt: new Date().toISOString(),
+              slug: t.slug,
+              schema: t.schema,
+              displayName: t.displayName,
+              template: t.template,
+              status: t.status,
+              roles: { rw: t.rwRole, ro: t.roRole },
+              migrations,
+              tables,
+            } as const;
+            await writer.addFile(RESTORE, restoreScript(head));
+            await writer.addFile(README, readmeText(head, path.basename(file)));
+            const manifest: Manifest = {
+              ...head,
+              access,
+              warnings: ddl.warnings,
+              files: { ...writer.files },
+            };
+            await writer.addFile(MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
+            await client.query('COMMIT');
+            const bytes = await writer.commit();
+            return { tables, bytes, warnings: ddl.warnings };
+          } catch (err) {
+            await writer.abort();
+            await client.query('ROLLBACK').catch(() => {});
+            throw err;
           }
-          await writer.addFile(POST_DATA, ddl.postData);
-          await writer.addFile(ACCESS, accessScript(accessStatements(access), { schema: t.schema, roles: [t.rwRole, t.roRole] }));
-          const head = {
-            format: FORMAT,
-            formatVersion: FORMAT_VERSION,
-            tenantctlVersion: tenantctlVersion(),
-            serverVersion: version.text,
-            serverVersionNum: version.num,
-            createdAt: new Date().toISOString(),
-            slug: t.slug,
-            schema: t.schema,
-            displayName: t.displayName,
-            template: t.template,
-            status: t.status,
-            roles: { rw: t.rwRole, ro: t.roRole },
-            migrations,
-            tables,
-          } as const;
-          await writer.addFile(RESTORE, restoreScript(head));
-          await writer.addFile(README, readmeText(head, path.basename(file)));
-          const manifest: Manifest = { ...head, access, warnings: ddl.warnings, files: { ...writer.files } };
-          await writer.addFile(MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
-          await client.query('COMMIT');
-          const bytes = await writer.commit();
-          return { tables, bytes, warnings: ddl.warnings };
-        } catch (err) {
-          await writer.abort();
-          await client.query('ROLLBACK').catch(() => {});
-          throw err;
-        }
-      });
+        },
+      );
       const rows = result.tables.reduce((n, x) => n + x.rows, 0);
       const durationMs = Math.round(performance.now() - started);
       // Export changes nothing, so a read-only connection (a hot standby) is fine: the record is best effort.
-      await writeAudit(client, c, { command, tenant: slug, outcome: 'ok', durationMs, details: { schema: t.schema, file, bytes: result.bytes, tables: result.tables.length, rows } }).catch((err) =>
+      await writeAudit(client, c, {
+        command,
+        tenant: slug,
+        outcome: 'ok',
+        durationMs,
+        details: {
+          schema: t.schema,
+          file,
+          bytes: result.bytes,
+          tables: result.tables.length,
+          rows,
+        },
+      }).catch((err) =>
         result.warnings.push(`audit record not written: ${(err as Error).message}`),
       );
-      return { slug, schema: t.schema, file, bytes: result.bytes, tables: result.tables.length, rows, durationMs, warnings: result.warnings };
+      return {
+        slug,
+        schema: t.schema,
+        file,
+        bytes: result.bytes,
+        tables: result.tables.length,
+        rows,
+        durationMs,
+        warnings: result.warnings,
+      };
     } catch (err) {
-      await writeAuditQuietly(client, c, { command, tenant: slug, outcome: 'failed', durationMs: performance.now() - started, details: { file, error: (err as Error).message } });
-      if (err instanceof Error && 'code' in err && typeof (err as NodeJS.ErrnoException).syscall === 'string') {
-        throw new FailedError(`export of ${slug} failed writing ${file}: ${err.message}`, { cause: err });
+      await writeAuditQuietly(client, c, {
+        command,
+        tenant: slug,
+        outcome: 'failed',
+        durationMs: performance.now() - started,
+        details: { file, error: (err as Error).message },
+      });
+      if (
+        err instanceof Error &&
+        'code' in err &&
+        typeof (err as NodeJS.ErrnoException).syscall === 'string'
+      ) {
+        throw new FailedError(`export of ${slug} failed writing ${file}: ${err.message}`, {
+          cause: err,
+        });
       }
       throw err;
     }

@@ -31,7 +31,9 @@ export interface ExportAllResult {
 
 /** Archives of one tenant in a directory, newest first (the timestamp sorts as text). */
 export function archivesOf(dir: string, slug: string): string[] {
-  const re = new RegExp(`^${slug.replace(/[^a-z0-9]/g, (ch) => `\\${ch}`)}-\\d{8}T\\d{6}(\\.\\d{3})?Z\\.tar\\.gz$`);
+  const re = new RegExp(
+    `^${slug.replace(/[^a-z0-9]/g, (ch) => `\\${ch}`)}-\\d{8}T\\d{6}(\\.\\d{3})?Z\\.tar\\.gz$`,
+  );
   return readdirSync(dir)
     .filter((f) => re.test(f))
     .sort()
@@ -46,7 +48,8 @@ export function pruneArchives(dir: string, slug: string, keep: number): string[]
 
 /** Every tenant to its own archive, each from its own snapshot; a failed tenant does not stop the rest. */
 export async function exportAll(ctx: Ctx, opts: ExportAllOptions): Promise<ExportAllResult> {
-  if (opts.keep !== undefined && (!Number.isInteger(opts.keep) || opts.keep < 1)) throw new UsageError(`--keep must be a whole number of at least 1, got ${opts.keep}`);
+  if (opts.keep !== undefined && (!Number.isInteger(opts.keep) || opts.keep < 1))
+    throw new UsageError(`--keep must be a whole number of at least 1, got ${opts.keep}`);
   const outDir = ensureOutDir(opts.outDir);
   const tenants = await withClient(ctx.db, async (client) => {
     await requireControlSchema(client, ctx.control);
@@ -54,7 +57,12 @@ export async function exportAll(ctx: Ctx, opts: ExportAllOptions): Promise<Expor
   });
   const outcomes = await fanOut(
     tenants,
-    { concurrency: opts.concurrency ?? ctx.settings.concurrency, maxFailures: Infinity, label: 'exporting', reporter: ctx.reporter },
+    {
+      concurrency: opts.concurrency ?? ctx.settings.concurrency,
+      maxFailures: Infinity,
+      label: 'exporting',
+      reporter: ctx.reporter,
+    },
     async (t) => {
       const r = await exportTenant(ctx, t.slug, { outDir });
       const deleted = opts.keep !== undefined ? pruneArchives(outDir, t.slug, opts.keep) : [];
@@ -65,13 +73,31 @@ export async function exportAll(ctx: Ctx, opts: ExportAllOptions): Promise<Expor
     outDir,
     tenants: tenants.map((t, i): ExportedTenant => {
       const o = outcomes[i];
-      if (o.status === 'ok') return { slug: t.slug, ok: true, file: o.value.file, bytes: o.value.bytes, rows: o.value.rows, deleted: o.value.deleted };
-      return { slug: t.slug, ok: false, error: o.status === 'failed' ? (o.error as Error).message : 'not started', deleted: [] };
+      if (o.status === 'ok')
+        return {
+          slug: t.slug,
+          ok: true,
+          file: o.value.file,
+          bytes: o.value.bytes,
+          rows: o.value.rows,
+          deleted: o.value.deleted,
+        };
+      return {
+        slug: t.slug,
+        ok: false,
+        error: o.status === 'failed' ? (o.error as Error).message : 'not started',
+        deleted: [],
+      };
     }),
   };
   const failed = result.tenants.filter((t) => !t.ok).length;
   if (failed) {
-    const err = failed === tenants.length ? new FailedError(`no tenant exported: all ${failed} failed`) : new PartialError(`${failed} of ${tenants.length} tenants failed to export; the others were exported`);
+    const err =
+      failed === tenants.length
+        ? new FailedError(`no tenant exported: all ${failed} failed`)
+        : new PartialError(
+            `${failed} of ${tenants.length} tenants failed to export; the others were exported`,
+          );
     err.result = result;
     throw err;
   }

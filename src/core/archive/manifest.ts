@@ -49,7 +49,8 @@ export function dataFileName(table: number, part: number): string {
   return `data/${String(table + 1).padStart(4, '0')}.${String(part).padStart(3, '0')}.copy`;
 }
 
-const FILE_RE = /^(pre-data\.sql|post-data\.sql|access\.sql|restore\.sql|README\.txt|data\/\d{4,}\.\d{3,}\.copy)$/;
+const FILE_RE =
+  /^(pre-data\.sql|post-data\.sql|access\.sql|restore\.sql|README\.txt|data\/\d{4,}\.\d{3,}\.copy)$/;
 const SHA_RE = /^[0-9a-f]{64}$/;
 
 /**
@@ -58,43 +59,81 @@ const SHA_RE = /^[0-9a-f]{64}$/;
  */
 export function manifestProblems(m: unknown): string[] {
   const p: string[] = [];
-  if (typeof m !== 'object' || m === null || Array.isArray(m)) return ['manifest.json is not a JSON object'];
+  if (typeof m !== 'object' || m === null || Array.isArray(m))
+    return ['manifest.json is not a JSON object'];
   const o = m as Record<string, unknown>;
-  if (o.format !== FORMAT) p.push(`manifest.json is not a ${FORMAT} manifest (format ${JSON.stringify(o.format)})`);
+  if (o.format !== FORMAT)
+    p.push(`manifest.json is not a ${FORMAT} manifest (format ${JSON.stringify(o.format)})`);
   if (o.formatVersion !== FORMAT_VERSION) {
-    return [...p, `archive format version ${JSON.stringify(o.formatVersion)} is not supported: this tenantctl reads version ${FORMAT_VERSION}`];
+    return [
+      ...p,
+      `archive format version ${JSON.stringify(o.formatVersion)} is not supported: this tenantctl reads version ${FORMAT_VERSION}`,
+    ];
   }
   const str = (k: string) => {
-    if (typeof o[k] !== 'string' || (o[k] as string).length === 0) p.push(`manifest.json: "${k}" must be a non-empty string`);
+    if (typeof o[k] !== 'string' || (o[k] as string).length === 0)
+      p.push(`manifest.json: "${k}" must be a non-empty string`);
   };
-  ['tenantctlVersion', 'serverVersion', 'createdAt', 'slug', 'schema', 'template', 'status'].forEach(str);
-  if (typeof o.serverVersionNum !== 'number') p.push('manifest.json: "serverVersionNum" must be a number');
+  [
+    'tenantctlVersion',
+    'serverVersion',
+    'createdAt',
+    'slug',
+    'schema',
+    'template',
+    'status',
+  ].forEach(str);
+  if (typeof o.serverVersionNum !== 'number')
+    p.push('manifest.json: "serverVersionNum" must be a number');
   const roles = o.roles as Record<string, unknown> | undefined;
-  if (!roles || typeof roles.rw !== 'string' || typeof roles.ro !== 'string') p.push('manifest.json: "roles" must name rw and ro');
-  if (!Array.isArray(o.migrations) || o.migrations.some((x) => typeof x?.id !== 'number' || typeof x?.name !== 'string' || typeof x?.hash !== 'string')) {
+  if (!roles || typeof roles.rw !== 'string' || typeof roles.ro !== 'string')
+    p.push('manifest.json: "roles" must name rw and ro');
+  if (
+    !Array.isArray(o.migrations) ||
+    o.migrations.some(
+      (x) =>
+        typeof x?.id !== 'number' || typeof x?.name !== 'string' || typeof x?.hash !== 'string',
+    )
+  ) {
     p.push('manifest.json: "migrations" must be a list of {id, name, hash}');
   }
   const files = o.files as Record<string, ArchiveFile> | undefined;
   if (typeof files !== 'object' || files === null) p.push('manifest.json: "files" missing');
   else {
     for (const [name, f] of Object.entries(files)) {
-      if (!FILE_RE.test(name)) p.push(`manifest.json: unexpected file name ${JSON.stringify(name)}`);
-      if (typeof f?.bytes !== 'number' || typeof f?.sha256 !== 'string' || !SHA_RE.test(f.sha256)) p.push(`manifest.json: bad checksum entry for ${name}`);
+      if (!FILE_RE.test(name))
+        p.push(`manifest.json: unexpected file name ${JSON.stringify(name)}`);
+      if (typeof f?.bytes !== 'number' || typeof f?.sha256 !== 'string' || !SHA_RE.test(f.sha256))
+        p.push(`manifest.json: bad checksum entry for ${name}`);
     }
-    for (const required of [PRE_DATA, POST_DATA, ACCESS, RESTORE, README]) if (!(required in files)) p.push(`manifest.json: ${required} is not listed`);
+    for (const required of [PRE_DATA, POST_DATA, ACCESS, RESTORE, README])
+      if (!(required in files)) p.push(`manifest.json: ${required} is not listed`);
   }
   if (!Array.isArray(o.tables)) p.push('manifest.json: "tables" must be a list');
   else {
     for (const t of o.tables as ArchiveTable[]) {
-      if (typeof t?.name !== 'string' || !Array.isArray(t.columns) || typeof t.rows !== 'number' || !Array.isArray(t.files)) {
+      if (
+        typeof t?.name !== 'string' ||
+        !Array.isArray(t.columns) ||
+        typeof t.rows !== 'number' ||
+        !Array.isArray(t.files)
+      ) {
         p.push(`manifest.json: bad table entry ${JSON.stringify(t?.name ?? t)}`);
         continue;
       }
-      for (const f of t.files) if (!files || !(f?.name in files)) p.push(`manifest.json: table ${t.name} names unlisted file ${JSON.stringify(f?.name)}`);
+      for (const f of t.files)
+        if (!files || !(f?.name in files))
+          p.push(`manifest.json: table ${t.name} names unlisted file ${JSON.stringify(f?.name)}`);
     }
   }
   const access = o.access as Record<string, unknown> | undefined;
-  if (!access || !Array.isArray(access.acls) || !Array.isArray(access.defaultAcls) || !Array.isArray(access.policies)) p.push('manifest.json: "access" missing or malformed');
+  if (
+    !access ||
+    !Array.isArray(access.acls) ||
+    !Array.isArray(access.defaultAcls) ||
+    !Array.isArray(access.policies)
+  )
+    p.push('manifest.json: "access" missing or malformed');
   if (!Array.isArray(o.warnings)) p.push('manifest.json: "warnings" must be a list');
   return p;
 }

@@ -16,8 +16,10 @@ export function describeReadError(file: string, err: unknown): unknown {
   if (err instanceof ArchiveError) return err;
   if (err instanceof TarFormatError) return new ArchiveError(`${file}: ${err.message}`);
   const code = (err as NodeJS.ErrnoException)?.code;
-  if (code === 'Z_BUF_ERROR' || (err as Error)?.message === 'unexpected end of file') return new ArchiveError(`${file}: archive is truncated (gzip stream ends early)`);
-  if (typeof code === 'string' && code.startsWith('Z_')) return new ArchiveError(`${file}: not a valid .tar.gz (${(err as Error).message})`);
+  if (code === 'Z_BUF_ERROR' || (err as Error)?.message === 'unexpected end of file')
+    return new ArchiveError(`${file}: archive is truncated (gzip stream ends early)`);
+  if (typeof code === 'string' && code.startsWith('Z_'))
+    return new ArchiveError(`${file}: not a valid .tar.gz (${(err as Error).message})`);
   return err;
 }
 
@@ -35,7 +37,11 @@ export async function* archiveEntries(file: string): AsyncGenerator<TarEntry> {
 }
 
 /** Hashes (and passes through) an entry's body; `check` afterwards compares with the manifest. */
-export function hashing(body: AsyncIterable<Buffer>): { chunks: AsyncGenerator<Buffer>; digest: () => string; bytes: () => number } {
+export function hashing(body: AsyncIterable<Buffer>): {
+  chunks: AsyncGenerator<Buffer>;
+  digest: () => string;
+  bytes: () => number;
+} {
   const h = sha256();
   let n = 0;
   let digest: string | undefined;

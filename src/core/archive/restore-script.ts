@@ -6,10 +6,14 @@ import { PRE_DATA, POST_DATA, ACCESS, type Manifest } from './manifest.js';
  * schema named by the psql variable `schema` (the original one when unset). Everything it loads
  * is unqualified and lands in that schema through search_path.
  */
-export function restoreScript(m: Pick<Manifest, 'slug' | 'schema' | 'createdAt' | 'tables'>): string {
+export function restoreScript(
+  m: Pick<Manifest, 'slug' | 'schema' | 'createdAt' | 'tables'>,
+): string {
   // Schema names come from validated slugs and prefixes; refuse anything psql would need quoted here.
   if (!/^[a-z_][a-z0-9_]*$/.test(m.schema)) throw new Error(`unexpected schema name ${m.schema}`);
-  const copies = m.tables.flatMap((t) => t.files.map((f) => psqlCopyLine(t.name, t.columns, f.name)));
+  const copies = m.tables.flatMap((t) =>
+    t.files.map((f) => psqlCopyLine(t.name, t.columns, f.name)),
+  );
   return `-- tenantctl archive of tenant "${m.slug}" (schema ${m.schema}), taken ${m.createdAt}.
 -- From the directory this archive was extracted into:
 --   psql -v ON_ERROR_STOP=1 -v schema=<target schema> -f restore.sql
@@ -34,7 +38,10 @@ COMMIT;
 `;
 }
 
-export function readmeText(m: Pick<Manifest, 'slug' | 'schema' | 'createdAt' | 'tenantctlVersion' | 'serverVersion'>, archiveName: string): string {
+export function readmeText(
+  m: Pick<Manifest, 'slug' | 'schema' | 'createdAt' | 'tenantctlVersion' | 'serverVersion'>,
+  archiveName: string,
+): string {
   return `Tenant "${m.slug}" (schema ${m.schema}), exported ${m.createdAt} by tenantctl ${m.tenantctlVersion}
 from PostgreSQL ${m.serverVersion}.
 

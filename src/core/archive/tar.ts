@@ -64,7 +64,8 @@ class ByteReader {
   async *chunks(n: number): AsyncGenerator<Buffer> {
     let left = n;
     while (left > 0) {
-      if (this.buf.length === 0 && !(await this.more())) throw new TarFormatError('archive is truncated');
+      if (this.buf.length === 0 && !(await this.more()))
+        throw new TarFormatError('archive is truncated');
       const take = Math.min(left, this.buf.length);
       const out = this.buf.subarray(0, take);
       this.buf = this.buf.subarray(take);
@@ -89,7 +90,10 @@ export async function* readTar(source: AsyncIterable<Buffer>): AsyncGenerator<Ta
     const h = new Header(block, 0);
     if (h.nullBlock) return;
     if (!h.cksumValid) throw new TarFormatError('archive is damaged (bad tar header checksum)');
-    if (h.type !== 'File' || !h.path || h.size === undefined) throw new TarFormatError(`archive holds an unexpected entry ${JSON.stringify(h.path)} (${h.type})`);
+    if (h.type !== 'File' || !h.path || h.size === undefined)
+      throw new TarFormatError(
+        `archive holds an unexpected entry ${JSON.stringify(h.path)} (${h.type})`,
+      );
     const size = h.size;
     let consumed = 0;
     const body = (async function* () {

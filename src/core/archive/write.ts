@@ -27,7 +27,10 @@ export class ArchiveWriter {
   private readonly mtime = new Date();
   private failed: unknown;
 
-  private constructor(readonly finalPath: string, readonly tempPath: string) {
+  private constructor(
+    readonly finalPath: string,
+    readonly tempPath: string,
+  ) {
     this.gzip = createGzip({ level: 6 });
     // 'wx': never write through a file someone else created at the temporary name.
     this.done = pipeline(this.gzip, createWriteStream(tempPath, { flags: 'wx', mode: 0o600 }));
@@ -36,14 +39,18 @@ export class ArchiveWriter {
 
   static open(finalPath: string): ArchiveWriter {
     const dir = path.dirname(finalPath);
-    const temp = path.join(dir, `.${path.basename(finalPath)}.partial-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const temp = path.join(
+      dir,
+      `.${path.basename(finalPath)}.partial-${process.pid}-${randomBytes(4).toString('hex')}`,
+    );
     return new ArchiveWriter(finalPath, temp);
   }
 
   private async write(buf: Buffer): Promise<void> {
     if (this.failed) throw this.failed;
     if (buf.length === 0) return;
-    if (!this.gzip.write(buf)) await Promise.race([once(this.gzip, 'drain'), this.done.then(() => {})]);
+    if (!this.gzip.write(buf))
+      await Promise.race([once(this.gzip, 'drain'), this.done.then(() => {})]);
     if (this.failed) throw this.failed;
   }
 
@@ -67,7 +74,10 @@ export class ArchiveWriter {
    * COPY text from `source` as one or more files named by `nameOf(part)`; returns each file with
    * its row count (one row per newline: COPY text escapes newlines inside values).
    */
-  async addCopyData(source: AsyncIterable<Buffer>, nameOf: (part: number) => string): Promise<{ name: string; rows: number }[]> {
+  async addCopyData(
+    source: AsyncIterable<Buffer>,
+    nameOf: (part: number) => string,
+  ): Promise<{ name: string; rows: number }[]> {
     const out: { name: string; rows: number }[] = [];
     let pending: Buffer[] = [];
     let pendingBytes = 0;

@@ -15,7 +15,11 @@ export class MigrationSqlError extends SqlFileError {
 }
 
 /** See tenantSearchPath. */
-export async function setTenantSearchPath(client: Queryable, schema: string, local = true): Promise<void> {
+export async function setTenantSearchPath(
+  client: Queryable,
+  schema: string,
+  local = true,
+): Promise<void> {
   await client.query(`SELECT set_config('search_path', $1, $2)`, [tenantSearchPath(schema), local]);
 }
 

@@ -21,7 +21,9 @@ const DISABLE_TX = '-- postgres-migrations disable-transaction';
 export async function loadMigrations(dir: string | undefined): Promise<MigrationFile[]> {
   if (dir === undefined) return [];
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UsageError(`migrations directory ${dir} does not exist`, { hint: 'pass --migrations-dir <dir> or set "migrationsDir" in tenantctl.config.json' });
+    throw new UsageError(`migrations directory ${dir} does not exist`, {
+      hint: 'pass --migrations-dir <dir> or set "migrationsDir" in tenantctl.config.json',
+    });
   }
   // Loaded here, not at the top: stats and verify without a directory never need it (~30 ms).
   const { default: pgm } = await import('postgres-migrations');
@@ -33,7 +35,14 @@ export async function loadMigrations(dir: string | undefined): Promise<Migration
   }
   return loaded
     .filter((m) => m.id !== 0)
-    .map((m) => ({ id: m.id, name: m.name, fileName: m.fileName, hash: m.hash, sql: m.sql, transactional: !m.sql.includes(DISABLE_TX) }));
+    .map((m) => ({
+      id: m.id,
+      name: m.name,
+      fileName: m.fileName,
+      hash: m.hash,
+      sql: m.sql,
+      transactional: !m.sql.includes(DISABLE_TX),
+    }));
 }
 
 export interface AppliedSummary {
@@ -47,7 +56,10 @@ export interface AppliedSummary {
  * Applied migrations must still be on disk, unchanged. Every mismatch is listed; the caller
  * refuses to touch any tenant when there is one.
  */
-export function appliedMismatches(applied: AppliedSummary[], files: MigrationFile[]): AppliedSummary[] {
+export function appliedMismatches(
+  applied: AppliedSummary[],
+  files: MigrationFile[],
+): AppliedSummary[] {
   const byId = new Map(files.map((f) => [f.id, f]));
   return applied.filter((a) => byId.get(a.id)?.hash !== a.hash);
 }
@@ -58,8 +70,14 @@ export function appliedProblems(applied: AppliedSummary[], files: MigrationFile[
   for (const a of appliedMismatches(applied, files)) {
     const f = byId.get(a.id);
     const where = `applied in ${a.tenants} tenant${a.tenants === 1 ? '' : 's'}`;
-    if (!f) problems.push(`migration ${a.id} (${a.name}) is ${where} but its file is gone from the migrations directory`);
-    else if (f.hash !== a.hash) problems.push(`migration ${f.fileName} was edited after it was applied (${where}; hash ${a.hash.slice(0, 10)} recorded, ${f.hash.slice(0, 10)} on disk)`);
+    if (!f)
+      problems.push(
+        `migration ${a.id} (${a.name}) is ${where} but its file is gone from the migrations directory`,
+      );
+    else if (f.hash !== a.hash)
+      problems.push(
+        `migration ${f.fileName} was edited after it was applied (${where}; hash ${a.hash.slice(0, 10)} recorded, ${f.hash.slice(0, 10)} on disk)`,
+      );
   }
   return problems;
 }

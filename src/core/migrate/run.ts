@@ -9,10 +9,23 @@ import { fanOut } from '../fanout.js';
 import { SqlFileError } from '../sqlerror.js';
 import { withClient, withDedicatedClient, withTransaction, withAdvisoryLock } from '../../db/tx.js';
 import { tenantLock, migrateRunLock } from '../../db/locks.js';
-import { appliedIds, lockAndEnterTenant, migrateTenantInOneCall, tenantPresent, recordFailure, clearFailure } from '../../db/migration-state.js';
+import {
+  appliedIds,
+  lockAndEnterTenant,
+  migrateTenantInOneCall,
+  tenantPresent,
+  recordFailure,
+  clearFailure,
+} from '../../db/migration-state.js';
 import { tenantSearchPath } from '../../db/quote.js';
 import { recordMigration } from '../../db/registry.js';
-import { writeAudit, startAudit, finishAudit, markInterrupted, type AuditEntry } from '../../db/audit.js';
+import {
+  writeAudit,
+  startAudit,
+  finishAudit,
+  markInterrupted,
+  type AuditEntry,
+} from '../../db/audit.js';
 import { isLockTimeout, isQueryCanceled } from '../../db/sqlstate.js';
 
 export interface MigrateOptions {
@@ -69,10 +82,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 class SlotClient {
   private client?: pg.Client;
   private used = 0;
-  constructor(private readonly ctx: Ctx, private readonly recycleEvery: number, private readonly statementTimeoutMs?: number) {}
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly recycleEvery: number,
+    private readonly statementTimeoutMs?: number,
+  ) {}
   async get(): Promise<pg.Client> {
     if (this.client && this.used >= this.recycleEvery) await this.close();
-    this.client ??= await this.ctx.db.dedicatedClient({ statementTimeoutMs: this.statementTimeoutMs });
+    this.client ??= await this.ctx.db.dedicatedClient({
+      statementTimeoutMs: this.statementTimeoutMs,
+    });
     this.used++;
     return this.client;
   }
@@ -89,29 +108,51 @@ class SlotClient {
 }
 
 export class TenantMigrationError extends Error {
-  constructor(message: string, readonly migrationId: number | null, readonly busy: boolean, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly migrationId: number | null,
+    readonly busy: boolean,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
 
-export type TenantWork = Pick<TenantPlan, 'id' | 'slug' | 'schema' | 'pending'> & { failedBefore?: boolean };
+export type TenantWork = Pick<TenantPlan, 'id' | 'slug' | 'schema' | 'pending'> & {
+  failedBefore?: boolean;
+};
 
 export interface Engine {
   ctx: Ctx;
   opts: Required<Pick<MigrateOptions, 'retries'>> & MigrateOptions;
 }
 
-
-const droppedMeanwhile = (t: TenantWork) => new FailedError(`tenant ${t.slug} was dropped (or its schema removed) while this run waited for it`);
+const droppedMeanwhile = (t: TenantWork) =>
+  new FailedError(
+    `tenant ${t.slug} was dropped (or its schema removed) while this run waited for it`,
+  );
 
 /**
  * The fast path: the whole transaction below as one call of the control schema's migrate_tenant()
  * (one round trip per tenant instead of five). Its errors carry no file position, so a failure
  * sends the tenant to the statement-by-statement path, which reports it precisely.
  */
-export async function applyGroupInOneCall(e: Engine, client: pg.ClientBase, t: TenantWork, group: MigrationFile[]): Promise<number[]> {
+export async function applyGroupInOneCall(
+  e: Engine,
+  client: pg.ClientBase,
+  t: TenantWork,
+  group: MigrationFile[],
+): Promise<number[]> {
   const c = e.ctx.control;
-  const r = await migrateTenantInOneCall(client, c, tenantLock(c.schema, t.schema), e.ctx.settings.lockTimeoutMs, { ...t, clearFailure: t.failedBefore !== false }, tenantSearchPath(t.schema), group);
+  const r = await migrateTenantInOneCall(
+    client,
+    c,
+    tenantLock(c.schema, t.schema),
+    e.ctx.settings.lockTimeoutMs,
+    { ...t, clearFailure: t.failedBefore !== false },
+    tenantSearchPath(t.schema),
+    group,
+  );
   if (!r.present) throw droppedMeanwhile(t);
   return r.applied;
 }
@@ -121,12 +162,29 @@ export async function applyGroupInOneCall(e: Engine, client: pg.ClientBase, t: T
  * run may have been first), apply the rest of the group in order, record each, commit. Returns the
  * ids applied.
  */
-export async function applyGroupInTransaction(e: Engine, client: pg.ClientBase, t: TenantWork, group: MigrationFile[]): Promise<number[]> {
+export async function applyGroupInTransaction(
+  e: Engine,
+  client: pg.ClientBase,
+  t: TenantWork,
+  group: MigrationFile[],
+): Promise<number[]> {
   const c = e.ctx.control;
   return withTransaction(client, async () => {
-    const { applied: done, present } = await lockAndEnterTenant(client, c, tenantLock(c.schema, t.schema), e.ctx.settings.lockTimeoutMs, t, tenantSearchPath(t.schema));
+    const { applied: done, present } = await lockAndEnterTenant(
+      client,
+      c,
+      tenantLock(c.schema, t.schema),
+      e.ctx.settings.lockTimeoutMs,
+      t,
+      tenantSearchPath(t.schema),
+    );
     if (!present) throw droppedMeanwhile(t);
-    const applied = await applyInTransaction(client, c, t, group.filter((m) => !done.has(m.id)));
+    const applied = await applyInTransaction(
+      client,
+      c,
+      t,
+      group.filter((m) => !done.has(m.id)),
+    );
     if (t.failedBefore !== false) await clearFailure(client, c, t.id);
     return applied;
   });
@@ -137,31 +195,45 @@ export async function applyGroupInTransaction(e: Engine, client: pg.ClientBase, 
  * recorded when all succeeded. A failure names the statement; statements that already ran stay
  * (PostgreSQL cannot undo them), so such migrations should be written to be re-runnable.
  */
-async function applyNonTransactional(e: Engine, client: pg.ClientBase, t: TenantWork, m: MigrationFile): Promise<number[]> {
+async function applyNonTransactional(
+  e: Engine,
+  client: pg.ClientBase,
+  t: TenantWork,
+  m: MigrationFile,
+): Promise<number[]> {
   const c = e.ctx.control;
-  return withAdvisoryLock(client, tenantLock(c.schema, t.schema), e.ctx.settings.lockTimeoutMs, async () => {
-    if (!(await tenantPresent(client, c, t))) throw droppedMeanwhile(t);
-    if ((await appliedIds(client, c, t.id)).has(m.id)) return [];
-    const started = performance.now();
-    await setTenantSearchPath(client, t.schema, false);
-    try {
-      const statements = splitStatements(m.sql);
-      for (const [k, st] of statements.entries()) {
-        try {
-          await client.query(st.sql);
-        } catch (err) {
-          throw new SqlFileError(err, st.sql, `migration ${m.fileName} statement ${k + 1} of ${statements.length} (line ${st.line})`);
+  return withAdvisoryLock(
+    client,
+    tenantLock(c.schema, t.schema),
+    e.ctx.settings.lockTimeoutMs,
+    async () => {
+      if (!(await tenantPresent(client, c, t))) throw droppedMeanwhile(t);
+      if ((await appliedIds(client, c, t.id)).has(m.id)) return [];
+      const started = performance.now();
+      await setTenantSearchPath(client, t.schema, false);
+      try {
+        const statements = splitStatements(m.sql);
+        for (const [k, st] of statements.entries()) {
+          try {
+            await client.query(st.sql);
+          } catch (err) {
+            throw new SqlFileError(
+              err,
+              st.sql,
+              `migration ${m.fileName} statement ${k + 1} of ${statements.length} (line ${st.line})`,
+            );
+          }
         }
+      } finally {
+        await client.query('RESET search_path').catch(() => {});
       }
-    } finally {
-      await client.query('RESET search_path').catch(() => {});
-    }
-    await withTransaction(client, async () => {
-      await recordMigration(client, c, t.id, m, Math.round(performance.now() - started));
-      await clearFailure(client, c, t.id);
-    });
-    return [m.id];
-  });
+      await withTransaction(client, async () => {
+        await recordMigration(client, c, t.id, m, Math.round(performance.now() - started));
+        await clearFailure(client, c, t.id);
+      });
+      return [m.id];
+    },
+  );
 }
 
 /**
@@ -186,7 +258,9 @@ async function migrateTenant(e: Engine, slot: SlotClient, t: TenantWork): Promis
         const busy = err instanceof BusyError || isLockTimeout(err);
         if (!(err instanceof TenantctlError)) await slot.discard();
         if (!busy && !precise && !(err instanceof TenantctlError) && !isQueryCanceled(err)) {
-          e.ctx.reporter.debug(`${t.slug}: ${(err as Error).message}; re-running on the statement-by-statement path`);
+          e.ctx.reporter.debug(
+            `${t.slug}: ${(err as Error).message}; re-running on the statement-by-statement path`,
+          );
           precise = true;
           continue;
         }
@@ -196,8 +270,13 @@ async function migrateTenant(e: Engine, slot: SlotClient, t: TenantWork): Promis
           await sleep(Math.min(5000, 250 * 2 ** (attempt - 1)) * (0.5 + Math.random()));
           continue;
         }
-        const failedId = err instanceof MigrationSqlError ? err.migrationId : (group.find((m) => !applied.includes(m.id))?.id ?? null);
-        const message = busy ? `could not get a lock within ${e.ctx.settings.lockTimeoutMs}ms after ${attempt + 1} attempts: ${(err as Error).message}` : (err as Error).message;
+        const failedId =
+          err instanceof MigrationSqlError
+            ? err.migrationId
+            : (group.find((m) => !applied.includes(m.id))?.id ?? null);
+        const message = busy
+          ? `could not get a lock within ${e.ctx.settings.lockTimeoutMs}ms after ${attempt + 1} attempts: ${(err as Error).message}`
+          : (err as Error).message;
         throw new TenantMigrationError(message, failedId, busy, { cause: err });
       }
     }
@@ -227,12 +306,24 @@ async function migrateWork(
   base: (t: TenantPlan, status: TenantStatus) => TenantMigrateResult,
 ) {
   const { ctx } = e;
-  const slots = Array.from({ length: ctx.settings.concurrency }, () => new SlotClient(ctx, e.opts.recycleEvery ?? 1000, e.opts.statementTimeoutMs));
-  const outcomes = await fanOut(work, { concurrency: ctx.settings.concurrency, maxFailures: e.opts.maxFailures ?? 1, label: 'migrating', reporter: ctx.reporter }, async (t, slot) => {
-    const t0 = performance.now();
-    const applied = await migrateTenant(e, slots[slot], t);
-    return { applied, durationMs: Math.round(performance.now() - t0) };
-  });
+  const slots = Array.from(
+    { length: ctx.settings.concurrency },
+    () => new SlotClient(ctx, e.opts.recycleEvery ?? 1000, e.opts.statementTimeoutMs),
+  );
+  const outcomes = await fanOut(
+    work,
+    {
+      concurrency: ctx.settings.concurrency,
+      maxFailures: e.opts.maxFailures ?? 1,
+      label: 'migrating',
+      reporter: ctx.reporter,
+    },
+    async (t, slot) => {
+      const t0 = performance.now();
+      const applied = await migrateTenant(e, slots[slot], t);
+      return { applied, durationMs: Math.round(performance.now() - t0) };
+    },
+  );
   await Promise.all(slots.map((s) => s.close()));
 
   const byId = new Map(work.map((t, i) => [t.id, outcomes[i]]));
@@ -243,11 +334,23 @@ async function migrateWork(
     else if (o.status === 'skipped') tenants.push(base(t, 'skipped'));
     else if (o.status === 'ok') {
       const { applied, durationMs } = o.value;
-      tenants.push({ ...base(t, applied.length ? 'applied' : 'current'), to: Math.max(t.version, ...applied), applied, pending: [], durationMs });
+      tenants.push({
+        ...base(t, applied.length ? 'applied' : 'current'),
+        to: Math.max(t.version, ...applied),
+        applied,
+        pending: [],
+        durationMs,
+      });
     } else {
       const error = (o.error as Error).message;
       tenants.push({ ...base(t, 'failed'), error });
-      await recordFailure(lockClient, ctx.control, t.id, o.error instanceof TenantMigrationError ? o.error.migrationId : null, error);
+      await recordFailure(
+        lockClient,
+        ctx.control,
+        t.id,
+        o.error instanceof TenantMigrationError ? o.error.migrationId : null,
+        error,
+      );
     }
   }
   return { outcomes, tenants };
@@ -255,7 +358,14 @@ async function migrateWork(
 
 function summarise(dryRun: boolean, latest: number, tenants: TenantMigrateResult[]): MigrateResult {
   const count = (s: TenantStatus[]) => tenants.filter((t) => s.includes(t.status)).length;
-  return { dryRun, latest, succeeded: count(['applied', 'current']), failed: count(['failed']), skipped: count(['skipped']), tenants };
+  return {
+    dryRun,
+    latest,
+    succeeded: count(['applied', 'current']),
+    failed: count(['failed']),
+    skipped: count(['skipped']),
+    tenants,
+  };
 }
 
 /**
@@ -263,17 +373,38 @@ function summarise(dryRun: boolean, latest: number, tenants: TenantMigrateResult
  * statement at a time for non-transactional migrations) with bounded parallelism.
  */
 export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<MigrateResult> {
-  if (!ctx.settings.migrationsDir) throw new UsageError('no migrations directory configured', { hint: 'pass --migrations-dir <dir> or set "migrationsDir" in tenantctl.config.json' });
+  if (!ctx.settings.migrationsDir)
+    throw new UsageError('no migrations directory configured', {
+      hint: 'pass --migrations-dir <dir> or set "migrationsDir" in tenantctl.config.json',
+    });
   const files = await loadMigrations(ctx.settings.migrationsDir);
   const c = ctx.control;
   const e: Engine = { ctx, opts: { retries: 3, oneCall: true, ...opts } };
   const base = (t: TenantPlan, status: TenantStatus): TenantMigrateResult => ({
-    slug: t.slug, schema: t.schema, status, from: t.version, to: t.version, applied: [], pending: t.pending.map((m) => m.id), durationMs: 0,
+    slug: t.slug,
+    schema: t.schema,
+    status,
+    from: t.version,
+    to: t.version,
+    applied: [],
+    pending: t.pending.map((m) => m.id),
+    durationMs: 0,
   });
 
   if (opts.dryRun) {
-    const state = await withClient(ctx.db, async (client) => loadFleetState(client, c, files, await selectSlugs(client, c, opts.tenants, ctx.settings.schemaPrefix)));
-    return summarise(true, state.latest, state.tenants.map((t) => base(t, t.pending.length ? 'planned' : 'current')));
+    const state = await withClient(ctx.db, async (client) =>
+      loadFleetState(
+        client,
+        c,
+        files,
+        await selectSlugs(client, c, opts.tenants, ctx.settings.schemaPrefix),
+      ),
+    );
+    return summarise(
+      true,
+      state.latest,
+      state.tenants.map((t) => base(t, t.pending.length ? 'planned' : 'current')),
+    );
   }
 
   const started = performance.now();
@@ -281,37 +412,76 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
     withAdvisoryLock(lockClient, migrateRunLock(c.schema), ctx.settings.lockTimeoutMs, async () => {
       // Holding the run lock, no other migrate can be alive: a record still 'running' is a killed run's.
       for (const r of await markInterrupted(lockClient, c, 'migrate')) {
-        ctx.reporter.warn(`an earlier migrate run (started ${r.at.toISOString()}) did not finish; this run picks up what it left`);
+        ctx.reporter.warn(
+          `an earlier migrate run (started ${r.at.toISOString()}) did not finish; this run picks up what it left`,
+        );
       }
-      const state = await loadFleetState(lockClient, c, files, await selectSlugs(lockClient, c, opts.tenants, ctx.settings.schemaPrefix));
+      const state = await loadFleetState(
+        lockClient,
+        c,
+        files,
+        await selectSlugs(lockClient, c, opts.tenants, ctx.settings.schemaPrefix),
+      );
       const work = state.tenants.filter((t) => t.pending.length > 0);
       // With work ahead the record exists from the start, so a run killed midway still leaves one.
-      const auditId = work.length ? await startAudit(lockClient, c, { command: 'migrate', details: { latest: state.latest, tenants: work.length } }) : undefined;
+      const auditId = work.length
+        ? await startAudit(lockClient, c, {
+            command: 'migrate',
+            details: { latest: state.latest, tenants: work.length },
+          })
+        : undefined;
       const audit = (entry: Omit<AuditEntry, 'command'>) =>
-        auditId === undefined ? writeAudit(lockClient, c, { command: 'migrate', ...entry }) : finishAudit(lockClient, c, auditId, entry);
+        auditId === undefined
+          ? writeAudit(lockClient, c, { command: 'migrate', ...entry })
+          : finishAudit(lockClient, c, auditId, entry);
       let collected: Awaited<ReturnType<typeof migrateWork>>;
       try {
         collected = await migrateWork(e, lockClient, state.tenants, work, base);
       } catch (err) {
-        await audit({ outcome: 'failed', durationMs: performance.now() - started, details: { latest: state.latest, error: (err as Error).message } }).catch(() => {});
+        await audit({
+          outcome: 'failed',
+          durationMs: performance.now() - started,
+          details: { latest: state.latest, error: (err as Error).message },
+        }).catch(() => {});
         throw err;
       }
       const { outcomes, tenants } = collected;
       const result = summarise(false, state.latest, tenants);
       const appliedCount = tenants.filter((t) => t.status === 'applied').length;
       await audit({
-        outcome: result.failed ? (appliedCount ? 'partial' : 'failed') : appliedCount ? 'ok' : 'noop',
+        outcome: result.failed
+          ? appliedCount
+            ? 'partial'
+            : 'failed'
+          : appliedCount
+            ? 'ok'
+            : 'noop',
         durationMs: performance.now() - started,
-        details: { latest: state.latest, applied: appliedCount, failed: tenants.filter((t) => t.status === 'failed').map((t) => t.slug), skipped: result.skipped },
+        details: {
+          latest: state.latest,
+          applied: appliedCount,
+          failed: tenants.filter((t) => t.status === 'failed').map((t) => t.slug),
+          skipped: result.skipped,
+        },
       });
       if (result.failed) {
         // Every failure a lock we could not get: that is "busy" (exit 4), not a broken migration.
-        const allBusy = outcomes.every((o) => o.status !== 'failed' || (o.error instanceof TenantMigrationError && o.error.busy));
-        const err = allBusy && !appliedCount
-          ? new BusyError(`${result.failed} tenant${result.failed === 1 ? ' was' : 's were'} locked by other work; nothing migrated there`, { hint: 'retry later or raise --lock-timeout' })
-          : appliedCount
-          ? new PartialError(`${result.failed} tenant${result.failed === 1 ? '' : 's'} failed, ${appliedCount} migrated${result.skipped ? `, ${result.skipped} not started` : ''}`)
-          : new FailedError(`migration failed in ${result.failed} tenant${result.failed === 1 ? '' : 's'}${result.skipped ? `; ${result.skipped} not started` : ''}; no tenant was migrated`);
+        const allBusy = outcomes.every(
+          (o) => o.status !== 'failed' || (o.error instanceof TenantMigrationError && o.error.busy),
+        );
+        const err =
+          allBusy && !appliedCount
+            ? new BusyError(
+                `${result.failed} tenant${result.failed === 1 ? ' was' : 's were'} locked by other work; nothing migrated there`,
+                { hint: 'retry later or raise --lock-timeout' },
+              )
+            : appliedCount
+              ? new PartialError(
+                  `${result.failed} tenant${result.failed === 1 ? '' : 's'} failed, ${appliedCount} migrated${result.skipped ? `, ${result.skipped} not started` : ''}`,
+                )
+              : new FailedError(
+                  `migration failed in ${result.failed} tenant${result.failed === 1 ? '' : 's'}${result.skipped ? `; ${result.skipped} not started` : ''}; no tenant was migrated`,
+                );
         err.result = result;
         throw err;
       }

@@ -31,12 +31,13 @@ export function splitStatements(text: string): Statement[] {
       let depth = 1;
       i += 2;
       while (i < n && depth > 0) {
-        if (text[i] === '/' && text[i + 1] === '*') (depth++, (i += 2));
-        else if (text[i] === '*' && text[i + 1] === '/') (depth--, (i += 2));
+        if (text[i] === '/' && text[i + 1] === '*') depth++, (i += 2);
+        else if (text[i] === '*' && text[i + 1] === '/') depth--, (i += 2);
         else i++;
       }
     } else if (ch === "'") {
-      const escapes = i > 0 && /[eE]/.test(text[i - 1]) && (i < 2 || !/[A-Za-z0-9_]/.test(text[i - 2]));
+      const escapes =
+        i > 0 && /[eE]/.test(text[i - 1]) && (i < 2 || !/[A-Za-z0-9_]/.test(text[i - 2]));
       i++;
       while (i < n) {
         if (escapes && text[i] === '\\') i += 2;

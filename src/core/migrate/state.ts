@@ -3,7 +3,12 @@ import type { Control } from '../../db/control.js';
 import { FailedError, UsageError } from '../errors.js';
 import { parseSlugs } from '../names.js';
 import { requireControlSchema, unknownSlugs } from '../../db/registry.js';
-import { tenantVersions, appliedSummary, tenantsWithPairs, type TenantVersion } from '../../db/migration-state.js';
+import {
+  tenantVersions,
+  appliedSummary,
+  tenantsWithPairs,
+  type TenantVersion,
+} from '../../db/migration-state.js';
 import { appliedProblems, appliedMismatches, type MigrationFile } from './files.js';
 
 export interface TenantPlan extends TenantVersion {
@@ -16,13 +21,22 @@ export interface FleetState {
 }
 
 /** --tenant slugs: validated offline, then checked against the registry, every problem at once. */
-export async function selectSlugs(client: Queryable, c: Control, inputs: string[] | undefined, prefix: string): Promise<string[] | undefined> {
+export async function selectSlugs(
+  client: Queryable,
+  c: Control,
+  inputs: string[] | undefined,
+  prefix: string,
+): Promise<string[] | undefined> {
   if (!inputs || inputs.length === 0) return undefined;
   const { names, problems } = parseSlugs(inputs, prefix);
   if (problems.length) throw new UsageError(problems);
   const slugs = names.map((n) => n.slug);
   const unknown = await unknownSlugs(client, c, slugs);
-  if (unknown.length) throw new UsageError(unknown.map((s) => `--tenant ${s}: no such tenant`), { hint: 'see `tenantctl list`' });
+  if (unknown.length)
+    throw new UsageError(
+      unknown.map((s) => `--tenant ${s}: no such tenant`),
+      { hint: 'see `tenantctl list`' },
+    );
   return slugs;
 }
 
@@ -30,21 +44,40 @@ export async function selectSlugs(client: Queryable, c: Control, inputs: string[
  * Refuses (exit 1, before any tenant is touched) when a migration applied anywhere was edited or
  * its file deleted: `migrate`, `create` and `adopt --baseline` would otherwise spread the new text.
  */
-export async function assertAppliedUnchanged(client: Queryable, c: Control, files: MigrationFile[], action: string): Promise<void> {
+export async function assertAppliedUnchanged(
+  client: Queryable,
+  c: Control,
+  files: MigrationFile[],
+  action: string,
+): Promise<void> {
   const bad = appliedMismatches(await appliedSummary(client, c), files);
   if (!bad.length) return;
   const counts = await tenantsWithPairs(client, c, bad);
-  const problems = appliedProblems(bad.map((b, i) => ({ ...b, tenants: counts[i] })), files);
-  throw new FailedError(`refusing to ${action}: ${problems.length === 1 ? problems[0] : `\n  - ${problems.join('\n  - ')}`}`, {
-    hint: 'restore the applied file as it was, and put the change in a new migration',
-  });
+  const problems = appliedProblems(
+    bad.map((b, i) => ({ ...b, tenants: counts[i] })),
+    files,
+  );
+  throw new FailedError(
+    `refusing to ${action}: ${problems.length === 1 ? problems[0] : `\n  - ${problems.join('\n  - ')}`}`,
+    {
+      hint: 'restore the applied file as it was, and put the change in a new migration',
+    },
+  );
 }
 
 /** Where every tenant stands, from two aggregate queries, once the applied files are known unchanged. */
-export async function loadFleetState(client: Queryable, c: Control, files: MigrationFile[], slugs?: string[]): Promise<FleetState> {
+export async function loadFleetState(
+  client: Queryable,
+  c: Control,
+  files: MigrationFile[],
+  slugs?: string[],
+): Promise<FleetState> {
   await requireControlSchema(client, c);
   await assertAppliedUnchanged(client, c, files, 'migrate');
-  const tenants = (await tenantVersions(client, c, slugs)).map((t) => ({ ...t, pending: pendingFor(t, files) }));
+  const tenants = (await tenantVersions(client, c, slugs)).map((t) => ({
+    ...t,
+    pending: pendingFor(t, files),
+  }));
   return { latest: files.length ? files[files.length - 1].id : 0, tenants };
 }
 

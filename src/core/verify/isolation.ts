@@ -25,12 +25,23 @@ export interface IsolationInput {
  */
 export function publicAllowed(g: Pick<AclGrant, 'kind' | 'privilege'>): boolean {
   return (
-    (g.privilege === 'EXECUTE' && (g.kind === 'function' || g.kind === 'default privileges on functions')) ||
+    (g.privilege === 'EXECUTE' &&
+      (g.kind === 'function' || g.kind === 'default privileges on functions')) ||
     (g.privilege === 'USAGE' && (g.kind === 'type' || g.kind === 'default privileges on types'))
   );
 }
 
-const PLURAL: Record<string, string> = { schema: 'schemas', 'materialized view': 'materialized views', function: 'functions', type: 'types', column: 'columns', table: 'tables', view: 'views', sequence: 'sequences', 'foreign table': 'foreign tables' };
+const PLURAL: Record<string, string> = {
+  schema: 'schemas',
+  'materialized view': 'materialized views',
+  function: 'functions',
+  type: 'types',
+  column: 'columns',
+  table: 'tables',
+  view: 'views',
+  sequence: 'sequences',
+  'foreign table': 'foreign tables',
+};
 
 /** "SELECT, INSERT on 40 tables (accounts, teams, ...)" for grants of one grantee in one schema. */
 export function describeGrants(grants: AclGrant[]): string {
@@ -44,7 +55,8 @@ export function describeGrants(grants: AclGrant[]): string {
   return [...byObjects.values()]
     .map(({ privileges, g }) => {
       const privs = privileges.join(', ');
-      if (g.kind.startsWith('default privileges')) return `${privs} by default on new ${g.kind.replace('default privileges on ', '')}`;
+      if (g.kind.startsWith('default privileges'))
+        return `${privs} by default on new ${g.kind.replace('default privileges on ', '')}`;
       if (g.kind === 'schema') return `${privs} on the schema`;
       if (g.objects === 1) return `${privs} on ${g.kind} ${g.sample[0]}`;
       const more = g.objects > g.sample.length ? ', ...' : '';
@@ -52,7 +64,6 @@ export function describeGrants(grants: AclGrant[]): string {
     })
     .join('; ');
 }
-
 
 /**
  * Isolation problems per tenant slug: privileges for PUBLIC; a role reaching two or more tenants
@@ -69,7 +80,8 @@ export function isolationProblems(input: IsolationInput): Map<string, string[]> 
   }
   const bySlug = new Map(input.tenants.map((t) => [t.slug, t]));
   const recorded = new Set(input.recorded.map((r) => `${r.slug}\u0000${r.role}`));
-  const allowed = (role: string, slug: string) => home.get(role) === slug || recorded.has(`${slug}\u0000${role}`);
+  const allowed = (role: string, slug: string) =>
+    home.get(role) === slug || recorded.has(`${slug}\u0000${role}`);
 
   // role -> slug -> what it holds there
   const reach = new Map<string, Map<string, AclGrant[]>>();
@@ -97,7 +109,10 @@ export function isolationProblems(input: IsolationInput): Map<string, string[]> 
   }
 
   for (const role of new Set([...reach.keys(), ...membership.keys()])) {
-    const where = new Set([...(reach.get(role)?.keys() ?? []), ...(membership.get(role)?.keys() ?? [])]);
+    const where = new Set([
+      ...(reach.get(role)?.keys() ?? []),
+      ...(membership.get(role)?.keys() ?? []),
+    ]);
     const own = home.get(role);
     const all = new Set(where);
     if (own !== undefined) all.add(own);
@@ -105,13 +120,19 @@ export function isolationProblems(input: IsolationInput): Map<string, string[]> 
     for (const slug of [...where].sort()) {
       if (allowed(role, slug)) continue;
       const others = [...all].filter((s) => s !== slug).sort();
-      const shown = others.slice(0, 5).join(', ') + (others.length > 5 ? `, ... (${others.length} in all)` : '');
+      const shown =
+        others.slice(0, 5).join(', ') +
+        (others.length > 5 ? `, ... (${others.length} in all)` : '');
       const holds = [
         ...(membership.get(role)?.get(slug) ?? []).map((r) => `membership in ${r}`),
         ...(reach.get(role)?.get(slug) ? [describeGrants(reach.get(role)!.get(slug)!)] : []),
       ].join('; ');
       const owner = own !== undefined && own !== slug ? ` (a group role of tenant ${own})` : '';
-      push(problems, slug, `role ${role}${owner} also reaches ${shown}, and tenantctl did not grant it here: ${holds}`);
+      push(
+        problems,
+        slug,
+        `role ${role}${owner} also reaches ${shown}, and tenantctl did not grant it here: ${holds}`,
+      );
     }
   }
 
@@ -127,6 +148,7 @@ export function isolationProblems(input: IsolationInput): Map<string, string[]> 
 /** Nothing but the owner may hold privileges on the control schema or anything in it. */
 export function controlProblems(grants: AclGrant[]): string[] {
   const byRole = new Map<string, AclGrant[]>();
-  for (const g of grants) if (!(g.grantee === 'PUBLIC' && publicAllowed(g))) push(byRole, g.grantee, g);
+  for (const g of grants)
+    if (!(g.grantee === 'PUBLIC' && publicAllowed(g))) push(byRole, g.grantee, g);
   return [...byRole].map(([role, gs]) => `${role} has ${describeGrants(gs)}`);
 }

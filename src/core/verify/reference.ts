@@ -25,14 +25,21 @@ export interface Reference {
   digest: string;
 }
 
-export async function buildReferences(client: Queryable, template: Template, migrations: MigrationFile[], versions: Set<number>): Promise<Map<number, Reference>> {
+export async function buildReferences(
+  client: Queryable,
+  template: Template,
+  migrations: MigrationFile[],
+  versions: Set<number>,
+): Promise<Map<number, Reference>> {
   const scratch = `tenantctl_verify_${randomBytes(6).toString('hex')}`;
   const out = new Map<number, Reference>();
   const snapshot = async (version: number) => {
     if (!versions.has(version)) return;
     await setNeutralSearchPath(client);
-    const fingerprint = buildFingerprints(await fingerprintRows(client, [scratch])).get(scratch) ?? new Map();
-    const digest = (await fingerprintDigests(client, [{ schema: scratch, roles: null }])).get(scratch) ?? '';
+    const fingerprint =
+      buildFingerprints(await fingerprintRows(client, [scratch])).get(scratch) ?? new Map();
+    const digest =
+      (await fingerprintDigests(client, [{ schema: scratch, roles: null }])).get(scratch) ?? '';
     out.set(version, { fingerprint, digest });
     await setTenantSearchPath(client, scratch);
   };

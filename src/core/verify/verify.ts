@@ -5,7 +5,12 @@ import { loadTemplate, type Template } from '../template.js';
 import { loadMigrations, type MigrationFile } from '../migrate/files.js';
 import { withClient, withDedicatedClient, withTransaction } from '../../db/tx.js';
 import { requireControlSchema } from '../../db/registry.js';
-import { registeredTenants, appliedGroups, type RegisteredTenant, type AppliedGroup } from '../../db/fleet-stats.js';
+import {
+  registeredTenants,
+  appliedGroups,
+  type RegisteredTenant,
+  type AppliedGroup,
+} from '../../db/fleet-stats.js';
 import { fingerprintRows, fingerprintDigests, setNeutralSearchPath } from '../../db/fingerprint.js';
 import { aclGrants, recordedAccessGrants, type AclGrant } from '../../db/isolation.js';
 import { buildFingerprints, diffFingerprint } from './fingerprint.js';
@@ -50,7 +55,10 @@ const BATCH = 200;
 const VIEW_LOCK_BUDGET = 2000;
 
 function batchSize(viewsPerTenant: number, concurrency: number): number {
-  return Math.max(1, Math.min(BATCH, Math.floor(VIEW_LOCK_BUDGET / (concurrency * Math.max(1, viewsPerTenant)))));
+  return Math.max(
+    1,
+    Math.min(BATCH, Math.floor(VIEW_LOCK_BUDGET / (concurrency * Math.max(1, viewsPerTenant)))),
+  );
 }
 
 function batches<T>(items: T[], size = BATCH): T[][] {
@@ -60,16 +68,31 @@ function batches<T>(items: T[], size = BATCH): T[][] {
 }
 
 /** Applied migrations (the tenant's own groups) that no longer match the directory, gaps, and what is still to apply. */
-function migrationProblems(t: RegisteredTenant, files: MigrationFile[], byId: Map<number, MigrationFile>, groups: AppliedGroup[]): string[] {
+function migrationProblems(
+  t: RegisteredTenant,
+  files: MigrationFile[],
+  byId: Map<number, MigrationFile>,
+  groups: AppliedGroup[],
+): string[] {
   const problems: string[] = [];
   for (const g of groups) {
     const f = byId.get(g.id);
-    if (!f) problems.push(`migration ${g.id} (${g.name}) is recorded as applied but is not in the migrations directory`);
-    else if (f.hash !== g.hash) problems.push(`migration ${f.fileName} was edited after it was applied here (hash ${g.hash.slice(0, 10)} recorded, ${f.hash.slice(0, 10)} on disk)`);
+    if (!f)
+      problems.push(
+        `migration ${g.id} (${g.name}) is recorded as applied but is not in the migrations directory`,
+      );
+    else if (f.hash !== g.hash)
+      problems.push(
+        `migration ${f.fileName} was edited after it was applied here (hash ${g.hash.slice(0, 10)} recorded, ${f.hash.slice(0, 10)} on disk)`,
+      );
   }
-  if (t.applied < t.version) problems.push(`migrations recorded with gaps: ${t.applied} applied, highest is ${t.version}`);
+  if (t.applied < t.version)
+    problems.push(`migrations recorded with gaps: ${t.applied} applied, highest is ${t.version}`);
   const pending = files.filter((f) => f.id > t.version);
-  if (pending.length) problems.push(`${pending.length} migration${pending.length === 1 ? '' : 's'} pending (${pending.map((f) => f.id).join(', ')})`);
+  if (pending.length)
+    problems.push(
+      `${pending.length} migration${pending.length === 1 ? '' : 's'} pending (${pending.map((f) => f.id).join(', ')})`,
+    );
   return problems;
 }
 
@@ -101,21 +124,29 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
     if (slugs) {
       const known = new Set(all.map((t) => t.slug));
       const unknown = slugs.filter((s) => !known.has(s));
-      if (unknown.length) throw new FailedError(`no tenant ${unknown.map((s) => `"${s}"`).join(', ')} in this database`, { hint: 'see `tenantctl list`' });
+      if (unknown.length)
+        throw new FailedError(
+          `no tenant ${unknown.map((s) => `"${s}"`).join(', ')} in this database`,
+          { hint: 'see `tenantctl list`' },
+        );
     }
     const wanted = new Set(slugs);
     const selected = slugs ? all.filter((t) => wanted.has(t.slug)) : all;
     if (ctx.settings.migrationsDir === undefined && selected.some((t) => t.version > 0)) {
-      throw new UsageError('verify needs the migrations directory: tenants have migrations applied, and the reference is the template plus those migrations', {
-        hint: 'pass --migrations-dir <dir> or set "migrationsDir" in tenantctl.config.json',
-      });
+      throw new UsageError(
+        'verify needs the migrations directory: tenants have migrations applied, and the reference is the template plus those migrations',
+        {
+          hint: 'pass --migrations-dir <dir> or set "migrationsDir" in tenantctl.config.json',
+        },
+      );
     }
     const problems = new Map<string, string[]>(selected.map((t) => [t.slug, []]));
     const add = (slug: string, list: string[]) => problems.get(slug)?.push(...list);
 
     const groups = indexGroups(await appliedGroups(client, c));
     const byId = new Map(files.map((f) => [f.id, f]));
-    for (const t of selected) add(t.slug, migrationProblems(t, files, byId, groups.get(t.slug) ?? []));
+    for (const t of selected)
+      add(t.slug, migrationProblems(t, files, byId, groups.get(t.slug) ?? []));
 
     // One reference per template and version present in the selection.
     const references = new Map<string, Map<number, Reference>>();
@@ -126,13 +157,20 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
       try {
         template = loadTemplate(spec);
       } catch (err) {
-        for (const t of tenants) add(t.slug, [`cannot load its template ${spec}: ${(err as Error).message}`]);
+        for (const t of tenants)
+          add(t.slug, [`cannot load its template ${spec}: ${(err as Error).message}`]);
         continue;
       }
       try {
-        references.set(spec, await buildReferences(client, template, files, new Set(tenants.map((t) => t.version))));
+        references.set(
+          spec,
+          await buildReferences(client, template, files, new Set(tenants.map((t) => t.version))),
+        );
       } catch (err) {
-        for (const t of tenants) add(t.slug, [`cannot build the reference of template ${spec}: ${(err as Error).message}`]);
+        for (const t of tenants)
+          add(t.slug, [
+            `cannot build the reference of template ${spec}: ${(err as Error).message}`,
+          ]);
       }
     }
 
@@ -142,38 +180,72 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
     // "on two tenants" if we look at all of them), structure only for the selection.
     let views = 0;
     for (const byVersion of references.values()) {
-      for (const ref of byVersion.values()) views = Math.max(views, [...ref.fingerprint.values()].filter((e) => e.kind.endsWith('view')).length);
+      for (const ref of byVersion.values())
+        views = Math.max(
+          views,
+          [...ref.fingerprint.values()].filter((e) => e.kind.endsWith('view')).length,
+        );
     }
     const outcomes = await fanOut(
       batches(all, batchSize(views, ctx.settings.concurrency)),
-      { concurrency: ctx.settings.concurrency, maxFailures: 1, label: 'verifying', reporter: ctx.reporter },
+      {
+        concurrency: ctx.settings.concurrency,
+        maxFailures: 1,
+        label: 'verifying',
+        reporter: ctx.reporter,
+      },
       async (batch) => {
         const check = batch.filter((t) => problems.has(t.slug));
         return withDedicatedClient(ctx.db, (conn) =>
-          withTransaction(conn, async () => {
-            await setNeutralSearchPath(conn);
-            const grants = await aclGrants(conn, batch.map((t) => t.schema));
-            if (check.length === 0) return { grants, found: [] as [string, string[]][] };
-            const existing = await existingSchemas(conn, check.map((t) => t.schema));
-            const digests = await fingerprintDigests(conn, check.map((t) => ({ schema: t.schema, roles: [t.rwRole, t.roRole] })));
-            const found: [string, string[]][] = [];
-            const differing = check.filter((t) => {
-              if (!existing.has(t.schema)) {
-                found.push([t.slug, [`schema ${t.schema} does not exist`]]);
-                return false;
+          withTransaction(
+            conn,
+            async () => {
+              await setNeutralSearchPath(conn);
+              const grants = await aclGrants(
+                conn,
+                batch.map((t) => t.schema),
+              );
+              if (check.length === 0) return { grants, found: [] as [string, string[]][] };
+              const existing = await existingSchemas(
+                conn,
+                check.map((t) => t.schema),
+              );
+              const digests = await fingerprintDigests(
+                conn,
+                check.map((t) => ({ schema: t.schema, roles: [t.rwRole, t.roRole] })),
+              );
+              const found: [string, string[]][] = [];
+              const differing = check.filter((t) => {
+                if (!existing.has(t.schema)) {
+                  found.push([t.slug, [`schema ${t.schema} does not exist`]]);
+                  return false;
+                }
+                const ref = references.get(t.template)?.get(t.version);
+                return ref !== undefined && ref.digest !== (digests.get(t.schema) ?? '');
+              });
+              if (differing.length) {
+                ctx.reporter.debug(
+                  `${differing.length} of ${check.length} schemas differ from their reference digest; reading them in full`,
+                );
+                const rows = await fingerprintRows(
+                  conn,
+                  differing.map((t) => t.schema),
+                );
+                const roles = new Map(differing.map((t) => [t.schema, [t.rwRole, t.roRole]]));
+                const fps = buildFingerprints(rows, (sch) => roles.get(sch) ?? []);
+                for (const t of differing)
+                  found.push([
+                    t.slug,
+                    diffFingerprint(
+                      references.get(t.template)!.get(t.version)!.fingerprint,
+                      fps.get(t.schema) ?? new Map(),
+                    ),
+                  ]);
               }
-              const ref = references.get(t.template)?.get(t.version);
-              return ref !== undefined && ref.digest !== (digests.get(t.schema) ?? '');
-            });
-            if (differing.length) {
-              ctx.reporter.debug(`${differing.length} of ${check.length} schemas differ from their reference digest; reading them in full`);
-              const rows = await fingerprintRows(conn, differing.map((t) => t.schema));
-              const roles = new Map(differing.map((t) => [t.schema, [t.rwRole, t.roRole]]));
-              const fps = buildFingerprints(rows, (sch) => roles.get(sch) ?? []);
-              for (const t of differing) found.push([t.slug, diffFingerprint(references.get(t.template)!.get(t.version)!.fingerprint, fps.get(t.schema) ?? new Map())]);
-            }
-            return { grants, found };
-          }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'),
+              return { grants, found };
+            },
+            'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+          ),
         );
       },
     );
@@ -184,21 +256,36 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
       grants.push(...o.value.grants);
       for (const [slug, list] of o.value.found) add(slug, list);
     }
-    const members = await roleMembers(client, all.flatMap((t) => [t.rwRole, t.roRole]));
+    const members = await roleMembers(
+      client,
+      all.flatMap((t) => [t.rwRole, t.roRole]),
+    );
     const recorded = await recordedAccessGrants(client, c);
-    for (const [slug, list] of isolationProblems({ tenants: all, grants, members, recorded })) add(slug, list);
+    for (const [slug, list] of isolationProblems({ tenants: all, grants, members, recorded }))
+      add(slug, list);
     const control = controlProblems(await aclGrants(client, [c.schema]));
 
     const tenants = selected.map((t): VerifiedTenant => {
       const list = problems.get(t.slug)!;
-      return { slug: t.slug, schema: t.schema, template: t.template, status: t.status, version: t.version, ok: list.length === 0, problems: list };
+      return {
+        slug: t.slug,
+        schema: t.schema,
+        template: t.template,
+        status: t.status,
+        version: t.version,
+        ok: list.length === 0,
+        problems: list,
+      };
     });
     const failed = tenants.filter((t) => !t.ok).length;
     return {
       ok: failed === 0 && control.length === 0,
       checked: tenants.length,
       failed,
-      migrations: { dir: ctx.settings.migrationsDir ?? null, latest: files.length ? files[files.length - 1].id : 0 },
+      migrations: {
+        dir: ctx.settings.migrationsDir ?? null,
+        latest: files.length ? files[files.length - 1].id : 0,
+      },
       control: { schema: c.schema, ok: control.length === 0, problems: control },
       tenants,
     };
