@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 const { initCluster, startCluster, stopCluster, runningPid, isInitialised } = await import(
-  '../dist/db/embedded.js'
+  '../dist/dev/embedded.js'
 );
 
 const dir = process.env.BENCH_SERVER_DIR ?? '/var/tmp/tenantctl-bench';

@@ -8,8 +8,8 @@
 //   BENCH_DATABASE_URL=<admin url of bench/server.mjs> BENCH_FLEET=10000 node bench/stats-verify.mjs
 import pg from 'pg';
 import { BIN, dbUrl, query, timed, machine, serverVersion } from './lib.mjs';
-import { schemaCensus, registeredTenants } from '../dist/db/fleet-stats.js';
-import { Control } from '../dist/db/control.js';
+import { schemaCensus, registeredTenants } from '../dist/inspect/census.js';
+import { Control } from '../dist/control/control.js';
 
 const N = Number(process.env.BENCH_FLEET ?? 2000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);

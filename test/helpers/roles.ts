@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { TestDb } from './db.js';
-import { quoteIdent } from '../../src/db/quote.js';
+import { quoteIdent } from '../../src/pg/quote.js';
 
 export const PASSWORD = 'tenantctl-test-pw';
 

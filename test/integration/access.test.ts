@@ -1,12 +1,12 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { freshDatabase, type TestDb } from '../helpers/db.js';
 import { loginRole, tryAs } from '../helpers/roles.js';
-import { initControlSchema } from '../../src/core/init.js';
-import { createTenants } from '../../src/core/provision.js';
-import { grantAccess, revokeAccess, listAccess } from '../../src/core/access.js';
-import { FailedError, UsageError } from '../../src/core/errors.js';
-import type { Ctx } from '../../src/core/context.js';
-import type { TenantRoles } from '../../src/db/tenant-ddl.js';
+import { initControlSchema } from '../../src/control/init.js';
+import { createTenants } from '../../src/provision/create.js';
+import { grantAccess, revokeAccess, listAccess } from '../../src/access/access.js';
+import { FailedError, UsageError } from '../../src/shared/errors.js';
+import type { Ctx } from '../../src/control/context.js';
+import type { TenantRoles } from '../../src/provision/tenant-ddl.js';
 
 let db: TestDb;
 let ctx: Ctx;

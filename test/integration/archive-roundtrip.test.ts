@@ -5,12 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { freshDatabase, type TestDb } from '../helpers/db.js';
 import { describeSchema } from '../helpers/describe.js';
-import { initControlSchema } from '../../src/core/init.js';
-import { createTenants } from '../../src/core/provision.js';
-import { exportTenant } from '../../src/core/archive/dump.js';
-import { importArchive } from '../../src/core/archive/import.js';
-import { verifyArchive } from '../../src/core/archive/verify.js';
-import type { Ctx } from '../../src/core/context.js';
+import { initControlSchema } from '../../src/control/init.js';
+import { createTenants } from '../../src/provision/create.js';
+import { exportTenant } from '../../src/archive/export.js';
+import { importArchive } from '../../src/archive/import.js';
+import { verifyArchive } from '../../src/archive/verify.js';
+import type { Ctx } from '../../src/control/context.js';
 
 let src: TestDb;
 let dst: TestDb;

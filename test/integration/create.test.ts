@@ -3,11 +3,11 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freshDatabase, type TestDb } from '../helpers/db.js';
-import { initControlSchema } from '../../src/core/init.js';
-import { createTenants } from '../../src/core/provision.js';
-import { dropTenant } from '../../src/core/drop.js';
-import { FailedError, PartialError, UsageError } from '../../src/core/errors.js';
-import type { Ctx } from '../../src/core/context.js';
+import { initControlSchema } from '../../src/control/init.js';
+import { createTenants } from '../../src/provision/create.js';
+import { dropTenant } from '../../src/provision/drop.js';
+import { FailedError, PartialError, UsageError } from '../../src/shared/errors.js';
+import type { Ctx } from '../../src/control/context.js';
 
 let db: TestDb;
 let ctx: Ctx;

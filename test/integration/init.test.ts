@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { freshDatabase, type TestDb } from '../helpers/db.js';
-import { initControlSchema } from '../../src/core/init.js';
+import { initControlSchema } from '../../src/control/init.js';
 
 let db: TestDb;
 beforeAll(async () => {
@@ -56,7 +56,7 @@ describe('init', () => {
       ALTER TABLE tenantctl.audit_log DROP CONSTRAINT audit_log_outcome_check;
       ALTER TABLE tenantctl.audit_log ADD CONSTRAINT audit_log_outcome_check CHECK (outcome IN ('ok', 'failed', 'partial', 'noop'));
       DELETE FROM tenantctl.migrations WHERE name = 'audit-running-runs'`);
-    const { listTenantsCmd } = await import('../../src/core/list.js');
+    const { listTenantsCmd } = await import('../../src/inspect/list.js');
     await expect(listTenantsCmd(db.ctx())).rejects.toThrow(
       /older than this tenantctl \(version 4, needs 5\)/,
     );

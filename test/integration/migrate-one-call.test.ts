@@ -2,10 +2,10 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import pg from 'pg';
 import { freshDatabase, type TestDb } from '../helpers/db.js';
 import { migrationsDir } from '../helpers/migrations.js';
-import { initControlSchema } from '../../src/core/init.js';
-import { createTenants } from '../../src/core/provision.js';
-import { migrate } from '../../src/core/migrate/run.js';
-import { PartialError } from '../../src/core/errors.js';
+import { initControlSchema } from '../../src/control/init.js';
+import { createTenants } from '../../src/provision/create.js';
+import { migrate } from '../../src/migrate/run.js';
+import { PartialError } from '../../src/shared/errors.js';
 
 // The default path runs a tenant's transactional migrations as one call of the control schema's
 // migrate_tenant(); on any error other than a lock timeout or a cancel, the tenant is run again

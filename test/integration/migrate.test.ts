@@ -2,12 +2,12 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import pg from 'pg';
 import { freshDatabase, type TestDb } from '../helpers/db.js';
 import { migrationsDir } from '../helpers/migrations.js';
-import { initControlSchema } from '../../src/core/init.js';
-import { createTenants } from '../../src/core/provision.js';
-import { migrate } from '../../src/core/migrate/run.js';
-import { migrateStatus } from '../../src/core/migrate/status.js';
-import { adopt } from '../../src/core/adopt.js';
-import { FailedError, PartialError, UsageError } from '../../src/core/errors.js';
+import { initControlSchema } from '../../src/control/init.js';
+import { createTenants } from '../../src/provision/create.js';
+import { migrate } from '../../src/migrate/run.js';
+import { migrateStatus } from '../../src/migrate/status.js';
+import { adopt } from '../../src/provision/adopt.js';
+import { FailedError, PartialError, UsageError } from '../../src/shared/errors.js';
 
 let db: TestDb;
 const slugs = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'];

@@ -3,9 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freshDatabase, type TestDb } from '../helpers/db.js';
-import { initControlSchema } from '../../src/core/init.js';
-import { createTenants } from '../../src/core/provision.js';
-import { fleetStats } from '../../src/core/stats.js';
+import { initControlSchema } from '../../src/control/init.js';
+import { createTenants } from '../../src/provision/create.js';
+import { fleetStats } from '../../src/inspect/stats.js';
 
 let db: TestDb;
 let mdir: string;

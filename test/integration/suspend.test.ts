@@ -2,12 +2,12 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type pg from 'pg';
 import { freshDatabase, type TestDb } from '../helpers/db.js';
 import { loginRole, connectAs, tryAs, privilegeMatrix } from '../helpers/roles.js';
-import { initControlSchema } from '../../src/core/init.js';
-import { createTenants } from '../../src/core/provision.js';
-import { grantAccess } from '../../src/core/access.js';
-import { suspendTenant, activateTenant } from '../../src/core/suspend.js';
-import { FailedError, UsageError } from '../../src/core/errors.js';
-import type { Ctx } from '../../src/core/context.js';
+import { initControlSchema } from '../../src/control/init.js';
+import { createTenants } from '../../src/provision/create.js';
+import { grantAccess } from '../../src/access/access.js';
+import { suspendTenant, activateTenant } from '../../src/suspend/suspend.js';
+import { FailedError, UsageError } from '../../src/shared/errors.js';
+import type { Ctx } from '../../src/control/context.js';
 
 let db: TestDb;
 let ctx: Ctx;

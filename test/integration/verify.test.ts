@@ -3,11 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freshDatabase, type TestDb } from '../helpers/db.js';
-import { initControlSchema } from '../../src/core/init.js';
-import { createTenants } from '../../src/core/provision.js';
-import { verifyFleet, type VerifyResult } from '../../src/core/verify/verify.js';
-import { FailedError, UsageError } from '../../src/core/errors.js';
-import type { Ctx } from '../../src/core/context.js';
+import { initControlSchema } from '../../src/control/init.js';
+import { createTenants } from '../../src/provision/create.js';
+import { verifyFleet, type VerifyResult } from '../../src/verify/verify.js';
+import { FailedError, UsageError } from '../../src/shared/errors.js';
+import type { Ctx } from '../../src/control/context.js';
 
 let db: TestDb;
 let ctx: Ctx;
@@ -230,9 +230,9 @@ describe('verify', () => {
 
 describe('verify agrees with the rest of tenantctl', () => {
   it('clean after migrate, access grant on two tenants, suspend and activate', async () => {
-    const { migrate } = await import('../../src/core/migrate/run.js');
-    const { grantAccess } = await import('../../src/core/access.js');
-    const { suspendTenant, activateTenant } = await import('../../src/core/suspend.js');
+    const { migrate } = await import('../../src/migrate/run.js');
+    const { grantAccess } = await import('../../src/access/access.js');
+    const { suspendTenant, activateTenant } = await import('../../src/suspend/suspend.js');
     const life = await freshDatabase();
     try {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'tctl-verify-life-'));

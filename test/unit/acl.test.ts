@@ -5,23 +5,23 @@ import {
   grantObjectSql,
   grantDefaultSql,
   type AclObject,
-} from '../../src/db/acl.js';
+} from '../../src/pg/acl.js';
 import {
   grantMembershipSql,
   revokeMembershipSql,
   setSearchPathSql,
   resetSearchPathSql,
   setLoginSql,
-} from '../../src/db/access.js';
+} from '../../src/pg/roles.js';
 import {
   makeSnapshot,
   parseSnapshot,
   restorePlan,
   revokePlan,
   aclDifferences,
-} from '../../src/core/privileges.js';
-import { roleProblem } from '../../src/core/access.js';
-import { FailedError } from '../../src/core/errors.js';
+} from '../../src/suspend/privileges.js';
+import { roleProblem } from '../../src/access/access.js';
+import { FailedError } from '../../src/shared/errors.js';
 
 const entry = (
   grantee: string | null,

@@ -2,9 +2,9 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveSettings } from '../../src/core/config.js';
-import { UsageError } from '../../src/core/errors.js';
-import { parseDuration } from '../../src/core/duration.js';
+import { resolveSettings } from '../../src/shared/config.js';
+import { UsageError } from '../../src/shared/errors.js';
+import { parseDuration } from '../../src/shared/duration.js';
 
 const dir = () => mkdtempSync(path.join(os.tmpdir(), 'tctl-cfg-'));
 

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { resolveConnection } from '../../src/db/connection.js';
-import { UsageError } from '../../src/core/errors.js';
+import { resolveConnection } from '../../src/pg/connection.js';
+import { UsageError } from '../../src/shared/errors.js';
 
 /** A dev-database lookup that records whether it was consulted. */
 function devLookup(url?: string) {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { schemaCensus } from '../../src/db/fleet-stats.js';
+import { schemaCensus } from '../../src/inspect/census.js';
 
 describe('schemaCensus (exact SQL)', () => {
   it('one statement, pg_toast left out before grouping, the prefix as an escaped LIKE parameter', async () => {

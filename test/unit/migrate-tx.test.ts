@@ -3,10 +3,10 @@ import {
   applyGroupInOneCall,
   applyGroupInTransaction,
   type Engine,
-} from '../../src/core/migrate/run.js';
-import { Control } from '../../src/db/control.js';
-import type { MigrationFile } from '../../src/core/migrate/files.js';
-import type { Ctx } from '../../src/core/context.js';
+} from '../../src/migrate/run.js';
+import { Control } from '../../src/control/control.js';
+import type { MigrationFile } from '../../src/control/migration-files.js';
+import type { Ctx } from '../../src/control/context.js';
 
 function stub(
   opts: { applied?: number[]; ran?: number[]; present?: boolean; failOn?: RegExp } = {},

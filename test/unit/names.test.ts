@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { parseSlugs, schemaForSlug, slugProblem, tenantRoleName } from '../../src/core/names.js';
-import { quoteIdent, quoteLiteral } from '../../src/db/quote.js';
+import { parseSlugs, schemaForSlug, slugProblem, tenantRoleName } from '../../src/shared/names.js';
+import { quoteIdent, quoteLiteral } from '../../src/pg/quote.js';
 
 describe('slugs and schema names', () => {
   it('lower-cases and maps "-" to "_"', () => {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { splitStatements } from '../../src/core/migrate/split.js';
-import { groupMigrations } from '../../src/core/migrate/run.js';
-import type { MigrationFile } from '../../src/core/migrate/files.js';
+import { splitStatements } from '../../src/pg/split.js';
+import { groupMigrations } from '../../src/migrate/run.js';
+import type { MigrationFile } from '../../src/control/migration-files.js';
 
 describe('splitStatements', () => {
   it('splits on top-level semicolons only, with starting lines', () => {

@@ -4,15 +4,15 @@ import {
   takeXactLock,
   withAdvisoryLock,
   withDedicatedClient,
-} from '../../src/db/tx.js';
+} from '../../src/pg/tx.js';
 import {
   tenantDefaultPrivilegesSql,
   grantExistingSql,
   createRolesSql,
   dropTenantSql,
-} from '../../src/db/tenant-ddl.js';
-import { BusyError } from '../../src/core/errors.js';
-import { lineCol, describeSqlError } from '../../src/core/sqlerror.js';
+} from '../../src/provision/tenant-ddl.js';
+import { BusyError } from '../../src/shared/errors.js';
+import { lineCol, describeSqlError } from '../../src/pg/sql-error.js';
 
 /** Records every statement; fails the ones matching `failOn`. */
 function stub(failOn?: RegExp, error: object = { message: 'boom', code: '42P01' }) {

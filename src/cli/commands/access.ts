@@ -25,7 +25,7 @@ export function register(program: Command): void {
         cmd: Command,
       ) =>
         withSession(cmd, async (s) => {
-          const { grantAccess } = await import('../../core/access.js');
+          const { grantAccess } = await import('../../access/access.js');
           const r = await grantAccess(await s.ctx(1), {
             role,
             slug,
@@ -48,7 +48,7 @@ export function register(program: Command): void {
     .argument('<slug>')
     .action(async (role: string, slug: string, _opts, cmd: Command) =>
       withSession(cmd, async (s) => {
-        const { revokeAccess } = await import('../../core/access.js');
+        const { revokeAccess } = await import('../../access/access.js');
         const r = await revokeAccess(await s.ctx(1), { role, slug });
         s.out.result(r, () =>
           r.changed
@@ -63,7 +63,7 @@ export function register(program: Command): void {
     .argument('[slug]')
     .action(async (slug: string | undefined, _opts, cmd: Command) =>
       withSession(cmd, async (s) => {
-        const { listAccess } = await import('../../core/access.js');
+        const { listAccess } = await import('../../access/access.js');
         const rows = await listAccess(await s.ctx(1), slug);
         const { c } = s.out;
         s.out.result({ access: rows }, () =>

@@ -8,7 +8,7 @@ export function register(program: Command): void {
     .argument('<slug>')
     .action(async (slug: string, _opts, cmd: Command) =>
       withSession(cmd, async (s) => {
-        const { activateTenant } = await import('../../core/suspend.js');
+        const { activateTenant } = await import('../../suspend/suspend.js');
         const r = await activateTenant(await s.ctx(1), slug);
         s.out.result(r, () => {
           if (!r.changed) return `${r.slug} is already active`;

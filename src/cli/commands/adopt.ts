@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option, InvalidArgumentError } from 'commander';
 import { withSession, showResult, type Session } from '../session.js';
 import { migrationsDirOption, templateOption } from '../options.js';
-import type { AdoptResult } from '../../core/adopt.js';
+import type { AdoptResult } from '../../provision/adopt.js';
 
 function render(s: Session, r: AdoptResult): string[] {
   const { c } = s.out;
@@ -46,7 +46,7 @@ export function register(program: Command): void {
         cmd: Command,
       ) =>
         withSession(cmd, async (s) => {
-          const { adopt } = await import('../../core/adopt.js');
+          const { adopt } = await import('../../provision/adopt.js');
           const ctx = await s.ctx();
           await showResult(
             s,

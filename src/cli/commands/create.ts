@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { withSession, showResult, type Session } from '../session.js';
 import { concurrencyOption, migrationsDirOption, templateOption } from '../options.js';
-import type { CreateResult } from '../../core/provision.js';
-import { formatDuration } from '../../core/duration.js';
+import type { CreateResult } from '../../provision/create.js';
+import { formatDuration } from '../../shared/duration.js';
 
 function render(s: Session, r: CreateResult): string[] {
   const { c } = s.out;
@@ -27,8 +27,8 @@ async function askForTenant(
   template: string | undefined,
 ): Promise<{ slugs: string[]; template?: string }> {
   const { askText, askChoice } = await import('../prompts.js');
-  const { slugProblem } = await import('../../core/names.js');
-  const { builtinTemplateNames } = await import('../../core/template.js');
+  const { slugProblem } = await import('../../shared/names.js');
+  const { builtinTemplateNames } = await import('../../provision/template.js');
   const hint = 'give the slug as an argument: tenantctl create <slug>';
   const slug = await askText(
     s.out,
@@ -59,7 +59,7 @@ export function register(program: Command): void {
         cmd: Command,
       ) =>
         withSession(cmd, async (s) => {
-          const { createTenants } = await import('../../core/provision.js');
+          const { createTenants } = await import('../../provision/create.js');
           let input: { slugs: string[]; template?: string } = { slugs, template: opts.template };
           if (slugs.length === 0 && s.out.interactive) input = await askForTenant(s, opts.template);
           const ctx = await s.ctx();

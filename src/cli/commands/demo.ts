@@ -12,13 +12,13 @@ export function register(program: Command): void {
     .description('try tenantctl end to end on the dev database')
     .action(async (_o, cmd: Command) =>
       withSession(cmd, async (s) => {
-        const { devUp } = await import('../../core/dev.js');
-        const { PACKAGE_ROOT } = await import('../../core/paths.js');
-        const { Database } = await import('../../db/pool.js');
-        const { resolveConnection } = await import('../../db/connection.js');
-        const { makeCtx } = await import('../../core/context.js');
+        const { devUp } = await import('../../dev/dev.js');
+        const { PACKAGE_ROOT } = await import('../../shared/paths.js');
+        const { Database } = await import('../../pg/pool.js');
+        const { resolveConnection } = await import('../../pg/connection.js');
+        const { makeCtx } = await import('../../control/context.js');
         const { makeReporter } = await import('../progress.js');
-        const { runDemo } = await import('../../core/demo.js');
+        const { runDemo } = await import('../../demo/demo.js');
         const { out } = s;
         let url = s.opts.databaseUrl;
         if (!url) {

@@ -10,7 +10,7 @@ export function register(program: Command): void {
     .description('start the dev database (initialised on first use; data persists)')
     .action(async (_o, cmd: Command) =>
       withSession(cmd, async (s) => {
-        const { devUp } = await import('../../core/dev.js');
+        const { devUp } = await import('../../dev/dev.js');
         if (!s.out.json) s.out.info('starting the dev database...');
         const r = await devUp();
         s.out.result(r, () => [
@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .option('--destroy', 'also delete its data')
     .action(async (opts: { destroy?: boolean }, cmd: Command) =>
       withSession(cmd, async (s) => {
-        const { devDown } = await import('../../core/dev.js');
+        const { devDown } = await import('../../dev/dev.js');
         const r = await devDown(undefined, { destroy: opts.destroy });
         s.out.result(
           r,
@@ -38,7 +38,7 @@ export function register(program: Command): void {
     .description('is the dev database running, where')
     .action(async (_o, cmd: Command) =>
       withSession(cmd, async (s) => {
-        const { devStatus } = await import('../../core/dev.js');
+        const { devStatus } = await import('../../dev/dev.js');
         const r = devStatus();
         s.out.result(r, () =>
           r.running
@@ -52,8 +52,8 @@ export function register(program: Command): void {
     .description('print the dev database URL (for DATABASE_URL=$(tenantctl dev url))')
     .action(async (_o, cmd: Command) =>
       withSession(cmd, async (s) => {
-        const { devStatus } = await import('../../core/dev.js');
-        const { FailedError } = await import('../../core/errors.js');
+        const { devStatus } = await import('../../dev/dev.js');
+        const { FailedError } = await import('../../shared/errors.js');
         const r = devStatus();
         if (!r.running)
           throw new FailedError('the dev database is not running', {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withSession } from '../session.js';
-import { FailedError, UsageError } from '../../core/errors.js';
+import { FailedError, UsageError } from '../../shared/errors.js';
 
 export function register(program: Command): void {
   program
@@ -13,7 +13,7 @@ export function register(program: Command): void {
     )
     .action(async (slug: string, opts: { backupTo?: string }, cmd: Command) =>
       withSession(cmd, async (s) => {
-        const { dropTenant, validateSlugArg } = await import('../../core/drop.js');
+        const { dropTenant, validateSlugArg } = await import('../../provision/drop.js');
         const ctx = await s.ctx(1);
         const normalized = validateSlugArg(ctx, slug);
         if (!s.opts.yes) {

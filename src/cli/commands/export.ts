@@ -3,8 +3,8 @@ import { Option } from 'commander';
 import { withSession, showResult, type Session } from '../session.js';
 import { concurrencyOption, positiveInt } from '../options.js';
 import { formatBytes } from '../output.js';
-import { UsageError, FailedError } from '../../core/errors.js';
-import type { ExportAllResult } from '../../core/archive/export-all.js';
+import { UsageError, FailedError } from '../../shared/errors.js';
+import type { ExportAllResult } from '../../archive/export-all.js';
 
 function renderAll(s: Session, r: ExportAllResult): string[] {
   const { c } = s.out;
@@ -56,7 +56,7 @@ export function register(program: Command): void {
         if (!opts.all && opts.keep !== undefined) problems.push('--keep applies to --all');
         if (problems.length) throw new UsageError(problems);
         if (opts.all) {
-          const { exportAll } = await import('../../core/archive/export-all.js');
+          const { exportAll } = await import('../../archive/export-all.js');
           const concurrency = opts.concurrency ?? s.settings.concurrency;
           const ctx = await s.ctx(concurrency + 1);
           await showResult(
@@ -66,8 +66,8 @@ export function register(program: Command): void {
           );
           return;
         }
-        const { exportTenant, resolveOutput } = await import('../../core/archive/dump.js');
-        const { normalizeSlug } = await import('../../core/names.js');
+        const { exportTenant, resolveOutput } = await import('../../archive/export.js');
+        const { normalizeSlug } = await import('../../shared/names.js');
         // Slug and output path are checked (exit 2) before any connection is made.
         resolveOutput(normalizeSlug(slug!, s.settings.schemaPrefix), {
           output: opts.output,
@@ -91,8 +91,8 @@ export function register(program: Command): void {
     .argument('<archive>')
     .action(async (archive: string, _opts, command: Command) =>
       withSession(command, async (s) => {
-        const { verifyArchive } = await import('../../core/archive/verify.js');
-        const { ArchiveError } = await import('../../core/archive/read.js');
+        const { verifyArchive } = await import('../../archive/verify.js');
+        const { ArchiveError } = await import('../../archive/read.js');
         try {
           const { result: r } = await verifyArchive(archive);
           s.out.result(

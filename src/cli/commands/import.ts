@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .addOption(migrationsDirOption())
     .action(async (archive: string, opts: { as?: string; force?: boolean }, cmd: Command) =>
       withSession(cmd, async (s) => {
-        const { importArchive } = await import('../../core/archive/import.js');
+        const { importArchive } = await import('../../archive/import.js');
         const ctx = await s.ctx(1);
         const r = await importArchive(ctx, archive, { as: opts.as, force: opts.force });
         for (const f of r.forced) s.out.warn(`--force: ${f}`);

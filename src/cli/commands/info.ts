@@ -11,7 +11,7 @@ export function register(program: Command): void {
     .argument('<slug>')
     .action(async (slug: string, _opts, cmd: Command) =>
       withSession(cmd, async (s) => {
-        const { tenantInfo } = await import('../../core/info.js');
+        const { tenantInfo } = await import('../../inspect/info.js');
         const i = await tenantInfo(await s.ctx(1), slug);
         const { c } = s.out;
         s.out.result(i, () => [

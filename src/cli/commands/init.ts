@@ -9,7 +9,7 @@ export function register(program: Command): void {
     )
     .action(async (_opts, cmd: Command) =>
       withSession(cmd, async (s) => {
-        const { initControlSchema } = await import('../../core/init.js');
+        const { initControlSchema } = await import('../../control/init.js');
         const r = await initControlSchema(await s.ctx(1));
         s.out.result(r, () =>
           r.applied.length

@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .addOption(migrationsDirOption())
     .action(async (opts: { status?: string; template?: string; pending?: boolean }, cmd: Command) =>
       withSession(cmd, async (s) => {
-        const { listTenantsCmd } = await import('../../core/list.js');
+        const { listTenantsCmd } = await import('../../inspect/list.js');
         const rows = await listTenantsCmd(await s.ctx(1), {
           status: opts.status,
           template: opts.template,

@@ -3,10 +3,10 @@ import { Option, InvalidArgumentError } from 'commander';
 import { withSession, showResult, type Session } from '../session.js';
 import { concurrencyOption, migrationsDirOption } from '../options.js';
 import { table } from '../output.js';
-import { FailedError } from '../../core/errors.js';
-import { parseDuration, formatDuration } from '../../core/duration.js';
-import type { MigrateResult } from '../../core/migrate/run.js';
-import type { MigrateStatus } from '../../core/migrate/status.js';
+import { FailedError } from '../../shared/errors.js';
+import { parseDuration, formatDuration } from '../../shared/duration.js';
+import type { MigrateResult } from '../../migrate/run.js';
+import type { MigrateStatus } from '../../migrate/status.js';
 
 function maxFailures(v: string): number {
   if (v === 'all') return Infinity;
@@ -122,7 +122,7 @@ export function register(program: Command): void {
         cmd: Command,
       ) =>
         withSession(cmd, async (s) => {
-          const { migrate: run } = await import('../../core/migrate/run.js');
+          const { migrate: run } = await import('../../migrate/run.js');
           const ctx = await s.ctx(2);
           const options = {
             tenants: opts.tenant,
@@ -148,7 +148,7 @@ export function register(program: Command): void {
     .addOption(migrationsDirOption())
     .action(async (opts: { tenant?: string[]; check?: boolean }, cmd: Command) =>
       withSession(cmd, async (s) => {
-        const { migrateStatus } = await import('../../core/migrate/status.js');
+        const { migrateStatus } = await import('../../migrate/status.js');
         const ctx = await s.ctx(1);
         await showResult(
           s,

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { withSession, type Session } from '../session.js';
 import { table, formatBytes } from '../output.js';
 import { migrationsDirOption } from '../options.js';
-import type { FleetStats } from '../../core/stats.js';
+import type { FleetStats } from '../../inspect/stats.js';
 
 /** Tenant rows beyond this are summarised; --json always carries them all. */
 const MAX_ROWS = 50;
@@ -90,7 +90,7 @@ export function register(program: Command): void {
     .option('--all', 'list every tenant (the table shows the first 50)')
     .action(async (opts: { exactSizes?: boolean; all?: boolean }, cmd: Command) =>
       withSession(cmd, async (s) => {
-        const { fleetStats } = await import('../../core/stats.js');
+        const { fleetStats } = await import('../../inspect/stats.js');
         const r = await fleetStats(await s.ctx(1), { exactSizes: opts.exactSizes });
         s.out.result(r, () => render(s, r, !!opts.all));
       }),

@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .option('--no-terminate', 'leave open sessions alone (they fail at their next statement)')
     .action(async (slug: string, opts: { reason?: string; terminate: boolean }, cmd: Command) =>
       withSession(cmd, async (s) => {
-        const { suspendTenant } = await import('../../core/suspend.js');
+        const { suspendTenant } = await import('../../suspend/suspend.js');
         const r = await suspendTenant(await s.ctx(1), {
           slug,
           reason: opts.reason,

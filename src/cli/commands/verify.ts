@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { withSession, type Session } from '../session.js';
 import { concurrencyOption, migrationsDirOption } from '../options.js';
-import type { VerifyResult } from '../../core/verify/verify.js';
+import type { VerifyResult } from '../../verify/verify.js';
 
 /** Per tenant in human output; --json carries every problem. */
 const MAX_PROBLEMS = 20;
@@ -44,8 +44,8 @@ export function register(program: Command): void {
     .action(async (opts: { tenant?: string[] }, cmd: Command) =>
       withSession(cmd, async (s) => {
         const [{ verifyFleet }, { CheckFailedError }] = await Promise.all([
-          import('../../core/verify/verify.js'),
-          import('../../core/errors.js'),
+          import('../../verify/verify.js'),
+          import('../../shared/errors.js'),
         ]);
         const r = await verifyFleet(await s.ctx(1), { slugs: opts.tenant });
         if (r.ok) {

@@ -1,0 +1,267 @@
+import type pg from 'pg';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import path from 'node:path';
+import type { Ctx } from '../control/context.js';
+import { UsageError, FailedError } from '../shared/errors.js';
+import { slugProblem, schemaForSlug, tenantRoleName } from '../shared/names.js';
+import { loadMigrations } from '../control/migration-files.js';
+import { withClient, withTransaction, takeXactLock } from '../pg/tx.js';
+import { tenantLock } from '../control/locks.js';
+import {
+  requireControlSchema,
+  roleTag,
+  findTenant,
+  schemaExists,
+  insertTenant,
+  recordMigration,
+} from '../control/registry.js';
+import { createSchemaSql, createRoles, type TenantRoles } from '../provision/tenant-ddl.js';
+import { existingRoles } from '../pg/catalog.js';
+import { accessStatements } from './ddl.js';
+import { copyInStream } from './data.js';
+import { quoteIdent, tenantSearchPath } from '../pg/quote.js';
+import { writeAudit, writeAuditQuietly } from '../control/audit.js';
+import { verifyArchive } from './verify.js';
+import { archiveEntries, hashing, readAll, requireArchiveFile } from './read.js';
+import { PRE_DATA, POST_DATA, type Manifest } from './manifest.js';
+
+export interface ImportOptions {
+  /** Restore under this slug (and its schema) instead of the archive's. */
+  as?: string;
+  /** Import although the archive's migrations do not match the local migrations directory. */
+  force?: boolean;
+}
+
+export interface ImportResult {
+  file: string;
+  slug: string;
+  schema: string;
+  from: { slug: string; schema: string; serverVersion: string; createdAt: string };
+  roles: TenantRoles;
+  tables: number;
+  rows: number;
+  migrations: number;
+  /** Migration problems overridden with --force. */
+  forced: string[];
+  warnings: string[];
+  durationMs: number;
+}
+
+/** The archive's applied migrations must be the local files, unchanged, or later `migrate` runs go wrong. */
+async function migrationProblems(ctx: Ctx, m: Manifest): Promise<string[]> {
+  if (m.migrations.length === 0) return [];
+  const dir = ctx.settings.migrationsDir;
+  if (dir === undefined)
+    return [
+      `the archive has ${m.migrations.length} applied migration(s) and no local migrations directory is configured to check them against`,
+    ];
+  const local = new Map((await loadMigrations(dir)).map((f) => [f.id, f]));
+  const problems: string[] = [];
+  for (const a of m.migrations) {
+    const f = local.get(a.id);
+    if (!f)
+      problems.push(`migration ${a.id} (${a.name}) is applied in the archive but not in ${dir}`);
+    else if (f.hash !== a.hash)
+      problems.push(
+        `migration ${f.fileName} differs from the one applied in the archive (hash ${a.hash.slice(0, 10)} there, ${f.hash.slice(0, 10)} here)`,
+      );
+  }
+  return problems;
+}
+
+async function runSqlFile(client: pg.ClientBase, name: string, sql: string): Promise<void> {
+  if (!sql.trim()) return;
+  try {
+    await client.query(sql);
+  } catch (err) {
+    throw new FailedError(`restoring ${name} failed: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Second pass over the (already verified) archive inside the import transaction: pre-data,
+ * every data file through COPY FROM STDIN, post-data. Checksums are computed again on the way,
+ * so a file changed since the first pass rolls the import back.
+ */
+async function loadArchive(
+  client: pg.ClientBase,
+  file: string,
+  m: Manifest,
+  schema: string,
+): Promise<void> {
+  const tableOf = new Map<string, Manifest['tables'][number]>();
+  for (const t of m.tables) for (const f of t.files) tableOf.set(f.name, t);
+  let stage: 'start' | 'data' | 'done' = 'start';
+  for await (const e of archiveEntries(file)) {
+    const want = m.files[e.name];
+    if (!want) continue;
+    const h = hashing(e.body);
+    if (e.name === PRE_DATA || e.name === POST_DATA) {
+      const text = (await readAll(h.chunks)).toString('utf8');
+      if (h.digest() !== want.sha256)
+        throw new FailedError(`${e.name} changed since it was verified; nothing imported`);
+      if (e.name === PRE_DATA) {
+        if (stage !== 'start') throw new FailedError(`${file}: ${PRE_DATA} is out of order`);
+        await runSqlFile(client, PRE_DATA, text);
+        stage = 'data';
+      } else {
+        if (stage !== 'data') throw new FailedError(`${file}: ${POST_DATA} is out of order`);
+        await runSqlFile(client, POST_DATA, text);
+        stage = 'done';
+      }
+      continue;
+    }
+    const table = tableOf.get(e.name);
+    if (!table) {
+      for await (const _ of h.chunks) void _;
+      continue;
+    }
+    if (stage !== 'data') throw new FailedError(`${file}: ${e.name} is out of order`);
+    try {
+      await pipeline(
+        Readable.from(h.chunks),
+        copyInStream(client, schema, table.name, table.columns),
+      );
+    } catch (err) {
+      throw new FailedError(
+        `loading ${e.name} into table ${table.name} failed: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    if (h.digest() !== want.sha256)
+      throw new FailedError(`${e.name} changed since it was verified; nothing imported`);
+  }
+  if (stage !== 'done')
+    throw new FailedError(
+      `${file}: ${POST_DATA} was not found on the second read; nothing imported`,
+    );
+}
+
+export async function importArchive(
+  ctx: Ctx,
+  fileInput: string,
+  opts: ImportOptions = {},
+): Promise<ImportResult> {
+  const file = path.resolve(fileInput);
+  const problems: string[] = [];
+  if (opts.as !== undefined) {
+    const p = slugProblem(opts.as, ctx.settings.schemaPrefix);
+    if (p) problems.push(`--as: ${p}`);
+  }
+  if (problems.length) throw new UsageError(problems);
+  requireArchiveFile(file);
+  const started = performance.now();
+  const { manifest: m } = await verifyArchive(file);
+  const slug = (opts.as ?? m.slug).toLowerCase();
+  const slugErr = slugProblem(slug, ctx.settings.schemaPrefix);
+  if (slugErr) throw new UsageError(`${slugErr} (slug from the archive; pass --as <slug>)`);
+  const schema = schemaForSlug(slug, ctx.settings.schemaPrefix);
+  const migProblems = await migrationProblems(ctx, m);
+  if (migProblems.length && !opts.force) {
+    throw new UsageError(migProblems, {
+      hint: "import only into a database whose migrations directory matches; --force imports anyway and records the archive's migrations as applied",
+    });
+  }
+
+  const c = ctx.control;
+  return withClient(ctx.db, async (client) => {
+    await requireControlSchema(client, c);
+    const tag = await roleTag(client, c);
+    const roles: TenantRoles = {
+      rw: tenantRoleName(schema, 'rw', tag),
+      ro: tenantRoleName(schema, 'ro', tag),
+    };
+    const warnings = [...m.warnings];
+    try {
+      return await withTransaction(client, async () => {
+        await takeXactLock(client, tenantLock(c.schema, schema), ctx.settings.lockTimeoutMs);
+        if (await findTenant(client, c, slug))
+          throw new FailedError(`tenant "${slug}" already exists; nothing imported`, {
+            hint: 'import under another slug with --as <slug>, or drop it first',
+          });
+        if (await schemaExists(client, schema))
+          throw new FailedError(`schema ${schema} already exists; nothing imported`, {
+            hint: 'import under another slug with --as <slug>',
+          });
+        await client.query(createSchemaSql(schema));
+        await createRoles(client, roles);
+        const id = await insertTenant(client, c, {
+          slug,
+          schema,
+          displayName: m.displayName ?? undefined,
+          template: m.template,
+          rwRole: roles.rw,
+          roRole: roles.ro,
+        });
+        for (const mig of m.migrations) await recordMigration(client, c, id, mig, null);
+        await client.query(
+          `SELECT set_config('search_path', $1, true), set_config('check_function_bodies', 'false', true),
+                  set_config('datestyle', 'ISO', true), set_config('intervalstyle', 'postgres', true)`,
+          [tenantSearchPath(schema)],
+        );
+        await loadArchive(client, file, m, schema);
+
+        // The source tenant's roles become the new tenant's; other roles keep their grants where they exist.
+        const mapRole = (r: string) =>
+          r === m.roles.rw ? roles.rw : r === m.roles.ro ? roles.ro : r;
+        const statements = accessStatements(m.access, mapRole);
+        const present = await existingRoles(client, [
+          ...new Set(statements.flatMap((s) => s.roles)),
+        ]);
+        for (const st of statements) {
+          const missing = st.roles.filter((r) => !present.has(r));
+          if (missing.length) {
+            warnings.push(
+              `role ${missing.join(', ')} does not exist here: ${st.describe} not restored`,
+            );
+            continue;
+          }
+          await runSqlFile(client, `access (${st.describe})`, st.sql(quoteIdent(schema)));
+        }
+        const rows = m.tables.reduce((n, t) => n + t.rows, 0);
+        const durationMs = Math.round(performance.now() - started);
+        await writeAudit(client, c, {
+          command: 'import',
+          tenant: slug,
+          outcome: 'ok',
+          durationMs,
+          details: {
+            schema,
+            file,
+            from: { slug: m.slug, schema: m.schema, serverVersion: m.serverVersion },
+            rows,
+            forced: opts.force && migProblems.length ? migProblems : undefined,
+          },
+        });
+        return {
+          file,
+          slug,
+          schema,
+          from: {
+            slug: m.slug,
+            schema: m.schema,
+            serverVersion: m.serverVersion,
+            createdAt: m.createdAt,
+          },
+          roles,
+          tables: m.tables.length,
+          rows,
+          migrations: m.migrations.length,
+          forced: opts.force ? migProblems : [],
+          warnings,
+          durationMs,
+        };
+      });
+    } catch (err) {
+      await writeAuditQuietly(client, c, {
+        command: 'import',
+        tenant: slug,
+        outcome: 'failed',
+        durationMs: performance.now() - started,
+        details: { file, error: (err as Error).message },
+      });
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,125 @@
+import os from 'node:os';
+import type { Queryable } from '../pg/pool.js';
+import type { Control } from './control.js';
+
+export type Outcome = 'ok' | 'failed' | 'partial' | 'noop' | 'running' | 'interrupted';
+
+export interface AuditEntry {
+  command: string;
+  tenant?: string | null;
+  outcome: Outcome;
+  durationMs: number;
+  details?: Record<string, unknown>;
+}
+
+function osUser(): string | null {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? null;
+  }
+}
+
+const detailsJson = (d: AuditEntry['details']) => (d ? JSON.stringify(d) : null);
+
+async function insertAudit(
+  client: Queryable,
+  c: Control,
+  e: Omit<AuditEntry, 'durationMs'> & { durationMs: number | null },
+): Promise<number> {
+  const { rows } = await client.query(
+    `INSERT INTO ${c.auditLog} (os_user, client_host, command, tenant_slug, outcome, duration_ms, details)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+    [
+      osUser(),
+      os.hostname(),
+      e.command,
+      e.tenant ?? null,
+      e.outcome,
+      e.durationMs === null ? null : Math.round(e.durationMs),
+      detailsJson(e.details),
+    ],
+  );
+  return Number(rows[0].id);
+}
+
+/**
+ * One audit row. A success is written inside the change's own transaction (both or neither
+ * survive a crash); a failure is written after the rollback, on its own.
+ */
+export async function writeAudit(client: Queryable, c: Control, e: AuditEntry): Promise<void> {
+  await insertAudit(client, c, e);
+}
+
+/**
+ * A long run's audit record, written as 'running' when the run starts so that a run killed before
+ * its end still leaves one; finishAudit gives it the outcome. Returns the record's id.
+ */
+export async function startAudit(
+  client: Queryable,
+  c: Control,
+  e: Pick<AuditEntry, 'command' | 'details'>,
+): Promise<number> {
+  return insertAudit(client, c, { ...e, outcome: 'running', durationMs: null });
+}
+
+/** Gives the record its outcome; the details add to those written at the start. */
+export async function finishAudit(
+  client: Queryable,
+  c: Control,
+  id: number,
+  e: Omit<AuditEntry, 'command'>,
+): Promise<void> {
+  await client.query(
+    `UPDATE ${c.auditLog} SET outcome = $2, duration_ms = $3, details = coalesce(details, '{}') || coalesce($4::jsonb, '{}') WHERE id = $1`,
+    [id, e.outcome, Math.round(e.durationMs), detailsJson(e.details)],
+  );
+}
+
+/**
+ * Marks the command's records still 'running' as 'interrupted' and returns them. Only correct
+ * while holding the command's run lock: then no run of it can still be alive to finish them.
+ */
+export async function markInterrupted(
+  client: Queryable,
+  c: Control,
+  command: string,
+): Promise<{ id: number; at: Date }[]> {
+  const { rows } = await client.query(
+    `UPDATE ${c.auditLog} SET outcome = 'interrupted' WHERE command = $1 AND outcome = 'running' RETURNING id, at`,
+    [command],
+  );
+  return rows.map((r) => ({ id: Number(r.id), at: r.at }));
+}
+
+export interface AuditRow {
+  at: Date;
+  command: string;
+  outcome: string;
+  dbUser: string;
+  osUser: string | null;
+  durationMs: number | null;
+}
+
+export async function tenantAuditHistory(
+  client: Queryable,
+  c: Control,
+  slug: string,
+  limit = 20,
+): Promise<AuditRow[]> {
+  const { rows } = await client.query(
+    `SELECT at, command, outcome, db_user AS "dbUser", os_user AS "osUser", duration_ms AS "durationMs"
+     FROM ${c.auditLog} WHERE tenant_slug = $1 ORDER BY at DESC, id DESC LIMIT $2`,
+    [slug, limit],
+  );
+  return rows;
+}
+
+/** For failures: never let a broken audit write hide the error being reported. */
+export async function writeAuditQuietly(
+  client: Queryable,
+  c: Control,
+  e: AuditEntry,
+): Promise<void> {
+  await writeAudit(client, c, e).catch(() => {});
+}

@@ -1,0 +1,194 @@
+import { readdirSync } from 'node:fs';
+import { CONTROL_MIGRATIONS } from '../shared/paths.js';
+import { prepared, type Queryable } from '../pg/pool.js';
+import type { Control } from './control.js';
+import { FailedError } from '../shared/errors.js';
+import { SQLSTATE, sqlstateOf } from '../pg/sqlstate.js';
+
+export interface TenantRow {
+  id: number;
+  slug: string;
+  schema: string;
+  displayName: string | null;
+  template: string;
+  rwRole: string;
+  roRole: string;
+  status: 'active' | 'suspended';
+  statusReason: string | null;
+  statusSince: Date;
+  adopted: boolean;
+  createdAt: Date;
+  /** Highest applied migration id, 0 when none. */
+  version: number;
+}
+
+const TENANT_COLUMNS = (
+  c: Control,
+) => `t.id::int AS id, t.slug, t.schema_name AS schema, t.display_name AS "displayName",
+  t.template, t.rw_role AS "rwRole", t.ro_role AS "roRole", t.status, t.status_reason AS "statusReason",
+  t.status_since AS "statusSince", t.adopted, t.created_at AS "createdAt",
+  COALESCE((SELECT max(m.migration_id) FROM ${c.tenantMigrations} m WHERE m.tenant_id = t.id), 0) AS version`;
+
+/** Fails with a clear line when `init` has not been run in this database. */
+export async function requireControlSchema(client: Queryable, c: Control): Promise<void> {
+  const { rows } = await client.query('SELECT to_regclass($1) IS NOT NULL AS ok', [c.tenants]);
+  if (!rows[0].ok) {
+    throw new FailedError(`control schema "${c.schema}" is not set up in this database`, {
+      hint: 'run `tenantctl init` first',
+    });
+  }
+  const version = (await client.query(`SELECT coalesce(max(id), 0) AS v FROM ${c.migrations}`))
+    .rows[0].v as number;
+  // An older control schema would lack what this tenantctl relies on (a function, an index).
+  if (version < latestControlMigration()) {
+    throw new FailedError(
+      `control schema "${c.schema}" is older than this tenantctl (version ${version}, needs ${latestControlMigration()})`,
+      { hint: 'run `tenantctl init` to upgrade it' },
+    );
+  }
+}
+
+let latestControl: number | undefined;
+/** The highest id among the control schema migrations shipped with this tenantctl. */
+function latestControlMigration(): number {
+  latestControl ??= Math.max(
+    0,
+    ...readdirSync(CONTROL_MIGRATIONS)
+      .map((f) => /^(\d+)_.*\.sql$/.exec(f)?.[1])
+      .filter(Boolean)
+      .map(Number),
+  );
+  return latestControl;
+}
+
+export async function roleTag(client: Queryable, c: Control): Promise<string> {
+  const { rows } = await client.query(`SELECT value FROM ${c.settings} WHERE key = 'role_tag'`);
+  return rows[0].value;
+}
+
+export interface TenantFilter {
+  slugs?: string[];
+  status?: string;
+  template?: string;
+}
+
+export async function listTenants(
+  client: Queryable,
+  c: Control,
+  filter: TenantFilter = {},
+): Promise<TenantRow[]> {
+  const { rows } = await client.query(
+    `SELECT ${TENANT_COLUMNS(c)} FROM ${c.tenants} t
+     WHERE ($1::text[] IS NULL OR t.slug = ANY($1)) AND ($2::text IS NULL OR t.status = $2)
+       AND ($3::text IS NULL OR t.template = $3)
+     ORDER BY t.slug`,
+    [filter.slugs ?? null, filter.status ?? null, filter.template ?? null],
+  );
+  return rows;
+}
+
+export async function findTenant(
+  client: Queryable,
+  c: Control,
+  slug: string,
+): Promise<TenantRow | undefined> {
+  const rows = await listTenants(client, c, { slugs: [slug] });
+  return rows[0];
+}
+
+/** Like findTenant, but an unknown slug is an error naming it. */
+export async function getTenant(client: Queryable, c: Control, slug: string): Promise<TenantRow> {
+  const t = await findTenant(client, c, slug);
+  if (!t)
+    throw new FailedError(`no tenant "${slug}" in this database`, { hint: 'see `tenantctl list`' });
+  return t;
+}
+
+/** Slugs among the given ones that are not registered, for one error listing them all. */
+export async function unknownSlugs(
+  client: Queryable,
+  c: Control,
+  slugs: string[],
+): Promise<string[]> {
+  const { rows } = await client.query(
+    `SELECT s FROM unnest($1::text[]) s WHERE NOT EXISTS (SELECT 1 FROM ${c.tenants} t WHERE t.slug = s)`,
+    [slugs],
+  );
+  return rows.map((r) => r.s);
+}
+
+export async function schemaExists(client: Queryable, schema: string): Promise<boolean> {
+  const { rows } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+  return rows.length > 0;
+}
+
+export interface NewTenant {
+  slug: string;
+  schema: string;
+  displayName?: string;
+  template: string;
+  rwRole: string;
+  roRole: string;
+  adopted?: boolean;
+}
+
+export async function insertTenant(client: Queryable, c: Control, t: NewTenant): Promise<number> {
+  try {
+    const { rows } = await client.query(
+      `INSERT INTO ${c.tenants} (slug, schema_name, display_name, template, rw_role, ro_role, adopted)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id::int AS id`,
+      [t.slug, t.schema, t.displayName ?? null, t.template, t.rwRole, t.roRole, t.adopted ?? false],
+    );
+    return rows[0].id;
+  } catch (err) {
+    if (sqlstateOf(err) === SQLSTATE.UNIQUE_VIOLATION) {
+      throw new FailedError(`tenant "${t.slug}" (schema ${t.schema}) is already registered`, {
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+export async function deleteTenant(client: Queryable, c: Control, id: number): Promise<void> {
+  await client.query(`DELETE FROM ${c.tenants} WHERE id = $1`, [id]);
+}
+
+export interface AppliedMigration {
+  id: number;
+  name: string;
+  hash: string;
+  appliedAt: Date;
+  durationMs: number | null;
+  baseline: boolean;
+}
+
+export async function appliedMigrations(
+  client: Queryable,
+  c: Control,
+  tenantId: number,
+): Promise<AppliedMigration[]> {
+  const { rows } = await client.query(
+    `SELECT migration_id AS id, name, hash, applied_at AS "appliedAt", duration_ms AS "durationMs", baseline
+     FROM ${c.tenantMigrations} WHERE tenant_id = $1 ORDER BY migration_id`,
+    [tenantId],
+  );
+  return rows;
+}
+
+export async function recordMigration(
+  client: Queryable,
+  c: Control,
+  tenantId: number,
+  m: { id: number; name: string; hash: string },
+  durationMs: number | null,
+  baseline = false,
+): Promise<void> {
+  await client.query(
+    prepared(
+      `INSERT INTO ${c.tenantMigrations} (tenant_id, migration_id, name, hash, duration_ms, baseline)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [tenantId, m.id, m.name, m.hash, durationMs, baseline],
+    ),
+  );
+}

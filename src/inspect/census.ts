@@ -1,0 +1,115 @@
+import type { Queryable } from '../pg/pool.js';
+import type { Control } from '../control/control.js';
+
+export interface SchemaCensus {
+  schema: string;
+  tables: number;
+  /**
+   * Estimated: heap, index and sequence pages from pg_class.relpages (as of the last VACUUM or
+   * ANALYZE), without TOAST. Exact: pg_total_relation_size, TOAST included.
+   */
+  bytes: number;
+  /** Sum of pg_class.reltuples over tables that have been analysed. */
+  rowEstimate: number;
+}
+
+/*
+ * pg_class has no index on relnamespace, so a fleet-wide census is one scan of it whatever we do;
+ * this keeps it to exactly one, aggregated by namespace before the (small) join, which PostgreSQL
+ * can run in parallel. TOAST relations live in pg_toast and could only be attributed by a second
+ * pass over pg_class, so the estimate leaves them out. pg_total_relation_size() asks the file
+ * system about every fork of every relation (millions of calls for 10,000 x 40 tables): only on
+ * request. Grouping, not reading, is most of the pass (a hash probe per row), so pg_toast's rows,
+ * a quarter of pg_class in a fleet and never counted, are dropped before it; and every per-row step
+ * is kept cheap: sum(int4) accumulates in int8 where sum(bigint) would in numeric, and two
+ * equalities beat an IN list (at 10,000 x 40 tables, measured: 755 -> 616 ms for the query).
+ */
+const CENSUS_SQL = `
+SELECT n.nspname AS schema, COALESCE(a.tables, 0)::int AS tables, (COALESCE(a.pages, 0) * current_setting('block_size')::bigint)::bigint AS bytes,
+       COALESCE(a.rows, 0)::bigint AS "rowEstimate"
+FROM pg_namespace n
+LEFT JOIN (
+  SELECT relnamespace, count(*) FILTER (WHERE relkind = 'r' OR relkind = 'p') AS tables, sum(relpages) AS pages,
+         sum(reltuples) FILTER (WHERE relkind = 'r' AND reltuples > 0) AS rows
+  FROM pg_class WHERE relnamespace <> 'pg_toast'::regnamespace GROUP BY relnamespace
+) a ON a.relnamespace = n.oid
+WHERE n.nspname LIKE $1`;
+
+const EXACT_CENSUS_SQL = `
+SELECT n.nspname AS schema, count(c.oid) FILTER (WHERE c.relkind IN ('r', 'p'))::int AS tables,
+       COALESCE(sum(pg_total_relation_size(c.oid)) FILTER (WHERE c.relkind IN ('r', 'p', 'm', 'S')), 0)::bigint AS bytes,
+       COALESCE(sum(c.reltuples) FILTER (WHERE c.relkind = 'r' AND c.reltuples > 0), 0)::bigint AS "rowEstimate"
+FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid
+WHERE n.nspname LIKE $1
+GROUP BY n.nspname`;
+
+/** LIKE pattern for "starts with prefix"; LIKE (unlike starts_with) lets the planner use the nspname index. */
+function prefixPattern(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, '\\$&')}%`;
+}
+
+/** Best on a connection with JIT off (`dedicatedClient({ noJit: true })`): see there. */
+export async function schemaCensus(
+  client: Queryable,
+  prefix: string,
+  exact = false,
+): Promise<SchemaCensus[]> {
+  const { rows } = await client.query(exact ? EXACT_CENSUS_SQL : CENSUS_SQL, [
+    prefixPattern(prefix),
+  ]);
+  return rows.map((r) => ({
+    schema: r.schema,
+    tables: r.tables,
+    bytes: Number(r.bytes),
+    rowEstimate: Number(r.rowEstimate),
+  }));
+}
+
+export interface RegisteredTenant {
+  id: number;
+  slug: string;
+  schema: string;
+  status: 'active' | 'suspended';
+  template: string;
+  rwRole: string;
+  roRole: string;
+  /** How many migrations are recorded, and the highest id (0 when none). */
+  applied: number;
+  version: number;
+}
+
+/** The registry with migration counts, in one query (no per-tenant subqueries). */
+export async function registeredTenants(
+  client: Queryable,
+  c: Control,
+  slugs?: string[],
+): Promise<RegisteredTenant[]> {
+  const { rows } = await client.query(
+    `SELECT t.id::int AS id, t.slug, t.schema_name AS schema, t.status, t.template, t.rw_role AS "rwRole", t.ro_role AS "roRole",
+            COALESCE(m.applied, 0)::int AS applied, COALESCE(m.version, 0)::int AS version
+     FROM ${c.tenants} t
+     LEFT JOIN (SELECT tenant_id, count(*) AS applied, max(migration_id) AS version FROM ${c.tenantMigrations} GROUP BY tenant_id) m
+       ON m.tenant_id = t.id
+     WHERE $1::text[] IS NULL OR t.slug = ANY($1)
+     ORDER BY t.slug`,
+    [slugs ?? null],
+  );
+  return rows;
+}
+
+export interface AppliedGroup {
+  id: number;
+  name: string;
+  hash: string;
+  slugs: string[];
+}
+
+/** Applied migrations grouped by id and hash: a handful of rows however many tenants there are. */
+export async function appliedGroups(client: Queryable, c: Control): Promise<AppliedGroup[]> {
+  const { rows } = await client.query(
+    `SELECT m.migration_id AS id, min(m.name) AS name, m.hash, array_agg(t.slug ORDER BY t.slug) AS slugs
+     FROM ${c.tenantMigrations} m JOIN ${c.tenants} t ON t.id = m.tenant_id
+     GROUP BY m.migration_id, m.hash ORDER BY 1`,
+  );
+  return rows;
+}

@@ -1,0 +1,209 @@
+import type { Queryable } from './pool.js';
+import type { Control } from '../control/control.js';
+import { quoteIdent } from './quote.js';
+
+/**
+ * Role membership in a tenant's group roles (how `access grant` gives access), the jailing
+ * search_path, login switches and the access_grants bookkeeping.
+ */
+
+export interface RoleFacts {
+  name: string;
+  superuser: boolean;
+  inherit: boolean;
+  canLogin: boolean;
+}
+
+export async function roleFacts(client: Queryable, name: string): Promise<RoleFacts | undefined> {
+  const { rows } = await client.query(
+    'SELECT rolname AS name, rolsuper AS superuser, rolinherit AS inherit, rolcanlogin AS "canLogin" FROM pg_roles WHERE rolname = $1',
+    [name],
+  );
+  return rows[0];
+}
+
+/** A role with this name folded to lower case exists: the usual slip of typing `MyApp` for `myapp`. */
+export async function caseFoldedRole(client: Queryable, name: string): Promise<string | undefined> {
+  if (name.toLowerCase() === name) return undefined;
+  const { rows } = await client.query('SELECT rolname FROM pg_roles WHERE rolname = $1', [
+    name.toLowerCase(),
+  ]);
+  return rows[0]?.rolname;
+}
+
+export async function serverVersionNum(client: Queryable): Promise<number> {
+  const { rows } = await client.query(`SELECT current_setting('server_version_num')::int AS v`);
+  return rows[0].v;
+}
+
+export async function currentRoles(
+  client: Queryable,
+): Promise<{ currentUser: string; sessionUser: string; database: string }> {
+  const { rows } = await client.query(
+    'SELECT current_user AS "currentUser", session_user AS "sessionUser", current_database() AS database',
+  );
+  return rows[0];
+}
+
+/**
+ * PostgreSQL 16+ records who granted a membership and whether it inherits. INHERIT TRUE makes
+ * the tenant's privileges apply even to a NOINHERIT role; SET FALSE keeps the member from
+ * becoming the group role (and creating objects it would own).
+ */
+export function grantMembershipSql(group: string, member: string, serverVersion: number): string {
+  const opts = serverVersion >= 160000 ? ' WITH INHERIT TRUE, SET FALSE' : '';
+  return `GRANT ${quoteIdent(group)} TO ${quoteIdent(member)}${opts}`;
+}
+
+/** On 16+ a membership can exist once per grantor; each is revoked by naming it. */
+export function revokeMembershipSql(
+  group: string,
+  member: string,
+  grantor: string | undefined,
+  serverVersion: number,
+): string {
+  const by = serverVersion >= 160000 && grantor ? ` GRANTED BY ${quoteIdent(grantor)}` : '';
+  return `REVOKE ${quoteIdent(group)} FROM ${quoteIdent(member)}${by}`;
+}
+
+export interface Membership {
+  group: string;
+  member: string;
+  grantor: string;
+}
+
+/** Direct memberships of the given members in the given groups (either list may be null for all). */
+export async function memberships(
+  client: Queryable,
+  groups: string[],
+  members: string[] | null = null,
+): Promise<Membership[]> {
+  const { rows } = await client.query(
+    `SELECT g.rolname AS "group", m.rolname AS member, coalesce(pg_get_userbyid(am.grantor), '') AS grantor
+     FROM pg_auth_members am JOIN pg_roles g ON g.oid = am.roleid JOIN pg_roles m ON m.oid = am.member
+     WHERE g.rolname = ANY($1) AND ($2::text[] IS NULL OR m.rolname = ANY($2))
+     ORDER BY 1, 2, 3`,
+    [groups, members],
+  );
+  return rows;
+}
+
+/** Per database: the schema lives in this database only, while the role is cluster-wide. */
+export function setSearchPathSql(role: string, database: string, schema: string): string {
+  return `ALTER ROLE ${quoteIdent(role)} IN DATABASE ${quoteIdent(database)} SET search_path TO ${quoteIdent(schema)}`;
+}
+
+export function resetSearchPathSql(role: string, database: string): string {
+  return `ALTER ROLE ${quoteIdent(role)} IN DATABASE ${quoteIdent(database)} RESET search_path`;
+}
+
+export function setLoginSql(role: string, login: boolean): string {
+  return `ALTER ROLE ${quoteIdent(role)} ${login ? 'LOGIN' : 'NOLOGIN'}`;
+}
+
+/**
+ * Login roles that exist only for this tenant: direct members of its group roles and of no other
+ * role at all, never superusers and never the role running tenantctl. A role that also serves
+ * something else keeps its login; it loses this tenant's privileges all the same.
+ */
+export async function tenantOnlyLoginRoles(client: Queryable, groups: string[]): Promise<string[]> {
+  const { rows } = await client.query(
+    `SELECT m.rolname FROM pg_roles m
+     WHERE m.rolcanlogin AND NOT m.rolsuper AND m.rolname NOT IN (current_user, session_user)
+       AND EXISTS (SELECT 1 FROM pg_auth_members am JOIN pg_roles g ON g.oid = am.roleid
+                   WHERE am.member = m.oid AND g.rolname = ANY($1))
+       AND NOT EXISTS (SELECT 1 FROM pg_auth_members am JOIN pg_roles g ON g.oid = am.roleid
+                       WHERE am.member = m.oid AND g.rolname <> ALL($1))
+     ORDER BY 1`,
+    [groups],
+  );
+  return rows.map((r) => r.rolname);
+}
+
+/** Ends the given roles' sessions in this database; returns how many were signalled. */
+export async function terminateSessions(client: Queryable, roles: string[]): Promise<number> {
+  if (roles.length === 0) return 0;
+  const { rows } = await client.query(
+    `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+     WHERE usename = ANY($1) AND datname = current_database() AND pid <> pg_backend_pid()`,
+    [roles],
+  );
+  return rows[0].n;
+}
+
+export interface GrantRow {
+  slug: string;
+  role: string;
+  readOnly: boolean;
+  searchPath: boolean;
+  grantedAt: Date;
+}
+
+export async function listGrantRows(
+  client: Queryable,
+  c: Control,
+  tenantId: number | null,
+): Promise<GrantRow[]> {
+  const { rows } = await client.query(
+    `SELECT t.slug, g.role_name AS role, g.read_only AS "readOnly", g.search_path AS "searchPath", g.granted_at AS "grantedAt"
+     FROM ${c.accessGrants} g JOIN ${c.tenants} t ON t.id = g.tenant_id
+     WHERE $1::bigint IS NULL OR g.tenant_id = $1 ORDER BY t.slug, g.role_name`,
+    [tenantId],
+  );
+  return rows;
+}
+
+export async function upsertGrantRow(
+  client: Queryable,
+  c: Control,
+  tenantId: number,
+  role: string,
+  readOnly: boolean,
+  searchPath: boolean,
+): Promise<void> {
+  await client.query(
+    `INSERT INTO ${c.accessGrants} (tenant_id, role_name, read_only, search_path) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (tenant_id, role_name) DO UPDATE SET read_only = EXCLUDED.read_only, search_path = EXCLUDED.search_path, granted_at = now()`,
+    [tenantId, role, readOnly, searchPath],
+  );
+}
+
+export async function deleteGrantRow(
+  client: Queryable,
+  c: Control,
+  tenantId: number,
+  role: string,
+): Promise<void> {
+  await client.query(`DELETE FROM ${c.accessGrants} WHERE tenant_id = $1 AND role_name = $2`, [
+    tenantId,
+    role,
+  ]);
+}
+
+/** A role's search_path points at one tenant at a time; the others stop claiming it. */
+export async function clearOtherSearchPaths(
+  client: Queryable,
+  c: Control,
+  tenantId: number,
+  role: string,
+): Promise<string[]> {
+  const { rows } = await client.query(
+    `UPDATE ${c.accessGrants} g SET search_path = false FROM ${c.tenants} t
+     WHERE t.id = g.tenant_id AND g.role_name = $2 AND g.tenant_id <> $1 AND g.search_path RETURNING t.slug`,
+    [tenantId, role],
+  );
+  return rows.map((r) => r.slug);
+}
+
+/** Every tenant group role in this registry: never a grantee of `access grant`. */
+export async function isTenantGroupRole(
+  client: Queryable,
+  c: Control,
+  role: string,
+): Promise<string | undefined> {
+  const { rows } = await client.query(
+    `SELECT slug FROM ${c.tenants} WHERE rw_role = $1 OR ro_role = $1 LIMIT 1`,
+    [role],
+  );
+  return rows[0]?.slug;
+}

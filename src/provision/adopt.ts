@@ -1,0 +1,173 @@
+import type { Ctx } from '../control/context.js';
+import { UsageError, FailedError, PartialError, TenantctlError } from '../shared/errors.js';
+import { slugProblem, tenantRoleName } from '../shared/names.js';
+import { loadMigrations } from '../control/migration-files.js';
+import { loadTemplate } from './template.js';
+import { assertAppliedUnchanged } from '../migrate/state.js';
+import { fanOut } from '../control/fanout.js';
+import { withClient, withTransaction, takeXactLock } from '../pg/tx.js';
+import { tenantLock } from '../control/locks.js';
+import {
+  requireControlSchema,
+  roleTag,
+  insertTenant,
+  recordMigration,
+  findTenant,
+  schemaExists,
+} from '../control/registry.js';
+import { unregisteredSchemas } from '../pg/catalog.js';
+import { createRoles, grantExistingSql, tenantDefaultPrivilegesSql } from './tenant-ddl.js';
+import { writeAudit, writeAuditQuietly } from '../control/audit.js';
+
+export interface AdoptOptions {
+  /** Mark migrations 1..baseline as applied without running them. */
+  baseline?: number;
+  /** Limit to these schemas (full names); default every unregistered schema with the prefix. */
+  schemas?: string[];
+  template?: string;
+  dryRun?: boolean;
+}
+
+export interface AdoptResult {
+  dryRun: boolean;
+  baseline: number;
+  adopted: { slug: string; schema: string; ok: boolean; error?: string }[];
+  skipped: { schema: string; reason: string }[];
+}
+
+/**
+ * Brown-field databases: registers schemas that match the prefix but are unknown to the registry,
+ * gives them tenant roles and grants, and optionally marks migrations up to --baseline applied.
+ * The schema's own objects are not changed.
+ */
+export async function adopt(ctx: Ctx, opts: AdoptOptions): Promise<AdoptResult> {
+  const prefix = ctx.settings.schemaPrefix;
+  const files = await loadMigrations(ctx.settings.migrationsDir);
+  const problems: string[] = [];
+  if (opts.baseline !== undefined) {
+    if (!ctx.settings.migrationsDir)
+      problems.push('--baseline needs a migrations directory (--migrations-dir)');
+    else if (opts.baseline > 0 && !files.some((f) => f.id === opts.baseline))
+      problems.push(
+        `--baseline ${opts.baseline}: no migration with that id (have ${files.length ? `1..${files[files.length - 1].id}` : 'none'})`,
+      );
+  }
+  let templateId = ctx.settings.template;
+  try {
+    templateId = loadTemplate(opts.template ?? ctx.settings.template).id;
+  } catch (err) {
+    if (err instanceof UsageError) problems.push(...err.problems);
+    else throw err;
+  }
+  if (problems.length) throw new UsageError(problems);
+  const baseline = files.filter((f) => f.id <= (opts.baseline ?? 0));
+  const c = ctx.control;
+
+  const { candidates, tag } = await withClient(ctx.db, async (client) => {
+    await requireControlSchema(client, c);
+    if (ctx.settings.migrationsDir) await assertAppliedUnchanged(client, c, files, 'adopt');
+    return {
+      candidates: await unregisteredSchemas(client, c, prefix),
+      tag: await roleTag(client, c),
+    };
+  });
+  const wanted = opts.schemas ? candidates.filter((s) => opts.schemas!.includes(s)) : candidates;
+  const skipped: AdoptResult['skipped'] = [];
+  for (const s of opts.schemas ?? [])
+    if (!candidates.includes(s))
+      skipped.push({ schema: s, reason: 'not an unregistered schema with the prefix' });
+  const todo: { slug: string; schema: string }[] = [];
+  for (const schema of wanted) {
+    const slug = schema.slice(prefix.length);
+    const problem = slugProblem(slug, prefix);
+    if (problem || slug !== slug.toLowerCase())
+      skipped.push({ schema, reason: problem ?? 'upper-case letters cannot form a slug' });
+    else todo.push({ slug, schema });
+  }
+  if (opts.dryRun)
+    return {
+      dryRun: true,
+      baseline: opts.baseline ?? 0,
+      adopted: todo.map((t) => ({ ...t, ok: true })),
+      skipped,
+    };
+
+  const outcomes = await fanOut(
+    todo,
+    {
+      concurrency: ctx.settings.concurrency,
+      maxFailures: Infinity,
+      label: 'adopting',
+      reporter: ctx.reporter,
+    },
+    (t) =>
+      withClient(ctx.db, async (client) => {
+        const started = performance.now();
+        try {
+          await withTransaction(client, async () => {
+            await takeXactLock(client, tenantLock(c.schema, t.schema), ctx.settings.lockTimeoutMs);
+            if (await findTenant(client, c, t.slug))
+              throw new FailedError(`tenant "${t.slug}" is already registered`);
+            if (!(await schemaExists(client, t.schema)))
+              throw new FailedError(`schema ${t.schema} disappeared`);
+            const roles = {
+              rw: tenantRoleName(t.schema, 'rw', tag),
+              ro: tenantRoleName(t.schema, 'ro', tag),
+            };
+            await createRoles(client, roles);
+            const id = await insertTenant(client, c, {
+              slug: t.slug,
+              schema: t.schema,
+              template: templateId,
+              rwRole: roles.rw,
+              roRole: roles.ro,
+              adopted: true,
+            });
+            for (const m of baseline) await recordMigration(client, c, id, m, null, true);
+            for (const sql of [
+              ...tenantDefaultPrivilegesSql(t.schema, roles),
+              ...grantExistingSql(t.schema, roles),
+            ])
+              await client.query(sql);
+            await writeAudit(client, c, {
+              command: 'adopt',
+              tenant: t.slug,
+              outcome: 'ok',
+              durationMs: performance.now() - started,
+              details: { schema: t.schema, baseline: opts.baseline ?? 0 },
+            });
+          });
+        } catch (err) {
+          await writeAuditQuietly(client, c, {
+            command: 'adopt',
+            tenant: t.slug,
+            outcome: 'failed',
+            durationMs: performance.now() - started,
+            details: { schema: t.schema, error: (err as Error).message },
+          });
+          throw err;
+        }
+      }),
+  );
+  const adopted = todo.map((t, i) => {
+    const o = outcomes[i];
+    return o.status === 'ok'
+      ? { ...t, ok: true }
+      : {
+          ...t,
+          ok: false,
+          error: o.status === 'failed' ? (o.error as Error).message : 'not started',
+        };
+  });
+  const result: AdoptResult = { dryRun: false, baseline: opts.baseline ?? 0, adopted, skipped };
+  const failed = adopted.filter((a) => !a.ok).length;
+  if (failed) {
+    const err: TenantctlError =
+      failed === adopted.length
+        ? new FailedError(`adopt failed for ${failed} schema${failed === 1 ? '' : 's'}`)
+        : new PartialError(`${failed} of ${adopted.length} schemas could not be adopted`);
+    err.result = result;
+    throw err;
+  }
+  return result;
+}

@@ -1,0 +1,310 @@
+import type pg from 'pg';
+import type { Ctx } from '../control/context.js';
+import {
+  UsageError,
+  FailedError,
+  PartialError,
+  TenantctlError,
+  BusyError,
+} from '../shared/errors.js';
+import { parseSlugs, tenantRoleName, type TenantName } from '../shared/names.js';
+import { loadTemplate, type Template } from './template.js';
+import { loadMigrations, type MigrationFile } from '../control/migration-files.js';
+import { applyInTransaction, setTenantSearchPath } from '../migrate/apply.js';
+import { migrateOneTenant } from '../migrate/run.js';
+import { assertAppliedUnchanged } from '../migrate/state.js';
+import { fanOut } from '../control/fanout.js';
+import { SqlFileError } from '../pg/sql-error.js';
+import { withClient, withTransaction, takeXactLock } from '../pg/tx.js';
+import { tenantLock } from '../control/locks.js';
+import {
+  requireControlSchema,
+  roleTag,
+  findTenant,
+  schemaExists,
+  insertTenant,
+} from '../control/registry.js';
+import {
+  createSchemaSql,
+  createRolesSql,
+  createRoles,
+  tenantDefaultPrivilegesSql,
+  type TenantRoles,
+} from './tenant-ddl.js';
+import { writeAudit, writeAuditQuietly } from '../control/audit.js';
+
+export interface CreateOptions {
+  slugs: string[];
+  template?: string;
+  displayName?: string;
+  concurrency?: number;
+  dryRun?: boolean;
+}
+
+export interface CreatedTenant {
+  slug: string;
+  schema: string;
+  ok: boolean;
+  error?: string;
+  roles?: TenantRoles;
+  migrations: number[];
+  durationMs: number;
+}
+
+export interface CreatePlan {
+  slug: string;
+  schema: string;
+  roles: TenantRoles;
+  steps: string[];
+}
+
+export interface CreateResult {
+  dryRun: boolean;
+  template: string;
+  tenants: CreatedTenant[];
+  plan?: CreatePlan[];
+}
+
+/**
+ * A new tenant gets its migrations inside the provisioning transaction up to the first one marked
+ * disable-transaction (CREATE INDEX CONCURRENTLY cannot run in a transaction); the rest follow
+ * right after commit, as `migrate` would apply them.
+ */
+function inTransaction(migrations: MigrationFile[]): MigrationFile[] {
+  const cut = migrations.findIndex((m) => !m.transactional);
+  return cut === -1 ? migrations : migrations.slice(0, cut);
+}
+function afterCommit(migrations: MigrationFile[]): MigrationFile[] {
+  return migrations.slice(inTransaction(migrations).length);
+}
+
+/** Validates everything that can be checked offline, reporting all problems at once. */
+function prepare(ctx: Ctx, opts: CreateOptions): { names: TenantName[]; template: Template } {
+  if (opts.slugs.length === 0)
+    throw new UsageError('no slug given', { hint: 'usage: tenantctl create <slug...>' });
+  const { names, problems } = parseSlugs(opts.slugs, ctx.settings.schemaPrefix);
+  let template: Template | undefined;
+  try {
+    template = loadTemplate(opts.template ?? ctx.settings.template);
+  } catch (err) {
+    if (err instanceof UsageError) problems.push(...err.problems);
+    else throw err;
+  }
+  if (opts.displayName !== undefined && names.length > 1)
+    problems.push('--name applies to one tenant; give a single slug with it');
+  if (problems.length) throw new UsageError(problems);
+  return { names, template: template! };
+}
+
+function planFor(
+  name: TenantName,
+  roles: TenantRoles,
+  template: Template,
+  migrations: MigrationFile[],
+): CreatePlan {
+  return {
+    slug: name.slug,
+    schema: name.schema,
+    roles,
+    steps: [
+      'BEGIN',
+      createSchemaSql(name.schema),
+      ...createRolesSql(roles),
+      `-- register tenant "${name.slug}"`,
+      ...tenantDefaultPrivilegesSql(name.schema, roles),
+      ...template.files.map((f) => `-- template ${f.name}`),
+      ...inTransaction(migrations).map((m) => `-- migration ${m.fileName}`),
+      'COMMIT',
+      ...afterCommit(migrations).map(
+        (m) =>
+          `-- migration ${m.fileName} (${m.transactional ? 'own transaction' : 'disable-transaction'}, after commit)`,
+      ),
+    ],
+  };
+}
+
+/**
+ * One tenant, one transaction: schema, roles, registry row, grants and default privileges, template,
+ * every known migration and audit record commit together or not at all.
+ */
+async function provisionOne(
+  ctx: Ctx,
+  client: pg.ClientBase,
+  name: TenantName,
+  roles: TenantRoles,
+  template: Template,
+  migrations: MigrationFile[],
+  displayName: string | undefined,
+): Promise<{ id: number; applied: number[] }> {
+  const c = ctx.control;
+  const started = performance.now();
+  return withTransaction(client, async () => {
+    await takeXactLock(client, tenantLock(c.schema, name.schema), ctx.settings.lockTimeoutMs);
+    if (await findTenant(client, c, name.slug))
+      throw new FailedError(`tenant "${name.slug}" already exists`);
+    if (await schemaExists(client, name.schema)) {
+      throw new FailedError(
+        `schema ${name.schema} already exists and is not a registered tenant; tenantctl leaves it untouched`,
+        {
+          hint: 'register it with `tenantctl adopt`',
+        },
+      );
+    }
+    await client.query(createSchemaSql(name.schema));
+    await createRoles(client, roles);
+    const id = await insertTenant(client, c, {
+      slug: name.slug,
+      schema: name.schema,
+      displayName,
+      template: template.id,
+      rwRole: roles.rw,
+      roRole: roles.ro,
+    });
+    // Before the template, so its tables are granted as they are created (see tenantDefaultPrivilegesSql).
+    for (const sql of tenantDefaultPrivilegesSql(name.schema, roles)) await client.query(sql);
+    await setTenantSearchPath(client, name.schema);
+    for (const f of template.files) {
+      try {
+        await client.query(f.sql);
+      } catch (err) {
+        throw new SqlFileError(
+          err,
+          f.sql,
+          `template ${template.id === template.dir ? template.dir : template.id}/${f.name}`,
+        );
+      }
+    }
+    const applied = await applyInTransaction(
+      client,
+      c,
+      { id, schema: name.schema },
+      inTransaction(migrations),
+    );
+    await writeAudit(client, c, {
+      command: 'create',
+      tenant: name.slug,
+      outcome: 'ok',
+      durationMs: performance.now() - started,
+      details: { schema: name.schema, template: template.id, migrations: applied.length },
+    });
+    return { id, applied };
+  });
+}
+
+export async function createTenants(ctx: Ctx, opts: CreateOptions): Promise<CreateResult> {
+  const { names, template } = prepare(ctx, opts);
+  const migrations = await loadMigrations(ctx.settings.migrationsDir);
+  const c = ctx.control;
+  const tag = await withClient(ctx.db, async (client) => {
+    await requireControlSchema(client, c);
+    if (ctx.settings.migrationsDir)
+      await assertAppliedUnchanged(client, c, migrations, 'create tenants');
+    return roleTag(client, c);
+  });
+  const rolesOf = (n: TenantName): TenantRoles => ({
+    rw: tenantRoleName(n.schema, 'rw', tag),
+    ro: tenantRoleName(n.schema, 'ro', tag),
+  });
+
+  if (opts.dryRun) {
+    return {
+      dryRun: true,
+      template: template.id,
+      tenants: [],
+      plan: names.map((n) => planFor(n, rolesOf(n), template, migrations)),
+    };
+  }
+
+  const outcomes = await fanOut(
+    names,
+    {
+      concurrency: opts.concurrency ?? ctx.settings.concurrency,
+      maxFailures: Infinity,
+      label: 'creating',
+      reporter: ctx.reporter,
+    },
+    async (name) => {
+      const started = performance.now();
+      try {
+        const { id, applied } = await withClient(ctx.db, (client) =>
+          provisionOne(ctx, client, name, rolesOf(name), template, migrations, opts.displayName),
+        );
+        const rest = afterCommit(migrations);
+        if (rest.length) {
+          try {
+            applied.push(
+              ...(await migrateOneTenant(ctx, {
+                id,
+                slug: name.slug,
+                schema: name.schema,
+                pending: rest,
+              })),
+            );
+          } catch (err) {
+            throw new FailedError(
+              `created ${name.slug} at migration ${applied[applied.length - 1] ?? 0}, but ${(err as Error).message}`,
+              {
+                cause: err,
+                hint: 'fix the migration, then run `tenantctl migrate`',
+              },
+            );
+          }
+        }
+        return { applied, durationMs: Math.round(performance.now() - started) };
+      } catch (err) {
+        await withClient(ctx.db, (client) =>
+          writeAuditQuietly(client, c, {
+            command: 'create',
+            tenant: name.slug,
+            outcome: 'failed',
+            durationMs: performance.now() - started,
+            details: { error: (err as Error).message },
+          }),
+        ).catch(() => {});
+        throw err;
+      }
+    },
+  );
+
+  const tenants = names.map((n, i): CreatedTenant => {
+    const o = outcomes[i];
+    const base = { slug: n.slug, schema: n.schema };
+    if (o.status === 'ok')
+      return {
+        ...base,
+        ok: true,
+        roles: rolesOf(n),
+        migrations: o.value.applied,
+        durationMs: o.value.durationMs,
+      };
+    const error = o.status === 'failed' ? (o.error as Error).message : 'not started';
+    return { ...base, ok: false, error, migrations: [], durationMs: 0 };
+  });
+  const result: CreateResult = { dryRun: false, template: template.id, tenants };
+  const failed = outcomes.filter((o) => o.status === 'failed');
+  if (failed.length > 0) {
+    const firstErr = (failed[0] as { error: unknown }).error;
+    let err: TenantctlError;
+    if (names.length === 1)
+      err =
+        firstErr instanceof TenantctlError
+          ? firstErr
+          : new FailedError(`create ${names[0].slug}: ${(firstErr as Error).message}`, {
+              cause: firstErr,
+            });
+    else if (
+      failed.length === names.length &&
+      failed.every((f) => (f as { error: unknown }).error instanceof BusyError)
+    )
+      err = new BusyError(`no tenant created: all ${failed.length} were locked by other work`);
+    else if (failed.length === names.length)
+      err = new FailedError(`no tenant created: all ${failed.length} failed`);
+    else
+      err = new PartialError(
+        `${failed.length} of ${names.length} tenants failed; the others were created`,
+      );
+    err.result = result;
+    throw err;
+  }
+  return result;
+}

@@ -1,0 +1,64 @@
+import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../shared/errors.js';
+import { BUILTIN_TEMPLATES } from '../shared/paths.js';
+
+export interface TemplateFile {
+  name: string;
+  sql: string;
+}
+
+export interface Template {
+  /** What the registry records: the built-in name, or the directory's absolute path. */
+  id: string;
+  dir: string;
+  files: TemplateFile[];
+}
+
+const FILE_RE = /^(\d+)_[A-Za-z0-9._-]+\.sql$/;
+
+export function builtinTemplateNames(): string[] {
+  return existsSync(BUILTIN_TEMPLATES)
+    ? readdirSync(BUILTIN_TEMPLATES).filter((n) =>
+        statSync(path.join(BUILTIN_TEMPLATES, n)).isDirectory(),
+      )
+    : [];
+}
+
+/**
+ * A template is a directory of NN_name.sql files applied in numeric order with search_path set to
+ * the new tenant's schema. A bare name means a built-in template; anything with a slash or an
+ * existing directory is a path.
+ */
+export function loadTemplate(spec: string, cwd = process.cwd()): Template {
+  const looksLikePath = spec.includes('/') || spec.startsWith('.') || path.isAbsolute(spec);
+  const builtin = path.join(BUILTIN_TEMPLATES, spec);
+  let dir: string;
+  let id: string;
+  if (!looksLikePath && /^[a-z0-9_-]+$/.test(spec) && existsSync(builtin)) {
+    dir = builtin;
+    id = spec;
+  } else {
+    dir = path.resolve(cwd, spec);
+    id = dir;
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      throw new UsageError(
+        `unknown template ${JSON.stringify(spec)}: not a built-in template (${builtinTemplateNames().join(', ')}) nor a directory`,
+      );
+    }
+  }
+  const problems: string[] = [];
+  const entries = readdirSync(dir).filter((n) => n.endsWith('.sql'));
+  for (const n of entries)
+    if (!FILE_RE.test(n))
+      problems.push(
+        `template file ${JSON.stringify(n)} in ${dir}: name it NN_name.sql (digits, "_", then letters, digits, ".", "-" or "_")`,
+      );
+  if (problems.length) throw new UsageError(problems);
+  if (entries.length === 0) throw new UsageError(`template ${dir} has no NN_name.sql files`);
+  const files = entries
+    .map((name) => ({ name, order: Number(FILE_RE.exec(name)![1]) }))
+    .sort((a, b) => a.order - b.order || a.name.localeCompare(b.name))
+    .map(({ name }) => ({ name, sql: readFileSync(path.join(dir, name), 'utf8') }));
+  return { id, dir, files };
+}

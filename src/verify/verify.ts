@@ -1,0 +1,293 @@
+import type { Ctx } from '../control/context.js';
+import { UsageError, FailedError } from '../shared/errors.js';
+import { parseSlugs } from '../shared/names.js';
+import { loadTemplate, type Template } from '../provision/template.js';
+import { loadMigrations, type MigrationFile } from '../control/migration-files.js';
+import { withClient, withDedicatedClient, withTransaction } from '../pg/tx.js';
+import { requireControlSchema } from '../control/registry.js';
+import {
+  registeredTenants,
+  appliedGroups,
+  type RegisteredTenant,
+  type AppliedGroup,
+} from '../inspect/census.js';
+import { fingerprintRows, fingerprintDigests, setNeutralSearchPath } from './fingerprint-sql.js';
+import { aclGrants, recordedAccessGrants, type AclGrant } from './isolation-sql.js';
+import { buildFingerprints, diffFingerprint } from './fingerprint.js';
+import { buildReferences, type Reference } from './reference.js';
+import { isolationProblems, controlProblems } from './isolation.js';
+import { fanOut } from '../control/fanout.js';
+import { existingSchemas, roleMembers } from '../pg/catalog.js';
+import { push } from '../shared/multimap.js';
+
+export interface VerifyOptions {
+  /** Only these tenants (isolation is still judged against the whole fleet). */
+  slugs?: string[];
+}
+
+export interface VerifiedTenant {
+  slug: string;
+  schema: string;
+  template: string;
+  status: string;
+  version: number;
+  ok: boolean;
+  problems: string[];
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  /** Tenants checked and how many have problems. */
+  checked: number;
+  failed: number;
+  migrations: { dir: string | null; latest: number };
+  control: { schema: string; ok: boolean; problems: string[] };
+  tenants: VerifiedTenant[];
+}
+
+/** Schemas per catalog query: bounded memory and statement size on fleets of any size. */
+const BATCH = 200;
+/**
+ * pg_get_viewdef() keeps a lock on each view until the transaction ends, and the lock table is
+ * shared by the whole server (max_locks_per_transaction x max_connections, 6,400 by default):
+ * batches of tenants with many views get smaller so all running batches stay well below it.
+ */
+const VIEW_LOCK_BUDGET = 2000;
+
+function batchSize(viewsPerTenant: number, concurrency: number): number {
+  return Math.max(
+    1,
+    Math.min(BATCH, Math.floor(VIEW_LOCK_BUDGET / (concurrency * Math.max(1, viewsPerTenant)))),
+  );
+}
+
+function batches<T>(items: T[], size = BATCH): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Applied migrations (the tenant's own groups) that no longer match the directory, gaps, and what is still to apply. */
+function migrationProblems(
+  t: RegisteredTenant,
+  files: MigrationFile[],
+  byId: Map<number, MigrationFile>,
+  groups: AppliedGroup[],
+): string[] {
+  const problems: string[] = [];
+  for (const g of groups) {
+    const f = byId.get(g.id);
+    if (!f)
+      problems.push(
+        `migration ${g.id} (${g.name}) is recorded as applied but is not in the migrations directory`,
+      );
+    else if (f.hash !== g.hash)
+      problems.push(
+        `migration ${f.fileName} was edited after it was applied here (hash ${g.hash.slice(0, 10)} recorded, ${f.hash.slice(0, 10)} on disk)`,
+      );
+  }
+  if (t.applied < t.version)
+    problems.push(`migrations recorded with gaps: ${t.applied} applied, highest is ${t.version}`);
+  const pending = files.filter((f) => f.id > t.version);
+  if (pending.length)
+    problems.push(
+      `${pending.length} migration${pending.length === 1 ? '' : 's'} pending (${pending.map((f) => f.id).join(', ')})`,
+    );
+  return problems;
+}
+
+/** Groups by the slugs of each applied-migration group, so the per-tenant lookup is not quadratic. */
+function indexGroups(groups: AppliedGroup[]): Map<string, AppliedGroup[]> {
+  const out = new Map<string, AppliedGroup[]>();
+  for (const g of groups) for (const slug of g.slugs) push(out, slug, g);
+  return out;
+}
+
+/**
+ * Drift: every tenant against the reference of its template at its migration version. Isolation:
+ * PUBLIC, cross-tenant roles, suspended tenants, the control schema. Problems are data; the caller
+ * decides the exit code from `ok`.
+ */
+export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  let slugs: string[] | undefined;
+  if (opts.slugs?.length) {
+    const { names, problems } = parseSlugs(opts.slugs, ctx.settings.schemaPrefix);
+    if (problems.length) throw new UsageError(problems);
+    slugs = names.map((n) => n.slug);
+  }
+  const files = await loadMigrations(ctx.settings.migrationsDir);
+  const c = ctx.control;
+
+  return withClient(ctx.db, async (client) => {
+    await requireControlSchema(client, c);
+    const all = await registeredTenants(client, c);
+    if (slugs) {
+      const known = new Set(all.map((t) => t.slug));
+      const unknown = slugs.filter((s) => !known.has(s));
+      if (unknown.length)
+        throw new FailedError(
+          `no tenant ${unknown.map((s) => `"${s}"`).join(', ')} in this database`,
+          { hint: 'see `tenantctl list`' },
+        );
+    }
+    const wanted = new Set(slugs);
+    const selected = slugs ? all.filter((t) => wanted.has(t.slug)) : all;
+    if (ctx.settings.migrationsDir === undefined && selected.some((t) => t.version > 0)) {
+      throw new UsageError(
+        'verify needs the migrations directory: tenants have migrations applied, and the reference is the template plus those migrations',
+        {
+          hint: 'pass --migrations-dir <dir> or set "migrationsDir" in tenantctl.config.json',
+        },
+      );
+    }
+    const problems = new Map<string, string[]>(selected.map((t) => [t.slug, []]));
+    const add = (slug: string, list: string[]) => problems.get(slug)?.push(...list);
+
+    const groups = indexGroups(await appliedGroups(client, c));
+    const byId = new Map(files.map((f) => [f.id, f]));
+    for (const t of selected)
+      add(t.slug, migrationProblems(t, files, byId, groups.get(t.slug) ?? []));
+
+    // One reference per template and version present in the selection.
+    const references = new Map<string, Map<number, Reference>>();
+    const byTemplate = new Map<string, RegisteredTenant[]>();
+    for (const t of selected) push(byTemplate, t.template, t);
+    for (const [spec, tenants] of byTemplate) {
+      let template: Template;
+      try {
+        template = loadTemplate(spec);
+      } catch (err) {
+        for (const t of tenants)
+          add(t.slug, [`cannot load its template ${spec}: ${(err as Error).message}`]);
+        continue;
+      }
+      try {
+        references.set(
+          spec,
+          await buildReferences(client, template, files, new Set(tenants.map((t) => t.version))),
+        );
+      } catch (err) {
+        for (const t of tenants)
+          add(t.slug, [
+            `cannot build the reference of template ${spec}: ${(err as Error).message}`,
+          ]);
+      }
+    }
+
+    // Structure and ACLs, a batch of schemas per query, batches on their own connections side by
+    // side. Deparsing makes a backend cache every table it touches; a connection per batch keeps
+    // that memory from growing with the fleet. ACLs are read for every tenant (a role is only
+    // "on two tenants" if we look at all of them), structure only for the selection.
+    let views = 0;
+    for (const byVersion of references.values()) {
+      for (const ref of byVersion.values())
+        views = Math.max(
+          views,
+          [...ref.fingerprint.values()].filter((e) => e.kind.endsWith('view')).length,
+        );
+    }
+    const outcomes = await fanOut(
+      batches(all, batchSize(views, ctx.settings.concurrency)),
+      {
+        concurrency: ctx.settings.concurrency,
+        maxFailures: 1,
+        label: 'verifying',
+        reporter: ctx.reporter,
+      },
+      async (batch) => {
+        const check = batch.filter((t) => problems.has(t.slug));
+        return withDedicatedClient(ctx.db, (conn) =>
+          withTransaction(
+            conn,
+            async () => {
+              await setNeutralSearchPath(conn);
+              const grants = await aclGrants(
+                conn,
+                batch.map((t) => t.schema),
+              );
+              if (check.length === 0) return { grants, found: [] as [string, string[]][] };
+              const existing = await existingSchemas(
+                conn,
+                check.map((t) => t.schema),
+              );
+              const digests = await fingerprintDigests(
+                conn,
+                check.map((t) => ({ schema: t.schema, roles: [t.rwRole, t.roRole] })),
+              );
+              const found: [string, string[]][] = [];
+              const differing = check.filter((t) => {
+                if (!existing.has(t.schema)) {
+                  found.push([t.slug, [`schema ${t.schema} does not exist`]]);
+                  return false;
+                }
+                const ref = references.get(t.template)?.get(t.version);
+                return ref !== undefined && ref.digest !== (digests.get(t.schema) ?? '');
+              });
+              if (differing.length) {
+                ctx.reporter.debug(
+                  `${differing.length} of ${check.length} schemas differ from their reference digest; reading them in full`,
+                );
+                const rows = await fingerprintRows(
+                  conn,
+                  differing.map((t) => t.schema),
+                );
+                const roles = new Map(differing.map((t) => [t.schema, [t.rwRole, t.roRole]]));
+                const fps = buildFingerprints(rows, (sch) => roles.get(sch) ?? []);
+                for (const t of differing)
+                  found.push([
+                    t.slug,
+                    diffFingerprint(
+                      references.get(t.template)!.get(t.version)!.fingerprint,
+                      fps.get(t.schema) ?? new Map(),
+                    ),
+                  ]);
+              }
+              return { grants, found };
+            },
+            'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+          ),
+        );
+      },
+    );
+    const grants: AclGrant[] = [];
+    for (const o of outcomes) {
+      if (o.status === 'failed') throw o.error;
+      if (o.status !== 'ok') continue;
+      grants.push(...o.value.grants);
+      for (const [slug, list] of o.value.found) add(slug, list);
+    }
+    const members = await roleMembers(
+      client,
+      all.flatMap((t) => [t.rwRole, t.roRole]),
+    );
+    const recorded = await recordedAccessGrants(client, c);
+    for (const [slug, list] of isolationProblems({ tenants: all, grants, members, recorded }))
+      add(slug, list);
+    const control = controlProblems(await aclGrants(client, [c.schema]));
+
+    const tenants = selected.map((t): VerifiedTenant => {
+      const list = problems.get(t.slug)!;
+      return {
+        slug: t.slug,
+        schema: t.schema,
+        template: t.template,
+        status: t.status,
+        version: t.version,
+        ok: list.length === 0,
+        problems: list,
+      };
+    });
+    const failed = tenants.filter((t) => !t.ok).length;
+    return {
+      ok: failed === 0 && control.length === 0,
+      checked: tenants.length,
+      failed,
+      migrations: {
+        dir: ctx.settings.migrationsDir ?? null,
+        latest: files.length ? files[files.length - 1].id : 0,
+      },
+      control: { schema: c.schema, ok: control.length === 0, problems: control },
+      tenants,
+    };
+  });
+}
