@@ -7,7 +7,7 @@
 // of every comparison run on the same server, so ratios stay fair. Niced so it yields to others.
 // BENCH_SHARED_BUFFERS=4GB (say) sizes shared_buffers like a production server (the default 128MB
 // cannot hold a 10,000-tenant pg_class, so every catalog pass re-reads it from the OS cache).
-import { existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { mkdirSync, chmodSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';

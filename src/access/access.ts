@@ -11,7 +11,7 @@ import {
   listTenants,
   type TenantRow,
 } from '../control/registry.js';
-import { MAX_IDENT_BYTES } from '../pg/quote.js';
+import { MAX_IDENT_BYTES } from '../shared/names.js';
 import {
   roleFacts,
   caseFoldedRole,
@@ -22,13 +22,15 @@ import {
   memberships,
   setSearchPathSql,
   resetSearchPathSql,
+  type RoleFacts,
+} from '../pg/roles.js';
+import {
   listGrantRows,
   upsertGrantRow,
   deleteGrantRow,
   clearOtherSearchPaths,
   isTenantGroupRole,
-  type RoleFacts,
-} from '../pg/roles.js';
+} from '../control/access-grants.js';
 import { writeAudit, writeAuditQuietly } from '../control/audit.js';
 import { schemaOwner } from '../pg/catalog.js';
 
@@ -79,7 +81,7 @@ export interface AccessEntry {
 /** A role name as PostgreSQL stores it (case-sensitive, no folding): a problem, or null. */
 export function roleProblem(input: string): string | null {
   if (typeof input !== 'string' || input.length === 0) return 'role name is empty';
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this pattern looks for
   if (/[\x00-\x1f\x7f]/.test(input)) return `role ${printable(input)} contains control characters`;
   if (Buffer.byteLength(input, 'utf8') > MAX_IDENT_BYTES)
     return `role ${printable(input)} is longer than ${MAX_IDENT_BYTES} bytes`;

@@ -88,7 +88,7 @@ function viewOrder(views: CatRelation[], deps: { view: string; uses: string }[])
 }
 
 function withOptions(options: string[] | null): string {
-  return options && options.length ? ` WITH (${options.join(', ')})` : '';
+  return options?.length ? ` WITH (${options.join(', ')})` : '';
 }
 
 const RELKIND_WORD: Record<string, string> = {
@@ -455,5 +455,5 @@ export function accessScript(
       ].join('\n'),
     );
   }
-  return [...plain, ...blocks].join('\n') + '\n';
+  return `${[...plain, ...blocks].join('\n')}\n`;
 }

@@ -87,7 +87,7 @@ export class Output {
 
 /** Left-aligned text table; colour codes do not count toward widths. */
 export function table(headers: string[], rows: string[][]): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this pattern looks for
   const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
   const widths = headers.map((h, i) =>
     Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ''))),

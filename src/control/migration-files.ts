@@ -27,7 +27,7 @@ export async function loadMigrations(dir: string | undefined): Promise<Migration
   }
   // Loaded here, not at the top: stats and verify without a directory never need it (~30 ms).
   const { default: pgm } = await import('postgres-migrations');
-  let loaded;
+  let loaded: Awaited<ReturnType<typeof pgm.loadMigrationFiles>>;
   try {
     loaded = await pgm.loadMigrationFiles(dir);
   } catch (err) {

@@ -76,7 +76,7 @@ export function groupMigrations(pending: MigrationFile[]): MigrationFile[][] {
   const groups: MigrationFile[][] = [];
   for (const m of pending) {
     const last = groups[groups.length - 1];
-    if (m.transactional && last && last[0].transactional) last.push(m);
+    if (m.transactional && last?.[0].transactional) last.push(m);
     else groups.push([m]);
   }
   return groups;

@@ -147,7 +147,10 @@ export async function schemaDefaultAcl(client: Queryable, schema: string): Promi
   for (const r of rows) {
     const key = `${r.role}\0${r.objtype}`;
     let d = out.get(key);
-    if (!d) out.set(key, (d = { role: r.role, objtype: r.objtype, acl: [] }));
+    if (!d) {
+      d = { role: r.role, objtype: r.objtype, acl: [] };
+      out.set(key, d);
+    }
     d.acl.push({
       grantee: r.grantee,
       grantor: r.grantor,
@@ -214,7 +217,10 @@ function groupEntries(
   for (const e of acl) {
     const key = `${e.grantee ?? ''}\0${e.grantee === null ? 'P' : 'R'}\0${e.grantable}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { grantee: e.grantee, grantable: e.grantable, privileges: [] }));
+    if (!g) {
+      g = { grantee: e.grantee, grantable: e.grantable, privileges: [] };
+      groups.set(key, g);
+    }
     if (!g.privileges.includes(e.privilege)) g.privileges.push(e.privilege);
   }
   return [...groups.values()].map((g) => ({

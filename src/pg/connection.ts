@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import pg from 'pg';
+import type pg from 'pg';
 import { ConnectionError, UsageError } from '../shared/errors.js';
 import { SQLSTATE, sqlstateOf } from './sqlstate.js';
 

@@ -12,11 +12,10 @@ export type Queryable = Pick<pg.ClientBase, 'query'>;
  */
 export function prepared(text: string, values: unknown[]): pg.QueryConfig {
   let name = statementNames.get(text);
-  if (name === undefined)
-    statementNames.set(
-      text,
-      (name = `tc_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`),
-    );
+  if (name === undefined) {
+    name = `tc_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
   return { name, text, values };
 }
 const statementNames = new Map<string, string>();

@@ -1,5 +1,4 @@
-/** PostgreSQL truncates identifiers longer than NAMEDATALEN-1 bytes; we refuse them instead. */
-export const MAX_IDENT_BYTES = 63;
+import { MAX_IDENT_BYTES } from '../shared/names.js';
 
 /**
  * The one way a schema, role, table or any other name reaches SQL text. Values never do: they

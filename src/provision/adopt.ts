@@ -1,5 +1,5 @@
 import type { Ctx } from '../control/context.js';
-import { UsageError, FailedError, PartialError, TenantctlError } from '../shared/errors.js';
+import { UsageError, FailedError, PartialError, type TenantctlError } from '../shared/errors.js';
 import { slugProblem, tenantRoleName } from '../shared/names.js';
 import { loadMigrations } from '../control/migration-files.js';
 import { loadTemplate } from './template.js';

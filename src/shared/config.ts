@@ -136,11 +136,7 @@ export function resolveSettings(
       `${lt.from}: invalid lock timeout ${JSON.stringify(lt.value)}; expected a duration from 1ms, such as 5s, 500ms or 2min`,
     );
   }
-  if (
-    schemaPrefix !== undefined &&
-    controlSchema !== undefined &&
-    controlSchema.startsWith(schemaPrefix)
-  ) {
+  if (schemaPrefix && controlSchema?.startsWith(schemaPrefix)) {
     problems.push(
       `control schema "${controlSchema}" must not start with the tenant prefix "${schemaPrefix}"`,
     );

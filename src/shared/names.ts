@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { MAX_IDENT_BYTES } from '../pg/quote.js';
 import { UsageError } from './errors.js';
+
+/** PostgreSQL truncates identifiers longer than NAMEDATALEN-1 bytes; we refuse them instead. */
+export const MAX_IDENT_BYTES = 63;
 
 const SLUG_RE = /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/;
 export const PREFIX_RE = /^[a-z_][a-z0-9_]{0,29}$/;

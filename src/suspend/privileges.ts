@@ -180,8 +180,12 @@ export function restorePlan(
     for (const g of byDepth.get(depth)!)
       statements.push(...(g.grantor === null ? g.sql : asRoleSql(g.grantor, g.sql)));
   }
+  const present = (role: string): boolean => {
+    if (!roles.has(role)) missing.add(role);
+    return roles.has(role);
+  };
   const defaults = snap.defaults
-    .filter((d) => roles.has(d.role) || (missing.add(d.role), false))
+    .filter((d) => present(d.role))
     .map((d) => ({ ...d, acl: d.acl.filter(usable) }));
   for (const d of defaults) statements.push(...grantDefaultSql(schema, d));
 
@@ -197,7 +201,7 @@ export function restorePlan(
       .flatMap((d) => d.acl);
     if (acl.length) statements.push(...grantObjectSql(schema, cur, acl));
   }
-  const logins = snap.logins.filter((l) => roles.has(l) || (missing.add(l), false));
+  const logins = snap.logins.filter(present);
   return { statements, gone, missingRoles: [...missing].sort(), newObjects, logins };
 }
 

@@ -70,7 +70,7 @@ function reasonProblem(reason: string | undefined): string | null {
   if (reason.trim().length === 0) return '--reason is empty; leave it out or say why';
   if (reason.length > MAX_REASON)
     return `--reason is ${reason.length} characters; at most ${MAX_REASON}`;
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this pattern looks for
   if (/[\x00-\x08\x0b-\x1f\x7f]/.test(reason))
     return `--reason ${printable(reason)} contains control characters`;
   return null;
@@ -220,12 +220,9 @@ export async function activateTenant(ctx: Ctx, slugInput: string): Promise<Activ
       }
       const snap = parseSnapshot(await readSuspendedPrivileges(client, c, t.id), slug);
       const named = new Set<string>(snap.logins);
-      for (const o of snap.objects)
-        for (const e of o.acl) [e.grantee, e.grantor].forEach((r) => r !== null && named.add(r));
-      for (const d of snap.defaults)
-        [d.role, ...d.acl.flatMap((e) => [e.grantee, e.grantor])].forEach(
-          (r) => r !== null && named.add(r),
-        );
+      const entries = [...snap.objects, ...snap.defaults].flatMap((o) => o.acl);
+      for (const r of entries.flatMap((e) => [e.grantee, e.grantor])) if (r !== null) named.add(r);
+      for (const d of snap.defaults) named.add(d.role);
       const roles = await existingRoles(client, [...named]);
       const plan = restorePlan(
         t.schema,

@@ -1,5 +1,4 @@
 import type { Queryable } from '../pg/pool.js';
-import type { Control } from '../control/control.js';
 
 /** Non-owner privileges of one grantee on one kind of object in a schema, counted. */
 export interface AclGrant {
@@ -63,16 +62,5 @@ FROM entries GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`;
 export async function aclGrants(client: Queryable, schemas: string[]): Promise<AclGrant[]> {
   if (schemas.length === 0) return [];
   const { rows } = await client.query(ACL_SQL, [schemas]);
-  return rows;
-}
-
-/** The grants tenantctl made with `access grant`, as (tenant slug, role). */
-export async function recordedAccessGrants(
-  client: Queryable,
-  c: Control,
-): Promise<{ slug: string; role: string }[]> {
-  const { rows } = await client.query(
-    `SELECT t.slug, g.role_name AS role FROM ${c.accessGrants} g JOIN ${c.tenants} t ON t.id = g.tenant_id`,
-  );
   return rows;
 }

@@ -12,7 +12,8 @@ import {
   type AppliedGroup,
 } from '../inspect/census.js';
 import { fingerprintRows, fingerprintDigests, setNeutralSearchPath } from './fingerprint-sql.js';
-import { aclGrants, recordedAccessGrants, type AclGrant } from './isolation-sql.js';
+import { aclGrants, type AclGrant } from './isolation-sql.js';
+import { recordedAccessGrants } from '../control/access-grants.js';
 import { buildFingerprints, diffFingerprint } from './fingerprint.js';
 import { buildReferences, type Reference } from './reference.js';
 import { isolationProblems, controlProblems } from './isolation.js';

@@ -72,6 +72,7 @@ describe('tenantctl as a subprocess, without a TTY', () => {
     expect(i.json().tenant.schema).toBe('org_alpha');
     const human = await runCli(['list'], { env });
     expect(human.stdout).toMatch(/alpha\s+org_alpha\s+active/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for escape codes
     expect(human.stdout).not.toMatch(/\x1b\[/);
   });
 

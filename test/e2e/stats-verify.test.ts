@@ -28,6 +28,7 @@ describe('stats and verify from the command line, without a TTY', () => {
       /3 tenants \(3 active, 0 suspended\); 4 schemas with the prefix; 9 tables/,
     );
     expect(human.stdout).toMatch(/orphans .*org_leftover/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for escape codes
     expect(human.stdout).not.toMatch(/\x1b\[/);
     const r = await runCli(['stats', '--json'], { env });
     expect(r.code).toBe(0);

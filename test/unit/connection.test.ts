@@ -5,7 +5,13 @@ import { UsageError } from '../../src/shared/errors.js';
 /** A dev-database lookup that records whether it was consulted. */
 function devLookup(url?: string) {
   const calls: number[] = [];
-  return { calls, fn: async () => (calls.push(1), url) };
+  return {
+    calls,
+    fn: async () => {
+      calls.push(1);
+      return url;
+    },
+  };
 }
 
 describe('resolveConnection: flag, then DATABASE_URL, then PG*, then the dev database', () => {
