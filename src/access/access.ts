@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import type { Ctx } from '../control/context.js';
 import { UsageError, FailedError } from '../shared/errors.js';
-import { slugProblem, normalizeSlug, printable } from '../shared/names.js';
-import { withClient, withTransaction, takeXactLock } from '../pg/tx.js';
-import { tenantLock } from '../control/locks.js';
+import { slugProblem, normalizeSlug, printable, MAX_IDENT_BYTES } from '../shared/names.js';
+import { withClient } from '../pg/tx.js';
+import { underTenantLock } from '../control/tenant-frame.js';
 import {
   requireControlSchema,
   findTenant,
@@ -11,7 +11,6 @@ import {
   listTenants,
   type TenantRow,
 } from '../control/registry.js';
-import { MAX_IDENT_BYTES } from '../shared/names.js';
 import {
   roleFacts,
   caseFoldedRole,
@@ -31,7 +30,7 @@ import {
   clearOtherSearchPaths,
   isTenantGroupRole,
 } from '../control/access-grants.js';
-import { writeAudit, writeAuditQuietly } from '../control/audit.js';
+import { writeAudit } from '../control/audit.js';
 import { schemaOwner } from '../pg/catalog.js';
 
 export type Mode = 'rw' | 'ro';
@@ -154,84 +153,75 @@ export async function grantAccess(ctx: Ctx, opts: GrantOptions): Promise<GrantRe
   const c = ctx.control;
   const mode: Mode = opts.readOnly ? 'ro' : 'rw';
   const searchPath = !!opts.searchPath;
-  const started = performance.now();
-  return withClient(ctx.db, async (client) => {
-    await requireControlSchema(client, c);
-    const { tenant: known, facts } = await lookUp(client, ctx, opts.role, slug);
-    const version = await serverVersionNum(client);
-    const refused = await refusal(client, ctx, known, facts!, version);
+  let version = 0;
+  const lookup = async (client: pg.ClientBase) => {
+    const { tenant, facts } = await lookUp(client, ctx, opts.role, slug);
+    version = await serverVersionNum(client);
+    const refused = await refusal(client, ctx, tenant, facts!, version);
     if (refused) throw new UsageError(refused);
-    try {
-      return await withTransaction(client, async () => {
-        await takeXactLock(client, tenantLock(c.schema, known.schema), ctx.settings.lockTimeoutMs);
-        const t = await getTenant(client, c, slug);
-        const role = opts.role;
-        const target = mode === 'rw' ? t.rwRole : t.roRole;
-        const held = await memberships(client, [t.rwRole, t.roRole], [role]);
-        const before = (await listGrantRows(client, c, t.id)).find((g) => g.role === role);
-        const previousMode: Mode | null = held.some((m) => m.group === t.rwRole)
-          ? 'rw'
-          : held.some((m) => m.group === t.roRole)
-            ? 'ro'
-            : null;
-        let changed = false;
-        // Switching mode: the other group's membership goes, whoever granted it.
-        for (const m of held.filter((h) => h.group !== target)) {
-          await client.query(revokeMembershipSql(m.group, role, m.grantor, version));
-          changed = true;
-        }
-        if (!held.some((h) => h.group === target)) {
-          await client.query(grantMembershipSql(target, role, version));
-          changed = true;
-        }
-        const { database } = await currentRoles(client);
-        let movedFrom: string[] = [];
-        if (searchPath) {
-          await client.query(setSearchPathSql(role, database, t.schema));
-          movedFrom = await clearOtherSearchPaths(client, c, t.id, role);
-          if (!before?.searchPath) changed = true;
-        } else if (before?.searchPath) {
-          // `access grant` states the whole access: without --search-path the jail it set goes.
-          await client.query(resetSearchPathSql(role, database));
-          changed = true;
-        }
-        if (!before || before.readOnly !== (mode === 'ro') || before.searchPath !== searchPath)
-          changed = true;
-        await upsertGrantRow(client, c, t.id, role, mode === 'ro', searchPath);
-        const result: GrantResult = {
-          slug,
-          schema: t.schema,
-          role,
-          mode,
-          searchPath,
-          previousMode,
-          searchPathMovedFrom: movedFrom,
-          changed,
-        };
-        await writeAudit(client, c, {
-          command: 'access grant',
-          tenant: slug,
-          outcome: changed ? 'ok' : 'noop',
-          durationMs: performance.now() - started,
-          details: { role, mode, searchPath, previousMode },
-        });
-        if (t.status === 'suspended')
-          ctx.reporter.warn(
-            `tenant "${slug}" is suspended: ${role} gets its access when the tenant is activated`,
-          );
-        return result;
-      });
-    } catch (err) {
-      await writeAuditQuietly(client, c, {
+    return tenant;
+  };
+  return underTenantLock(
+    ctx,
+    { command: 'access grant', slug, details: { role: opts.role }, requireSchema: false, lookup },
+    async (client, t, started) => {
+      const role = opts.role;
+      const target = mode === 'rw' ? t.rwRole : t.roRole;
+      const held = await memberships(client, [t.rwRole, t.roRole], [role]);
+      const before = (await listGrantRows(client, c, t.id)).find((g) => g.role === role);
+      const previousMode: Mode | null = held.some((m) => m.group === t.rwRole)
+        ? 'rw'
+        : held.some((m) => m.group === t.roRole)
+          ? 'ro'
+          : null;
+      let changed = false;
+      // Switching mode: the other group's membership goes, whoever granted it.
+      for (const m of held.filter((h) => h.group !== target)) {
+        await client.query(revokeMembershipSql(m.group, role, m.grantor, version));
+        changed = true;
+      }
+      if (!held.some((h) => h.group === target)) {
+        await client.query(grantMembershipSql(target, role, version));
+        changed = true;
+      }
+      const { database } = await currentRoles(client);
+      let movedFrom: string[] = [];
+      if (searchPath) {
+        await client.query(setSearchPathSql(role, database, t.schema));
+        movedFrom = await clearOtherSearchPaths(client, c, t.id, role);
+        if (!before?.searchPath) changed = true;
+      } else if (before?.searchPath) {
+        // `access grant` states the whole access: without --search-path the jail it set goes.
+        await client.query(resetSearchPathSql(role, database));
+        changed = true;
+      }
+      if (!before || before.readOnly !== (mode === 'ro') || before.searchPath !== searchPath)
+        changed = true;
+      await upsertGrantRow(client, c, t.id, role, mode === 'ro', searchPath);
+      const result: GrantResult = {
+        slug,
+        schema: t.schema,
+        role,
+        mode,
+        searchPath,
+        previousMode,
+        searchPathMovedFrom: movedFrom,
+        changed,
+      };
+      await writeAudit(client, c, {
         command: 'access grant',
         tenant: slug,
-        outcome: 'failed',
+        outcome: changed ? 'ok' : 'noop',
         durationMs: performance.now() - started,
-        details: { role: opts.role, error: (err as Error).message },
+        details: { role, mode, searchPath, previousMode },
       });
-      throw err;
-    }
-  });
+      if (t.status === 'suspended')
+        ctx.reporter.warn(
+          `tenant "${slug}" is suspended: ${role} gets its access when the tenant is activated`,
+        );
+      return result;
+    },
+  );
 }
 
 /** Takes away what `access grant` gave, and memberships made by hand too; a role without access is a no-op. */
@@ -242,57 +232,50 @@ export async function revokeAccess(
   const slug = validate(ctx, opts.role, opts.slug);
   const c = ctx.control;
   const role = opts.role;
-  const started = performance.now();
-  return withClient(ctx.db, async (client) => {
-    await requireControlSchema(client, c);
+  let facts: RoleFacts | undefined;
+  let version = 0;
+  const lookup = async (client: pg.ClientBase) => {
     // A role dropped by hand may still have a row here; revoke cleans that up.
-    const { tenant: known, facts } = await lookUp(client, ctx, role, slug, true);
-    const row = (await listGrantRows(client, c, known.id)).find((g) => g.role === role);
+    const found = await lookUp(client, ctx, role, slug, true);
+    facts = found.facts;
+    const row = (await listGrantRows(client, c, found.tenant.id)).find((g) => g.role === role);
     if (!facts && !row) await lookUp(client, ctx, role, slug);
-    const version = await serverVersionNum(client);
-    try {
-      return await withTransaction(client, async () => {
-        await takeXactLock(client, tenantLock(c.schema, known.schema), ctx.settings.lockTimeoutMs);
-        const t = await getTenant(client, c, slug);
-        const current = (await listGrantRows(client, c, t.id)).find((g) => g.role === role);
-        const held = facts ? await memberships(client, [t.rwRole, t.roRole], [role]) : [];
-        for (const m of held)
-          await client.query(revokeMembershipSql(m.group, role, m.grantor, version));
-        let searchPathReset = false;
-        if (facts && current?.searchPath) {
-          await client.query(resetSearchPathSql(role, (await currentRoles(client)).database));
-          searchPathReset = true;
-        }
-        if (current) await deleteGrantRow(client, c, t.id, role);
-        const changed = held.length > 0 || current !== undefined;
-        const result: RevokeResult = {
-          slug,
-          schema: t.schema,
-          role,
-          revoked: [...new Set(held.map((m) => m.group))],
-          searchPathReset,
-          changed,
-        };
-        await writeAudit(client, c, {
-          command: 'access revoke',
-          tenant: slug,
-          outcome: changed ? 'ok' : 'noop',
-          durationMs: performance.now() - started,
-          details: { role, revoked: result.revoked, searchPathReset },
-        });
-        return result;
-      });
-    } catch (err) {
-      await writeAuditQuietly(client, c, {
+    version = await serverVersionNum(client);
+    return found.tenant;
+  };
+  return underTenantLock(
+    ctx,
+    { command: 'access revoke', slug, details: { role }, requireSchema: false, lookup },
+    async (client, t, started) => {
+      const current = (await listGrantRows(client, c, t.id)).find((g) => g.role === role);
+      const held = facts ? await memberships(client, [t.rwRole, t.roRole], [role]) : [];
+      for (const m of held)
+        await client.query(revokeMembershipSql(m.group, role, m.grantor, version));
+      let searchPathReset = false;
+      if (facts && current?.searchPath) {
+        await client.query(resetSearchPathSql(role, (await currentRoles(client)).database));
+        searchPathReset = true;
+      }
+      if (current) await deleteGrantRow(client, c, t.id, role);
+      const changed = held.length > 0 || current !== undefined;
+      const result: RevokeResult = {
+        slug,
+        schema: t.schema,
+        role,
+        revoked: [...new Set(held.map((m) => m.group))],
+        searchPathReset,
+        changed,
+      };
+      await writeAudit(client, c, {
         command: 'access revoke',
         tenant: slug,
-        outcome: 'failed',
+        outcome: changed ? 'ok' : 'noop',
         durationMs: performance.now() - started,
-        details: { role, error: (err as Error).message },
+        details: { role, revoked: result.revoked, searchPathReset },
       });
-      throw err;
-    }
-  });
+      return result;
+    },
+  );
 }
 
 /**

@@ -1,8 +1,8 @@
 import { readdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { Ctx } from '../control/context.js';
-import { UsageError, FailedError, PartialError } from '../shared/errors.js';
-import { fanOut } from '../control/fanout.js';
+import { UsageError } from '../shared/errors.js';
+import { fanOut, fanOutError, tally } from '../control/fanout.js';
 import { withClient } from '../pg/tx.js';
 import { requireControlSchema, listTenants } from '../control/registry.js';
 import { exportTenant, ensureOutDir } from './export.js';
@@ -90,16 +90,16 @@ export async function exportAll(ctx: Ctx, opts: ExportAllOptions): Promise<Expor
       };
     }),
   };
-  const failed = result.tenants.filter((t) => !t.ok).length;
-  if (failed) {
-    const err =
-      failed === tenants.length
-        ? new FailedError(`no tenant exported: all ${failed} failed`)
-        : new PartialError(
-            `${failed} of ${tenants.length} tenants failed to export; the others were exported`,
-          );
-    err.result = result;
-    throw err;
-  }
+  const n = tally(outcomes);
+  const err = fanOutError(
+    n,
+    {
+      partial: `${n.failed} of ${tenants.length} tenants failed to export; the others were exported`,
+      failed: `no tenant exported: all ${n.failed} failed`,
+      busy: `no tenant exported: all ${n.failed} were locked by other work`,
+    },
+    result,
+  );
+  if (err) throw err;
   return result;
 }

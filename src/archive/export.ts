@@ -5,7 +5,8 @@ import type { Ctx } from '../control/context.js';
 import { UsageError, FailedError, BusyError } from '../shared/errors.js';
 import { normalizeSlug } from '../shared/names.js';
 import { tenantctlVersion } from '../shared/paths.js';
-import { withClient, withAdvisoryLock, lockTimeoutSetting } from '../pg/tx.js';
+import { withClient } from '../pg/tx.js';
+import { withAdvisoryLock, lockTimeoutSetting } from '../pg/advisory-lock.js';
 import { tenantLock } from '../control/locks.js';
 import { requireControlSchema, getTenant, appliedMigrations } from '../control/registry.js';
 import {

@@ -6,13 +6,11 @@ import type { Ctx } from '../control/context.js';
 import { UsageError, FailedError } from '../shared/errors.js';
 import { slugProblem, schemaForSlug, tenantRoleName } from '../shared/names.js';
 import { loadMigrations } from '../control/migration-files.js';
-import { withClient, withTransaction, takeXactLock } from '../pg/tx.js';
-import { tenantLock } from '../control/locks.js';
+import { withClient } from '../pg/tx.js';
+import { underNewTenantLock } from '../control/tenant-frame.js';
 import {
   requireControlSchema,
   roleTag,
-  findTenant,
-  schemaExists,
   insertTenant,
   recordMigration,
 } from '../control/registry.js';
@@ -21,7 +19,7 @@ import { existingRoles } from '../pg/catalog.js';
 import { accessStatements } from './ddl.js';
 import { copyInStream } from './data.js';
 import { quoteIdent, tenantSearchPath } from '../pg/quote.js';
-import { writeAudit, writeAuditQuietly } from '../control/audit.js';
+import { writeAudit } from '../control/audit.js';
 import { verifyArchive } from './verify.js';
 import { archiveEntries, hashing, readAll, requireArchiveFile } from './read.js';
 import { PRE_DATA, POST_DATA, type Manifest } from './manifest.js';
@@ -173,95 +171,81 @@ export async function importArchive(
       ro: tenantRoleName(schema, 'ro', tag),
     };
     const warnings = [...m.warnings];
-    try {
-      return await withTransaction(client, async () => {
-        await takeXactLock(client, tenantLock(c.schema, schema), ctx.settings.lockTimeoutMs);
-        if (await findTenant(client, c, slug))
-          throw new FailedError(`tenant "${slug}" already exists; nothing imported`, {
-            hint: 'import under another slug with --as <slug>, or drop it first',
-          });
-        if (await schemaExists(client, schema))
-          throw new FailedError(`schema ${schema} already exists; nothing imported`, {
-            hint: 'import under another slug with --as <slug>',
-          });
-        await client.query(createSchemaSql(schema));
-        await createRoles(client, roles);
-        const id = await insertTenant(client, c, {
-          slug,
-          schema,
-          displayName: m.displayName ?? undefined,
-          template: m.template,
-          rwRole: roles.rw,
-          roRole: roles.ro,
-        });
-        for (const mig of m.migrations) await recordMigration(client, c, id, mig, null);
-        await client.query(
-          `SELECT set_config('search_path', $1, true), set_config('check_function_bodies', 'false', true),
-                  set_config('datestyle', 'ISO', true), set_config('intervalstyle', 'postgres', true)`,
-          [tenantSearchPath(schema)],
-        );
-        await loadArchive(client, file, m, schema);
-
-        // The source tenant's roles become the new tenant's; other roles keep their grants where they exist.
-        const mapRole = (r: string) =>
-          r === m.roles.rw ? roles.rw : r === m.roles.ro ? roles.ro : r;
-        const statements = accessStatements(m.access, mapRole);
-        const present = await existingRoles(client, [
-          ...new Set(statements.flatMap((s) => s.roles)),
-        ]);
-        for (const st of statements) {
-          const missing = st.roles.filter((r) => !present.has(r));
-          if (missing.length) {
-            warnings.push(
-              `role ${missing.join(', ')} does not exist here: ${st.describe} not restored`,
-            );
-            continue;
-          }
-          await runSqlFile(client, `access (${st.describe})`, st.sql(quoteIdent(schema)));
-        }
-        const rows = m.tables.reduce((n, t) => n + t.rows, 0);
-        const durationMs = Math.round(performance.now() - started);
-        await writeAudit(client, c, {
-          command: 'import',
-          tenant: slug,
-          outcome: 'ok',
-          durationMs,
-          details: {
-            schema,
-            file,
-            from: { slug: m.slug, schema: m.schema, serverVersion: m.serverVersion },
-            rows,
-            forced: opts.force && migProblems.length ? migProblems : undefined,
-          },
-        });
-        return {
-          file,
-          slug,
-          schema,
-          from: {
-            slug: m.slug,
-            schema: m.schema,
-            serverVersion: m.serverVersion,
-            createdAt: m.createdAt,
-          },
-          roles,
-          tables: m.tables.length,
-          rows,
-          migrations: m.migrations.length,
-          forced: opts.force ? migProblems : [],
-          warnings,
-          durationMs,
-        };
+    const frame = {
+      command: 'import',
+      slug,
+      schema,
+      schemaIs: 'absent' as const,
+      details: { file },
+      conflictHint: 'nothing imported; import under another slug with --as <slug>',
+    };
+    return underNewTenantLock(ctx, client, frame, async () => {
+      await client.query(createSchemaSql(schema));
+      await createRoles(client, roles);
+      const id = await insertTenant(client, c, {
+        slug,
+        schema,
+        displayName: m.displayName ?? undefined,
+        template: m.template,
+        rwRole: roles.rw,
+        roRole: roles.ro,
       });
-    } catch (err) {
-      await writeAuditQuietly(client, c, {
+      for (const mig of m.migrations) await recordMigration(client, c, id, mig, null);
+      await client.query(
+        `SELECT set_config('search_path', $1, true), set_config('check_function_bodies', 'false', true),
+                  set_config('datestyle', 'ISO', true), set_config('intervalstyle', 'postgres', true)`,
+        [tenantSearchPath(schema)],
+      );
+      await loadArchive(client, file, m, schema);
+
+      // The source tenant's roles become the new tenant's; other roles keep their grants where they exist.
+      const mapRole = (r: string) =>
+        r === m.roles.rw ? roles.rw : r === m.roles.ro ? roles.ro : r;
+      const statements = accessStatements(m.access, mapRole);
+      const present = await existingRoles(client, [...new Set(statements.flatMap((s) => s.roles))]);
+      for (const st of statements) {
+        const missing = st.roles.filter((r) => !present.has(r));
+        if (missing.length) {
+          warnings.push(
+            `role ${missing.join(', ')} does not exist here: ${st.describe} not restored`,
+          );
+          continue;
+        }
+        await runSqlFile(client, `access (${st.describe})`, st.sql(quoteIdent(schema)));
+      }
+      const rows = m.tables.reduce((n, t) => n + t.rows, 0);
+      const durationMs = Math.round(performance.now() - started);
+      await writeAudit(client, c, {
         command: 'import',
         tenant: slug,
-        outcome: 'failed',
-        durationMs: performance.now() - started,
-        details: { file, error: (err as Error).message },
+        outcome: 'ok',
+        durationMs,
+        details: {
+          schema,
+          file,
+          from: { slug: m.slug, schema: m.schema, serverVersion: m.serverVersion },
+          rows,
+          forced: opts.force && migProblems.length ? migProblems : undefined,
+        },
       });
-      throw err;
-    }
+      return {
+        file,
+        slug,
+        schema,
+        from: {
+          slug: m.slug,
+          schema: m.schema,
+          serverVersion: m.serverVersion,
+          createdAt: m.createdAt,
+        },
+        roles,
+        tables: m.tables.length,
+        rows,
+        migrations: m.migrations.length,
+        forced: opts.force ? migProblems : [],
+        warnings,
+        durationMs,
+      };
+    });
   });
 }

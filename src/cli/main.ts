@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
 import { EXIT, TenantctlError, CheckFailedError } from '../shared/errors.js';
 import { Output } from './output.js';
+import { hintFor } from './hints.js';
 
 /**
  * The one place errors become a message and an exit code. Expected failures are one line (plus a
@@ -32,10 +33,11 @@ function report(err: unknown, out: Output, json: boolean, verbose: boolean): num
     return EXIT.USAGE;
   }
   if (err instanceof TenantctlError) {
-    out.error(err.message, err.hint);
+    const hint = hintFor(err);
+    out.error(err.message, hint);
     if (verbose && err.cause instanceof Error) process.stderr.write(`${err.cause.stack}\n`);
     if (json) {
-      const error = { message: err.message, hint: err.hint, exitCode: err.exitCode };
+      const error = { message: err.message, code: err.code, hint, exitCode: err.exitCode };
       const doc =
         err instanceof CheckFailedError
           ? { ...(err.result as object), error }

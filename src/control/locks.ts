@@ -1,4 +1,4 @@
-import type { LockKey } from '../pg/tx.js';
+import type { LockKey } from '../pg/advisory-lock.js';
 
 /** The lock every change to one tenant takes: create, migrate, suspend, export, drop, import. */
 export function tenantLock(controlSchema: string, schema: string): LockKey {

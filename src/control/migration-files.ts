@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { UsageError } from '../shared/errors.js';
+import type { TenantRow } from './registry.js';
 
 export interface MigrationFile {
   id: number;
@@ -14,6 +15,14 @@ export interface MigrationFile {
 
 const DISABLE_TX = '-- postgres-migrations disable-transaction';
 
+/** The migrations of a command that cannot work without them (migrate, migrate status). */
+export async function requireMigrations(dir: string | undefined): Promise<MigrationFile[]> {
+  if (dir === undefined) {
+    throw new UsageError('no migrations directory configured', { code: 'no-migrations-dir' });
+  }
+  return loadMigrations(dir);
+}
+
 /**
  * Loads tenant migrations with postgres-migrations' own loader (file-name rules, consecutive ids,
  * hashing). Its built-in id 0 creates its own bookkeeping table, which tenants do not use.
@@ -22,7 +31,7 @@ export async function loadMigrations(dir: string | undefined): Promise<Migration
   if (dir === undefined) return [];
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new UsageError(`migrations directory ${dir} does not exist`, {
-      hint: 'pass --migrations-dir <dir> or set "migrationsDir" in tenantctl.config.json',
+      code: 'no-migrations-dir',
     });
   }
   // Loaded here, not at the top: stats and verify without a directory never need it (~30 ms).
@@ -80,4 +89,18 @@ export function appliedProblems(applied: AppliedSummary[], files: MigrationFile[
       );
   }
   return problems;
+}
+
+/**
+ * The migrations a tenant still lacks: the one rule behind list, stats, migrate and verify.
+ * Applied ids are exactly 1..version when as many are recorded as the highest id (ids are distinct
+ * and positive); otherwise the registry row carries the applied ids and every gap is pending.
+ */
+export function pendingMigrations(
+  t: Pick<TenantRow, 'version' | 'appliedIds'>,
+  files: MigrationFile[],
+): MigrationFile[] {
+  if (!t.appliedIds) return files.filter((f) => f.id > t.version);
+  const done = new Set(t.appliedIds);
+  return files.filter((f) => !done.has(f.id));
 }

@@ -1,39 +1,8 @@
 import { prepared, type Queryable } from '../pg/pool.js';
+import { FailedError } from '../shared/errors.js';
+import { appliedMismatches, appliedProblems, type MigrationFile } from './migration-files.js';
 import type { Control } from './control.js';
-import { lockTimeoutSetting } from '../pg/tx.js';
-
-export interface TenantVersion {
-  id: number;
-  slug: string;
-  schema: string;
-  status: string;
-  /** Highest applied migration id. */
-  version: number;
-  /** How many are applied; equal to version when the applied set is 1..version, as it always is. */
-  appliedCount: number;
-  /** The last attempt failed (a row in migration_failures to clear on success). */
-  failedBefore: boolean;
-}
-
-/** Every tenant's migration position in one aggregate over the bookkeeping table. */
-export async function tenantVersions(
-  client: Queryable,
-  c: Control,
-  slugs?: string[],
-): Promise<TenantVersion[]> {
-  const { rows } = await client.query(
-    `SELECT t.id::int AS id, t.slug, t.schema_name AS schema, t.status,
-            COALESCE(m.version, 0) AS version, COALESCE(m.n, 0) AS "appliedCount",
-            EXISTS (SELECT 1 FROM ${c.migrationFailures} f WHERE f.tenant_id = t.id) AS "failedBefore"
-     FROM ${c.tenants} t
-     LEFT JOIN (SELECT tenant_id, max(migration_id) AS version, count(*)::int AS n
-                FROM ${c.tenantMigrations} GROUP BY tenant_id) m ON m.tenant_id = t.id
-     WHERE $1::text[] IS NULL OR t.slug = ANY($1)
-     ORDER BY t.id`,
-    [slugs ?? null],
-  );
-  return rows;
-}
+import { lockTimeoutSetting } from '../pg/advisory-lock.js';
 
 /**
  * Distinct (id, name, hash) applied anywhere, with how many tenants have each. A recursive loose
@@ -190,6 +159,48 @@ export async function lastFailures(
   const { rows } = await client.query(
     `SELECT t.slug, f.migration_id AS "migrationId", f.error, f.failed_at AS "failedAt"
      FROM ${c.migrationFailures} f JOIN ${c.tenants} t ON t.id = f.tenant_id ORDER BY t.slug`,
+  );
+  return rows;
+}
+
+/**
+ * Refuses (exit 1, before any tenant is touched) when a migration applied anywhere was edited or
+ * its file deleted: `migrate`, `create` and `adopt --baseline` would otherwise spread the new text.
+ */
+export async function assertAppliedUnchanged(
+  client: Queryable,
+  c: Control,
+  files: MigrationFile[],
+  action: string,
+): Promise<void> {
+  const bad = appliedMismatches(await appliedSummary(client, c), files);
+  if (!bad.length) return;
+  const counts = await tenantsWithPairs(client, c, bad);
+  const problems = appliedProblems(
+    bad.map((b, i) => ({ ...b, tenants: counts[i] })),
+    files,
+  );
+  throw new FailedError(
+    `refusing to ${action}: ${problems.length === 1 ? problems[0] : `\n  - ${problems.join('\n  - ')}`}`,
+    {
+      hint: 'restore the applied file as it was, and put the change in a new migration',
+    },
+  );
+}
+
+export interface AppliedGroup {
+  id: number;
+  name: string;
+  hash: string;
+  slugs: string[];
+}
+
+/** Applied migrations grouped by id and hash: a handful of rows however many tenants there are. */
+export async function appliedGroups(client: Queryable, c: Control): Promise<AppliedGroup[]> {
+  const { rows } = await client.query(
+    `SELECT m.migration_id AS id, min(m.name) AS name, m.hash, array_agg(t.slug ORDER BY t.slug) AS slugs
+     FROM ${c.tenantMigrations} m JOIN ${c.tenants} t ON t.id = m.tenant_id
+     GROUP BY m.migration_id, m.hash ORDER BY 1`,
   );
   return rows;
 }

@@ -20,21 +20,41 @@ export interface TenantRow {
   createdAt: Date;
   /** Highest applied migration id, 0 when none. */
   version: number;
+  /** How many migrations are recorded as applied. */
+  applied: number;
+  /**
+   * The applied ids when they are not exactly 1..version (a gap); null otherwise, which is always
+   * the case for migrations applied in order or baselined. See pendingMigrations().
+   */
+  appliedIds: number[] | null;
+  /** Its last migration attempt failed (a row in migration_failures, cleared by a success). */
+  failedBefore: boolean;
 }
 
-const TENANT_COLUMNS = (
-  c: Control,
-) => `t.id::int AS id, t.slug, t.schema_name AS schema, t.display_name AS "displayName",
+/**
+ * A tenant with its migration position: the one query behind every "which tenants, where do they
+ * stand". The position is an index probe per tenant on (tenant_id, migration_id), so one tenant
+ * costs microseconds and 10,000 cost the same as one aggregate over the bookkeeping (~36 ms,
+ * measured with 20 migrations each).
+ */
+const TENANT_SELECT = (c: Control) => `
+SELECT t.id::int AS id, t.slug, t.schema_name AS schema, t.display_name AS "displayName",
   t.template, t.rw_role AS "rwRole", t.ro_role AS "roRole", t.status, t.status_reason AS "statusReason",
   t.status_since AS "statusSince", t.adopted, t.created_at AS "createdAt",
-  COALESCE((SELECT max(m.migration_id) FROM ${c.tenantMigrations} m WHERE m.tenant_id = t.id), 0) AS version`;
+  COALESCE(m.version, 0) AS version, m.applied, m.gaps AS "appliedIds",
+  EXISTS (SELECT 1 FROM ${c.migrationFailures} f WHERE f.tenant_id = t.id) AS "failedBefore"
+FROM ${c.tenants} t
+CROSS JOIN LATERAL (
+  SELECT max(x.migration_id) AS version, count(*)::int AS applied,
+         CASE WHEN count(*) <> max(x.migration_id) THEN array_agg(x.migration_id ORDER BY x.migration_id) END AS gaps
+  FROM ${c.tenantMigrations} x WHERE x.tenant_id = t.id) m`;
 
 /** Fails with a clear line when `init` has not been run in this database. */
 export async function requireControlSchema(client: Queryable, c: Control): Promise<void> {
   const { rows } = await client.query('SELECT to_regclass($1) IS NOT NULL AS ok', [c.tenants]);
   if (!rows[0].ok) {
     throw new FailedError(`control schema "${c.schema}" is not set up in this database`, {
-      hint: 'run `tenantctl init` first',
+      code: 'control-schema-missing',
     });
   }
   const version = (await client.query(`SELECT coalesce(max(id), 0) AS v FROM ${c.migrations}`))
@@ -43,7 +63,7 @@ export async function requireControlSchema(client: Queryable, c: Control): Promi
   if (version < latestControlMigration()) {
     throw new FailedError(
       `control schema "${c.schema}" is older than this tenantctl (version ${version}, needs ${latestControlMigration()})`,
-      { hint: 'run `tenantctl init` to upgrade it' },
+      { code: 'control-schema-outdated' },
     );
   }
 }
@@ -70,6 +90,8 @@ export interface TenantFilter {
   slugs?: string[];
   status?: string;
   template?: string;
+  /** By slug (default), or in the order tenants were registered (what a fan-out works through). */
+  order?: 'slug' | 'registered';
 }
 
 export async function listTenants(
@@ -78,10 +100,10 @@ export async function listTenants(
   filter: TenantFilter = {},
 ): Promise<TenantRow[]> {
   const { rows } = await client.query(
-    `SELECT ${TENANT_COLUMNS(c)} FROM ${c.tenants} t
+    `${TENANT_SELECT(c)}
      WHERE ($1::text[] IS NULL OR t.slug = ANY($1)) AND ($2::text IS NULL OR t.status = $2)
        AND ($3::text IS NULL OR t.template = $3)
-     ORDER BY t.slug`,
+     ORDER BY ${filter.order === 'registered' ? 't.id' : 't.slug'}`,
     [filter.slugs ?? null, filter.status ?? null, filter.template ?? null],
   );
   return rows;
@@ -99,8 +121,7 @@ export async function findTenant(
 /** Like findTenant, but an unknown slug is an error naming it. */
 export async function getTenant(client: Queryable, c: Control, slug: string): Promise<TenantRow> {
   const t = await findTenant(client, c, slug);
-  if (!t)
-    throw new FailedError(`no tenant "${slug}" in this database`, { hint: 'see `tenantctl list`' });
+  if (!t) throw new FailedError(`no tenant "${slug}" in this database`, { code: 'tenant-unknown' });
   return t;
 }
 
@@ -191,4 +212,19 @@ export async function recordMigration(
       [tenantId, m.id, m.name, m.hash, durationMs, baseline],
     ),
   );
+}
+
+/** Schemas that carry the tenant prefix but have no registry row. */
+export async function unregisteredSchemas(
+  client: Queryable,
+  c: Control,
+  prefix: string,
+): Promise<string[]> {
+  const { rows } = await client.query(
+    `SELECT n.nspname FROM pg_namespace n
+     WHERE starts_with(n.nspname, $1) AND NOT EXISTS (SELECT 1 FROM ${c.tenants} t WHERE t.schema_name = n.nspname)
+     ORDER BY 1`,
+    [prefix],
+  );
+  return rows.map((r) => r.nspname);
 }

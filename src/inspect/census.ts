@@ -1,5 +1,4 @@
 import type { Queryable } from '../pg/pool.js';
-import type { Control } from '../control/control.js';
 
 export interface SchemaCensus {
   schema: string;
@@ -63,53 +62,4 @@ export async function schemaCensus(
     bytes: Number(r.bytes),
     rowEstimate: Number(r.rowEstimate),
   }));
-}
-
-export interface RegisteredTenant {
-  id: number;
-  slug: string;
-  schema: string;
-  status: 'active' | 'suspended';
-  template: string;
-  rwRole: string;
-  roRole: string;
-  /** How many migrations are recorded, and the highest id (0 when none). */
-  applied: number;
-  version: number;
-}
-
-/** The registry with migration counts, in one query (no per-tenant subqueries). */
-export async function registeredTenants(
-  client: Queryable,
-  c: Control,
-  slugs?: string[],
-): Promise<RegisteredTenant[]> {
-  const { rows } = await client.query(
-    `SELECT t.id::int AS id, t.slug, t.schema_name AS schema, t.status, t.template, t.rw_role AS "rwRole", t.ro_role AS "roRole",
-            COALESCE(m.applied, 0)::int AS applied, COALESCE(m.version, 0)::int AS version
-     FROM ${c.tenants} t
-     LEFT JOIN (SELECT tenant_id, count(*) AS applied, max(migration_id) AS version FROM ${c.tenantMigrations} GROUP BY tenant_id) m
-       ON m.tenant_id = t.id
-     WHERE $1::text[] IS NULL OR t.slug = ANY($1)
-     ORDER BY t.slug`,
-    [slugs ?? null],
-  );
-  return rows;
-}
-
-export interface AppliedGroup {
-  id: number;
-  name: string;
-  hash: string;
-  slugs: string[];
-}
-
-/** Applied migrations grouped by id and hash: a handful of rows however many tenants there are. */
-export async function appliedGroups(client: Queryable, c: Control): Promise<AppliedGroup[]> {
-  const { rows } = await client.query(
-    `SELECT m.migration_id AS id, min(m.name) AS name, m.hash, array_agg(t.slug ORDER BY t.slug) AS slugs
-     FROM ${c.tenantMigrations} m JOIN ${c.tenants} t ON t.id = m.tenant_id
-     GROUP BY m.migration_id, m.hash ORDER BY 1`,
-  );
-  return rows;
 }

@@ -2,7 +2,7 @@ import type { Ctx } from '../control/context.js';
 import { UsageError } from '../shared/errors.js';
 import { withClient } from '../pg/tx.js';
 import { listTenants, requireControlSchema, type TenantRow } from '../control/registry.js';
-import { loadMigrations } from '../control/migration-files.js';
+import { loadMigrations, pendingMigrations } from '../control/migration-files.js';
 
 export interface ListOptions {
   status?: string;
@@ -22,14 +22,13 @@ export async function listTenantsCmd(ctx: Ctx, opts: ListOptions = {}): Promise<
       hint: 'pass --migrations-dir <dir>',
     });
   const migrations = await loadMigrations(ctx.settings.migrationsDir);
-  const latest = migrations.length ? migrations[migrations.length - 1].id : 0;
   const rows = await withClient(ctx.db, async (client) => {
     await requireControlSchema(client, ctx.control);
     return listTenants(client, ctx.control, { status: opts.status, template: opts.template });
   });
   const listed = rows.map((t) => ({
     ...t,
-    pending: ctx.settings.migrationsDir ? Math.max(0, latest - t.version) : null,
+    pending: ctx.settings.migrationsDir ? pendingMigrations(t, migrations).length : null,
   }));
   return opts.pending ? listed.filter((t) => (t.pending ?? 0) > 0) : listed;
 }

@@ -1,8 +1,8 @@
 import type { Ctx } from '../control/context.js';
-import { loadMigrations } from '../control/migration-files.js';
+import { loadMigrations, pendingMigrations } from '../control/migration-files.js';
 import { withClient, withDedicatedClient } from '../pg/tx.js';
-import { requireControlSchema } from '../control/registry.js';
-import { schemaCensus, registeredTenants } from './census.js';
+import { listTenants, requireControlSchema } from '../control/registry.js';
+import { schemaCensus } from './census.js';
 import { push } from '../shared/multimap.js';
 
 export interface StatsOptions {
@@ -78,7 +78,7 @@ export async function fleetStats(ctx: Ctx, opts: StatsOptions = {}): Promise<Fle
   const [registry, census] = await withClient(ctx.db, async (client) => {
     await requireControlSchema(client, ctx.control);
     return Promise.all([
-      registeredTenants(client, ctx.control),
+      listTenants(client, ctx.control),
       withDedicatedClient(
         ctx.db,
         (own) => schemaCensus(own, ctx.settings.schemaPrefix, opts.exactSizes),
@@ -102,7 +102,7 @@ export async function fleetStats(ctx: Ctx, opts: StatsOptions = {}): Promise<Fle
       rowEstimate: s?.rowEstimate ?? 0,
       applied: t.applied,
       version: t.version,
-      pending: hasDir ? migrations.filter((m) => m.id > t.version).length : null,
+      pending: hasDir ? pendingMigrations(t, migrations).length : null,
     };
   });
   const present = tenants.filter((t) => t.schemaExists);

@@ -1,19 +1,15 @@
 import type pg from 'pg';
 import type { Ctx } from '../control/context.js';
-import {
-  FailedError,
-  PartialError,
-  BusyError,
-  TenantctlError,
-  UsageError,
-} from '../shared/errors.js';
-import { loadMigrations, type MigrationFile } from '../control/migration-files.js';
-import { loadFleetState, selectSlugs, type TenantPlan } from './state.js';
+import { FailedError, BusyError, TenantctlError } from '../shared/errors.js';
+import { requireMigrations, type MigrationFile } from '../control/migration-files.js';
+import { loadFleetState, type TenantPlan } from './state.js';
+import { selectTenants } from '../control/selection.js';
 import { applyInTransaction, MigrationSqlError, setTenantSearchPath } from './apply.js';
 import { splitStatements } from '../pg/split.js';
-import { fanOut } from '../control/fanout.js';
+import { fanOut, fanOutError, tally, auditOutcomeOf } from '../control/fanout.js';
 import { SqlFileError } from '../pg/sql-error.js';
-import { withClient, withDedicatedClient, withTransaction, withAdvisoryLock } from '../pg/tx.js';
+import { withClient, withDedicatedClient, withTransaction } from '../pg/tx.js';
+import { withAdvisoryLock } from '../pg/advisory-lock.js';
 import { tenantLock, migrateRunLock } from '../control/locks.js';
 import {
   appliedIds,
@@ -379,11 +375,7 @@ function summarise(dryRun: boolean, latest: number, tenants: TenantMigrateResult
  * statement at a time for non-transactional migrations) with bounded parallelism.
  */
 export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<MigrateResult> {
-  if (!ctx.settings.migrationsDir)
-    throw new UsageError('no migrations directory configured', {
-      hint: 'pass --migrations-dir <dir> or set "migrationsDir" in tenantctl.config.json',
-    });
-  const files = await loadMigrations(ctx.settings.migrationsDir);
+  const files = await requireMigrations(ctx.settings.migrationsDir);
   const c = ctx.control;
   const e: Engine = { ctx, opts: { retries: 3, oneCall: true, ...opts } };
   const base = (t: TenantPlan, status: TenantStatus): TenantMigrateResult => ({
@@ -403,7 +395,7 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
         client,
         c,
         files,
-        await selectSlugs(client, c, opts.tenants, ctx.settings.schemaPrefix),
+        await selectTenants(client, c, opts.tenants, ctx.settings.schemaPrefix),
       ),
     );
     return summarise(
@@ -426,7 +418,7 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
         lockClient,
         c,
         files,
-        await selectSlugs(lockClient, c, opts.tenants, ctx.settings.schemaPrefix),
+        await selectTenants(lockClient, c, opts.tenants, ctx.settings.schemaPrefix),
       );
       const work = state.tenants.filter((t) => t.pending.length > 0);
       // With work ahead the record exists from the start, so a run killed midway still leaves one.
@@ -453,44 +445,28 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
       }
       const { outcomes, tenants } = collected;
       const result = summarise(false, state.latest, tenants);
-      const appliedCount = tenants.filter((t) => t.status === 'applied').length;
+      const n = tally(outcomes, (v) => v.applied.length > 0);
       await audit({
-        outcome: result.failed
-          ? appliedCount
-            ? 'partial'
-            : 'failed'
-          : appliedCount
-            ? 'ok'
-            : 'noop',
+        outcome: auditOutcomeOf(n),
         durationMs: performance.now() - started,
         details: {
           latest: state.latest,
-          applied: appliedCount,
+          applied: n.done,
           failed: tenants.filter((t) => t.status === 'failed').map((t) => t.slug),
           skipped: result.skipped,
         },
       });
-      if (result.failed) {
-        // Every failure a lock we could not get: that is "busy" (exit 4), not a broken migration.
-        const allBusy = outcomes.every(
-          (o) => o.status !== 'failed' || (o.error instanceof TenantMigrationError && o.error.busy),
-        );
-        const err =
-          allBusy && !appliedCount
-            ? new BusyError(
-                `${result.failed} tenant${result.failed === 1 ? ' was' : 's were'} locked by other work; nothing migrated there`,
-                { hint: 'retry later or raise --lock-timeout' },
-              )
-            : appliedCount
-              ? new PartialError(
-                  `${result.failed} tenant${result.failed === 1 ? '' : 's'} failed, ${appliedCount} migrated${result.skipped ? `, ${result.skipped} not started` : ''}`,
-                )
-              : new FailedError(
-                  `migration failed in ${result.failed} tenant${result.failed === 1 ? '' : 's'}${result.skipped ? `; ${result.skipped} not started` : ''}; no tenant was migrated`,
-                );
-        err.result = result;
-        throw err;
-      }
+      const notStarted = result.skipped ? `, ${result.skipped} not started` : '';
+      const err = fanOutError(
+        n,
+        {
+          partial: `${n.failed} tenant${n.failed === 1 ? '' : 's'} failed, ${n.done} migrated${notStarted}`,
+          failed: `migration failed in ${n.failed} tenant${n.failed === 1 ? '' : 's'}${notStarted.replace(',', ';')}; no tenant was migrated`,
+          busy: `${n.failed} tenant${n.failed === 1 ? ' was' : 's were'} locked by other work; nothing migrated there`,
+        },
+        result,
+      );
+      if (err) throw err;
       return result;
     }),
   );

@@ -1,7 +1,7 @@
 import type { Ctx } from '../control/context.js';
-import { UsageError } from '../shared/errors.js';
-import { loadMigrations } from '../control/migration-files.js';
-import { loadFleetState, selectSlugs } from './state.js';
+import { requireMigrations } from '../control/migration-files.js';
+import { loadFleetState } from './state.js';
+import { selectTenants } from '../control/selection.js';
 import { withClient } from '../pg/tx.js';
 import { lastFailures } from '../control/migration-state.js';
 
@@ -21,14 +21,10 @@ export async function migrateStatus(
   ctx: Ctx,
   opts: { tenants?: string[] } = {},
 ): Promise<MigrateStatus> {
-  if (!ctx.settings.migrationsDir)
-    throw new UsageError('no migrations directory configured', {
-      hint: 'pass --migrations-dir <dir> or set "migrationsDir" in tenantctl.config.json',
-    });
-  const files = await loadMigrations(ctx.settings.migrationsDir);
+  const files = await requireMigrations(ctx.settings.migrationsDir);
   const c = ctx.control;
   return withClient(ctx.db, async (client) => {
-    const slugs = await selectSlugs(client, c, opts.tenants, ctx.settings.schemaPrefix);
+    const slugs = await selectTenants(client, c, opts.tenants, ctx.settings.schemaPrefix);
     const state = await loadFleetState(client, c, files, slugs);
     const versions = new Map<number, number>();
     for (const t of state.tenants) versions.set(t.version, (versions.get(t.version) ?? 0) + 1);

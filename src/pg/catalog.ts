@@ -105,18 +105,3 @@ export async function outsideDependents(client: Queryable, schema: string): Prom
   );
   return rows.map((r) => r.what);
 }
-
-/** Schemas that carry the tenant prefix but have no registry row. */
-export async function unregisteredSchemas(
-  client: Queryable,
-  c: { tenants: string },
-  prefix: string,
-): Promise<string[]> {
-  const { rows } = await client.query(
-    `SELECT n.nspname FROM pg_namespace n
-     WHERE starts_with(n.nspname, $1) AND NOT EXISTS (SELECT 1 FROM ${c.tenants} t WHERE t.schema_name = n.nspname)
-     ORDER BY 1`,
-    [prefix],
-  );
-  return rows.map((r) => r.nspname);
-}

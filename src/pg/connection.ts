@@ -88,7 +88,7 @@ export async function resolveConnection(
   const dev = await devUrl();
   if (dev) return fromUrl(dev, 'dev database');
   throw new UsageError('no database configured', {
-    hint: 'set DATABASE_URL (or pass --database-url, or the PG* variables), or start a local one with `tenantctl dev up`',
+    code: 'no-database',
   });
 }
 

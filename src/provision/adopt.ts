@@ -1,23 +1,21 @@
 import type { Ctx } from '../control/context.js';
-import { UsageError, FailedError, PartialError, type TenantctlError } from '../shared/errors.js';
+import { UsageError } from '../shared/errors.js';
 import { slugProblem, tenantRoleName } from '../shared/names.js';
 import { loadMigrations } from '../control/migration-files.js';
 import { loadTemplate } from './template.js';
-import { assertAppliedUnchanged } from '../migrate/state.js';
-import { fanOut } from '../control/fanout.js';
-import { withClient, withTransaction, takeXactLock } from '../pg/tx.js';
-import { tenantLock } from '../control/locks.js';
+import { assertAppliedUnchanged } from '../control/migration-state.js';
+import { fanOut, fanOutError, tally } from '../control/fanout.js';
+import { withClient } from '../pg/tx.js';
+import { underNewTenantLock } from '../control/tenant-frame.js';
 import {
   requireControlSchema,
   roleTag,
   insertTenant,
   recordMigration,
-  findTenant,
-  schemaExists,
+  unregisteredSchemas,
 } from '../control/registry.js';
-import { unregisteredSchemas } from '../pg/catalog.js';
 import { createRoles, grantExistingSql, tenantDefaultPrivilegesSql } from './tenant-ddl.js';
-import { writeAudit, writeAuditQuietly } from '../control/audit.js';
+import { writeAudit } from '../control/audit.js';
 
 export interface AdoptOptions {
   /** Mark migrations 1..baseline as applied without running them. */
@@ -101,15 +99,18 @@ export async function adopt(ctx: Ctx, opts: AdoptOptions): Promise<AdoptResult> 
       reporter: ctx.reporter,
     },
     (t) =>
-      withClient(ctx.db, async (client) => {
-        const started = performance.now();
-        try {
-          await withTransaction(client, async () => {
-            await takeXactLock(client, tenantLock(c.schema, t.schema), ctx.settings.lockTimeoutMs);
-            if (await findTenant(client, c, t.slug))
-              throw new FailedError(`tenant "${t.slug}" is already registered`);
-            if (!(await schemaExists(client, t.schema)))
-              throw new FailedError(`schema ${t.schema} disappeared`);
+      withClient(ctx.db, (client) =>
+        underNewTenantLock(
+          ctx,
+          client,
+          {
+            command: 'adopt',
+            slug: t.slug,
+            schema: t.schema,
+            schemaIs: 'present',
+            details: { schema: t.schema },
+          },
+          async (started) => {
             const roles = {
               rw: tenantRoleName(t.schema, 'rw', tag),
               ro: tenantRoleName(t.schema, 'ro', tag),
@@ -136,18 +137,9 @@ export async function adopt(ctx: Ctx, opts: AdoptOptions): Promise<AdoptResult> 
               durationMs: performance.now() - started,
               details: { schema: t.schema, baseline: opts.baseline ?? 0 },
             });
-          });
-        } catch (err) {
-          await writeAuditQuietly(client, c, {
-            command: 'adopt',
-            tenant: t.slug,
-            outcome: 'failed',
-            durationMs: performance.now() - started,
-            details: { schema: t.schema, error: (err as Error).message },
-          });
-          throw err;
-        }
-      }),
+          },
+        ),
+      ),
   );
   const adopted = todo.map((t, i) => {
     const o = outcomes[i];
@@ -160,14 +152,16 @@ export async function adopt(ctx: Ctx, opts: AdoptOptions): Promise<AdoptResult> 
         };
   });
   const result: AdoptResult = { dryRun: false, baseline: opts.baseline ?? 0, adopted, skipped };
-  const failed = adopted.filter((a) => !a.ok).length;
-  if (failed) {
-    const err: TenantctlError =
-      failed === adopted.length
-        ? new FailedError(`adopt failed for ${failed} schema${failed === 1 ? '' : 's'}`)
-        : new PartialError(`${failed} of ${adopted.length} schemas could not be adopted`);
-    err.result = result;
-    throw err;
-  }
+  const n = tally(outcomes);
+  const err = fanOutError(
+    n,
+    {
+      partial: `${n.failed} of ${adopted.length} schemas could not be adopted`,
+      failed: `adopt failed for ${n.failed} schema${n.failed === 1 ? '' : 's'}`,
+      busy: `no schema adopted: ${n.failed === 1 ? 'it was' : `all ${n.failed} were`} locked by other work`,
+    },
+    result,
+  );
+  if (err) throw err;
   return result;
 }

@@ -1,29 +1,17 @@
 import type pg from 'pg';
 import type { Ctx } from '../control/context.js';
-import {
-  UsageError,
-  FailedError,
-  PartialError,
-  TenantctlError,
-  BusyError,
-} from '../shared/errors.js';
+import { UsageError, FailedError, TenantctlError } from '../shared/errors.js';
 import { parseSlugs, tenantRoleName, type TenantName } from '../shared/names.js';
 import { loadTemplate, type Template } from './template.js';
 import { loadMigrations, type MigrationFile } from '../control/migration-files.js';
 import { applyInTransaction, setTenantSearchPath } from '../migrate/apply.js';
 import { migrateOneTenant } from '../migrate/run.js';
-import { assertAppliedUnchanged } from '../migrate/state.js';
-import { fanOut } from '../control/fanout.js';
+import { assertAppliedUnchanged } from '../control/migration-state.js';
+import { fanOut, fanOutError, tally } from '../control/fanout.js';
 import { SqlFileError } from '../pg/sql-error.js';
-import { withClient, withTransaction, takeXactLock } from '../pg/tx.js';
-import { tenantLock } from '../control/locks.js';
-import {
-  requireControlSchema,
-  roleTag,
-  findTenant,
-  schemaExists,
-  insertTenant,
-} from '../control/registry.js';
+import { withClient } from '../pg/tx.js';
+import { underNewTenantLock } from '../control/tenant-frame.js';
+import { requireControlSchema, roleTag, insertTenant } from '../control/registry.js';
 import {
   createSchemaSql,
   createRolesSql,
@@ -137,19 +125,13 @@ async function provisionOne(
   displayName: string | undefined,
 ): Promise<{ id: number; applied: number[] }> {
   const c = ctx.control;
-  const started = performance.now();
-  return withTransaction(client, async () => {
-    await takeXactLock(client, tenantLock(c.schema, name.schema), ctx.settings.lockTimeoutMs);
-    if (await findTenant(client, c, name.slug))
-      throw new FailedError(`tenant "${name.slug}" already exists`);
-    if (await schemaExists(client, name.schema)) {
-      throw new FailedError(
-        `schema ${name.schema} already exists and is not a registered tenant; tenantctl leaves it untouched`,
-        {
-          hint: 'register it with `tenantctl adopt`',
-        },
-      );
-    }
+  const frame = {
+    command: 'create',
+    slug: name.slug,
+    schema: name.schema,
+    schemaIs: 'absent' as const,
+  };
+  return underNewTenantLock(ctx, client, frame, async (started) => {
     await client.query(createSchemaSql(name.schema));
     await createRoles(client, roles);
     const id = await insertTenant(client, c, {
@@ -225,44 +207,32 @@ export async function createTenants(ctx: Ctx, opts: CreateOptions): Promise<Crea
     },
     async (name) => {
       const started = performance.now();
-      try {
-        const { id, applied } = await withClient(ctx.db, (client) =>
-          provisionOne(ctx, client, name, rolesOf(name), template, migrations, opts.displayName),
-        );
-        const rest = afterCommit(migrations);
-        if (rest.length) {
-          try {
-            applied.push(
-              ...(await migrateOneTenant(ctx, {
-                id,
-                slug: name.slug,
-                schema: name.schema,
-                pending: rest,
-              })),
-            );
-          } catch (err) {
-            throw new FailedError(
-              `created ${name.slug} at migration ${applied[applied.length - 1] ?? 0}, but ${(err as Error).message}`,
-              {
-                cause: err,
-                hint: 'fix the migration, then run `tenantctl migrate`',
-              },
-            );
-          }
+      const { id, applied } = await withClient(ctx.db, (client) =>
+        provisionOne(ctx, client, name, rolesOf(name), template, migrations, opts.displayName),
+      );
+      const rest = afterCommit(migrations);
+      if (rest.length) {
+        try {
+          const work = { id, slug: name.slug, schema: name.schema, pending: rest };
+          applied.push(...(await migrateOneTenant(ctx, work)));
+        } catch (err) {
+          const failure = new FailedError(
+            `created ${name.slug} at migration ${applied[applied.length - 1] ?? 0}, but ${(err as Error).message}`,
+            { cause: err, hint: 'fix the migration, then run `tenantctl migrate`' },
+          );
+          await withClient(ctx.db, (client) =>
+            writeAuditQuietly(client, c, {
+              command: 'create',
+              tenant: name.slug,
+              outcome: 'failed',
+              durationMs: performance.now() - started,
+              details: { error: failure.message },
+            }),
+          ).catch(() => {});
+          throw failure;
         }
-        return { applied, durationMs: Math.round(performance.now() - started) };
-      } catch (err) {
-        await withClient(ctx.db, (client) =>
-          writeAuditQuietly(client, c, {
-            command: 'create',
-            tenant: name.slug,
-            outcome: 'failed',
-            durationMs: performance.now() - started,
-            details: { error: (err as Error).message },
-          }),
-        ).catch(() => {});
-        throw err;
       }
+      return { applied, durationMs: Math.round(performance.now() - started) };
     },
   );
 
@@ -281,30 +251,28 @@ export async function createTenants(ctx: Ctx, opts: CreateOptions): Promise<Crea
     return { ...base, ok: false, error, migrations: [], durationMs: 0 };
   });
   const result: CreateResult = { dryRun: false, template: template.id, tenants };
-  const failed = outcomes.filter((o) => o.status === 'failed');
-  if (failed.length > 0) {
-    const firstErr = (failed[0] as { error: unknown }).error;
-    let err: TenantctlError;
-    if (names.length === 1)
-      err =
-        firstErr instanceof TenantctlError
-          ? firstErr
-          : new FailedError(`create ${names[0].slug}: ${(firstErr as Error).message}`, {
-              cause: firstErr,
-            });
-    else if (
-      failed.length === names.length &&
-      failed.every((f) => (f as { error: unknown }).error instanceof BusyError)
-    )
-      err = new BusyError(`no tenant created: all ${failed.length} were locked by other work`);
-    else if (failed.length === names.length)
-      err = new FailedError(`no tenant created: all ${failed.length} failed`);
-    else
-      err = new PartialError(
-        `${failed.length} of ${names.length} tenants failed; the others were created`,
-      );
+  // One tenant asked for: its own error is the run's, with its exit code.
+  const only = outcomes.length === 1 ? outcomes[0] : undefined;
+  if (only?.status === 'failed') {
+    const err =
+      only.error instanceof TenantctlError
+        ? only.error
+        : new FailedError(`create ${names[0].slug}: ${(only.error as Error).message}`, {
+            cause: only.error,
+          });
     err.result = result;
     throw err;
   }
+  const t = tally(outcomes);
+  const err = fanOutError(
+    t,
+    {
+      partial: `${t.failed} of ${names.length} tenants failed; the others were created`,
+      failed: `no tenant created: all ${t.failed} failed`,
+      busy: `no tenant created: all ${t.failed} were locked by other work`,
+    },
+    result,
+  );
+  if (err) throw err;
   return result;
 }

@@ -39,9 +39,7 @@ export async function dropTenant(
   const c = ctx.control;
   return underTenantLock(
     ctx,
-    'drop',
-    slug,
-    {},
+    { command: 'drop', slug, requireSchema: false },
     async (client, t, started) => {
       const outside = await outsideDependents(client, t.schema);
       if (outside.length) {
@@ -80,6 +78,5 @@ export async function dropTenant(
       });
       return { slug, schema: t.schema, rolesDropped: [...present], ...(backup ? { backup } : {}) };
     },
-    { requireSchema: false },
   );
 }

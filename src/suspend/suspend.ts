@@ -104,9 +104,7 @@ export async function suspendTenant(ctx: Ctx, opts: SuspendOptions): Promise<Sus
   const c = ctx.control;
   const result = await underTenantLock(
     ctx,
-    'suspend',
-    slug,
-    { reason },
+    { command: 'suspend', slug, details: { reason } },
     async (client, t, started): Promise<SuspendResult> => {
       const base = {
         slug,
@@ -195,9 +193,7 @@ export async function activateTenant(ctx: Ctx, slugInput: string): Promise<Activ
   const c = ctx.control;
   const result = await underTenantLock(
     ctx,
-    'activate',
-    slug,
-    {},
+    { command: 'activate', slug },
     async (client, t, started): Promise<ActivateResult> => {
       const base = { slug, schema: t.schema, status: 'active' as const };
       if (t.status === 'active') {

@@ -1,16 +1,15 @@
 import type { Ctx } from '../control/context.js';
-import { UsageError, FailedError } from '../shared/errors.js';
-import { parseSlugs } from '../shared/names.js';
+import { UsageError } from '../shared/errors.js';
+import { parseSelection, selectTenants } from '../control/selection.js';
 import { loadTemplate, type Template } from '../provision/template.js';
-import { loadMigrations, type MigrationFile } from '../control/migration-files.js';
-import { withClient, withDedicatedClient, withTransaction } from '../pg/tx.js';
-import { requireControlSchema } from '../control/registry.js';
 import {
-  registeredTenants,
-  appliedGroups,
-  type RegisteredTenant,
-  type AppliedGroup,
-} from '../inspect/census.js';
+  loadMigrations,
+  pendingMigrations,
+  type MigrationFile,
+} from '../control/migration-files.js';
+import { withClient, withDedicatedClient, withTransaction } from '../pg/tx.js';
+import { listTenants, requireControlSchema, type TenantRow } from '../control/registry.js';
+import { appliedGroups, type AppliedGroup } from '../control/migration-state.js';
 import { fingerprintRows, fingerprintDigests, setNeutralSearchPath } from './fingerprint-sql.js';
 import { aclGrants, type AclGrant } from './isolation-sql.js';
 import { recordedAccessGrants } from '../control/access-grants.js';
@@ -70,7 +69,7 @@ function batches<T>(items: T[], size = BATCH): T[][] {
 
 /** Applied migrations (the tenant's own groups) that no longer match the directory, gaps, and what is still to apply. */
 function migrationProblems(
-  t: RegisteredTenant,
+  t: TenantRow,
   files: MigrationFile[],
   byId: Map<number, MigrationFile>,
   groups: AppliedGroup[],
@@ -89,7 +88,7 @@ function migrationProblems(
   }
   if (t.applied < t.version)
     problems.push(`migrations recorded with gaps: ${t.applied} applied, highest is ${t.version}`);
-  const pending = files.filter((f) => f.id > t.version);
+  const pending = pendingMigrations(t, files);
   if (pending.length)
     problems.push(
       `${pending.length} migration${pending.length === 1 ? '' : 's'} pending (${pending.map((f) => f.id).join(', ')})`,
@@ -110,35 +109,20 @@ function indexGroups(groups: AppliedGroup[]): Map<string, AppliedGroup[]> {
  * decides the exit code from `ok`.
  */
 export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<VerifyResult> {
-  let slugs: string[] | undefined;
-  if (opts.slugs?.length) {
-    const { names, problems } = parseSlugs(opts.slugs, ctx.settings.schemaPrefix);
-    if (problems.length) throw new UsageError(problems);
-    slugs = names.map((n) => n.slug);
-  }
+  parseSelection(opts.slugs, ctx.settings.schemaPrefix);
   const files = await loadMigrations(ctx.settings.migrationsDir);
   const c = ctx.control;
 
   return withClient(ctx.db, async (client) => {
     await requireControlSchema(client, c);
-    const all = await registeredTenants(client, c);
-    if (slugs) {
-      const known = new Set(all.map((t) => t.slug));
-      const unknown = slugs.filter((s) => !known.has(s));
-      if (unknown.length)
-        throw new FailedError(
-          `no tenant ${unknown.map((s) => `"${s}"`).join(', ')} in this database`,
-          { hint: 'see `tenantctl list`' },
-        );
-    }
+    const slugs = await selectTenants(client, c, opts.slugs, ctx.settings.schemaPrefix);
+    const all = await listTenants(client, c);
     const wanted = new Set(slugs);
     const selected = slugs ? all.filter((t) => wanted.has(t.slug)) : all;
     if (ctx.settings.migrationsDir === undefined && selected.some((t) => t.version > 0)) {
       throw new UsageError(
         'verify needs the migrations directory: tenants have migrations applied, and the reference is the template plus those migrations',
-        {
-          hint: 'pass --migrations-dir <dir> or set "migrationsDir" in tenantctl.config.json',
-        },
+        { code: 'no-migrations-dir' },
       );
     }
     const problems = new Map<string, string[]>(selected.map((t) => [t.slug, []]));
@@ -151,7 +135,7 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
 
     // One reference per template and version present in the selection.
     const references = new Map<string, Map<number, Reference>>();
-    const byTemplate = new Map<string, RegisteredTenant[]>();
+    const byTemplate = new Map<string, TenantRow[]>();
     for (const t of selected) push(byTemplate, t.template, t);
     for (const [spec, tenants] of byTemplate) {
       let template: Template;

@@ -245,14 +245,16 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);
     expect((await versions()).newborn).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
-  it('--tenant names unknown slugs as a usage error', async () => {
+  it('--tenant: a malformed slug is a usage error, an unknown one a failure naming it', async () => {
     await expect(
       migrate(db.ctx({ migrationsDir: m.dir }), { tenants: ['m1', 'ghost', 'bad slug'] }),
     ).rejects.toBeInstanceOf(UsageError);
-    const err = await migrate(db.ctx({ migrationsDir: m.dir }), { tenants: ['ghost'] }).catch(
-      (e) => e,
-    );
-    expect(err.message).toMatch(/--tenant ghost: no such tenant/);
+    const err = await migrate(db.ctx({ migrationsDir: m.dir }), {
+      tenants: ['ghost', 'm1', 'ghost2'],
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(FailedError);
+    expect(err.code).toBe('tenant-unknown');
+    expect(err.message).toMatch(/no tenant "ghost", "ghost2" in this database/);
   });
 });
 

@@ -1,10 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import {
-  withTransaction,
-  takeXactLock,
-  withAdvisoryLock,
-  withDedicatedClient,
-} from '../../src/pg/tx.js';
+import { withTransaction, withDedicatedClient } from '../../src/pg/tx.js';
+import { takeXactLock, withAdvisoryLock } from '../../src/pg/advisory-lock.js';
 import {
   tenantDefaultPrivilegesSql,
   grantExistingSql,
