@@ -5,7 +5,7 @@ import { parseSlugs, tenantRoleName, type TenantName } from '../shared/names.js'
 import { loadTemplate, type Template } from './template.js';
 import { loadMigrations, type MigrationFile } from '../control/migration-files.js';
 import { applyInTransaction, setTenantSearchPath } from '../migrate/apply.js';
-import { migrateOneTenant } from '../migrate/run.js';
+import { migrateOneTenant } from '../migrate/tenant.js';
 import { assertAppliedUnchanged } from '../control/migration-state.js';
 import { fanOut, fanOutError, tally } from '../control/fanout.js';
 import { SqlFileError } from '../pg/sql-error.js';

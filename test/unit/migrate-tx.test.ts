@@ -3,7 +3,7 @@ import {
   applyGroupInOneCall,
   applyGroupInTransaction,
   type Engine,
-} from '../../src/migrate/run.js';
+} from '../../src/migrate/paths.js';
 import { Control } from '../../src/control/control.js';
 import type { MigrationFile } from '../../src/control/migration-files.js';
 import type { Ctx } from '../../src/control/context.js';

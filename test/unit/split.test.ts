@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { splitStatements } from '../../src/pg/split.js';
-import { groupMigrations } from '../../src/migrate/run.js';
+import { groupMigrations } from '../../src/migrate/paths.js';
 import type { MigrationFile } from '../../src/control/migration-files.js';
 
 describe('splitStatements', () => {

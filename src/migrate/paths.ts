@@ -1,0 +1,153 @@
+// The three ways a group of pending migrations reaches one tenant: one call of the control
+// schema's migrate_tenant(), one statement per round trip in a transaction (precise errors), or a
+// disable-transaction migration statement by statement under the tenant's session lock.
+import type { MigrateOptions } from './types.js';
+import type pg from 'pg';
+import type { Ctx } from '../control/context.js';
+import { FailedError } from '../shared/errors.js';
+import { type MigrationFile } from '../control/migration-files.js';
+import { type TenantPlan } from './state.js';
+import { applyInTransaction, setTenantSearchPath } from './apply.js';
+import { splitStatements } from '../pg/split.js';
+import { SqlFileError } from '../pg/sql-error.js';
+import { withTransaction } from '../pg/tx.js';
+import { withAdvisoryLock } from '../pg/advisory-lock.js';
+import { tenantLock } from '../control/locks.js';
+import {
+  appliedIds,
+  lockAndEnterTenant,
+  migrateTenantInOneCall,
+  tenantPresent,
+  clearFailure,
+} from '../control/migration-state.js';
+import { tenantSearchPath } from '../pg/quote.js';
+import { recordMigration } from '../control/registry.js';
+
+/** Runs of consecutive transactional migrations share one transaction; a non-transactional one stands alone. */
+export function groupMigrations(pending: MigrationFile[]): MigrationFile[][] {
+  const groups: MigrationFile[][] = [];
+  for (const m of pending) {
+    const last = groups[groups.length - 1];
+    if (m.transactional && last?.[0].transactional) last.push(m);
+    else groups.push([m]);
+  }
+  return groups;
+}
+
+export type TenantWork = Pick<TenantPlan, 'id' | 'slug' | 'schema' | 'pending'> & {
+  failedBefore?: boolean;
+};
+
+export interface Engine {
+  ctx: Ctx;
+  opts: Required<Pick<MigrateOptions, 'retries'>> & MigrateOptions;
+}
+
+const droppedMeanwhile = (t: TenantWork) =>
+  new FailedError(
+    `tenant ${t.slug} was dropped (or its schema removed) while this run waited for it`,
+  );
+
+/**
+ * The fast path: the whole transaction below as one call of the control schema's migrate_tenant()
+ * (one round trip per tenant instead of five). Its errors carry no file position, so a failure
+ * sends the tenant to the statement-by-statement path, which reports it precisely.
+ */
+export async function applyGroupInOneCall(
+  e: Engine,
+  client: pg.ClientBase,
+  t: TenantWork,
+  group: MigrationFile[],
+): Promise<number[]> {
+  const c = e.ctx.control;
+  const r = await migrateTenantInOneCall(
+    client,
+    c,
+    tenantLock(c.schema, t.schema),
+    e.ctx.settings.lockTimeoutMs,
+    { ...t, clearFailure: t.failedBefore !== false },
+    tenantSearchPath(t.schema),
+    group,
+  );
+  if (!r.present) throw droppedMeanwhile(t);
+  return r.applied;
+}
+
+/**
+ * The precise path, one statement per round trip: tenant lock, re-read what is applied (another
+ * run may have been first), apply the rest of the group in order, record each, commit. Returns the
+ * ids applied.
+ */
+export async function applyGroupInTransaction(
+  e: Engine,
+  client: pg.ClientBase,
+  t: TenantWork,
+  group: MigrationFile[],
+): Promise<number[]> {
+  const c = e.ctx.control;
+  return withTransaction(client, async () => {
+    const { applied: done, present } = await lockAndEnterTenant(
+      client,
+      c,
+      tenantLock(c.schema, t.schema),
+      e.ctx.settings.lockTimeoutMs,
+      t,
+      tenantSearchPath(t.schema),
+    );
+    if (!present) throw droppedMeanwhile(t);
+    const applied = await applyInTransaction(
+      client,
+      c,
+      t,
+      group.filter((m) => !done.has(m.id)),
+    );
+    if (t.failedBefore !== false) await clearFailure(client, c, t.id);
+    return applied;
+  });
+}
+
+/**
+ * CREATE INDEX CONCURRENTLY and friends: one statement at a time under the tenant's session lock,
+ * recorded when all succeeded. A failure names the statement; statements that already ran stay
+ * (PostgreSQL cannot undo them), so such migrations should be written to be re-runnable.
+ */
+export async function applyNonTransactional(
+  e: Engine,
+  client: pg.ClientBase,
+  t: TenantWork,
+  m: MigrationFile,
+): Promise<number[]> {
+  const c = e.ctx.control;
+  return withAdvisoryLock(
+    client,
+    tenantLock(c.schema, t.schema),
+    e.ctx.settings.lockTimeoutMs,
+    async () => {
+      if (!(await tenantPresent(client, c, t))) throw droppedMeanwhile(t);
+      if ((await appliedIds(client, c, t.id)).has(m.id)) return [];
+      const started = performance.now();
+      await setTenantSearchPath(client, t.schema, false);
+      try {
+        const statements = splitStatements(m.sql);
+        for (const [k, st] of statements.entries()) {
+          try {
+            await client.query(st.sql);
+          } catch (err) {
+            throw new SqlFileError(
+              err,
+              st.sql,
+              `migration ${m.fileName} statement ${k + 1} of ${statements.length} (line ${st.line})`,
+            );
+          }
+        }
+      } finally {
+        await client.query('RESET search_path').catch(() => {});
+      }
+      await withTransaction(client, async () => {
+        await recordMigration(client, c, t.id, m, Math.round(performance.now() - started));
+        await clearFailure(client, c, t.id);
+      });
+      return [m.id];
+    },
+  );
+}

@@ -1,0 +1,90 @@
+// One tenant's pending migrations, group by group: which path, lock-timeout retries with backoff,
+// the fallback to the precise path, and the error that names the failing migration.
+import type { Ctx } from '../control/context.js';
+import { BusyError, TenantctlError } from '../shared/errors.js';
+import { MigrationSqlError } from './apply.js';
+import { isLockTimeout, isQueryCanceled } from '../pg/sqlstate.js';
+
+import { SlotClient } from './slot.js';
+import {
+  groupMigrations,
+  applyGroupInOneCall,
+  applyGroupInTransaction,
+  applyNonTransactional,
+  type Engine,
+  type TenantWork,
+} from './paths.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class TenantMigrationError extends Error {
+  constructor(
+    message: string,
+    readonly migrationId: number | null,
+    readonly busy: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * All pending groups of one tenant, each retried on lock timeouts with backoff. A transactional
+ * group goes through the one-call path; if that fails for any other reason, the group is run again
+ * on the precise path (the first attempt left nothing behind), whose error is the one reported.
+ */
+export async function migrateTenant(e: Engine, slot: SlotClient, t: TenantWork): Promise<number[]> {
+  const applied: number[] = [];
+  for (const group of groupMigrations(t.pending)) {
+    // Non-transactional groups have one path only; "precise" says which transactional path is next.
+    let precise = !e.opts.oneCall || !group[0].transactional;
+    for (let attempt = 0; ; ) {
+      const client = await slot.get();
+      try {
+        const ids = !group[0].transactional
+          ? await applyNonTransactional(e, client, t, group[0])
+          : await (precise ? applyGroupInTransaction : applyGroupInOneCall)(e, client, t, group);
+        applied.push(...ids);
+        break;
+      } catch (err) {
+        const busy = err instanceof BusyError || isLockTimeout(err);
+        if (!(err instanceof TenantctlError)) await slot.discard();
+        if (!busy && !precise && !(err instanceof TenantctlError) && !isQueryCanceled(err)) {
+          e.ctx.reporter.debug(
+            `${t.slug}: ${(err as Error).message}; re-running on the statement-by-statement path`,
+          );
+          precise = true;
+          continue;
+        }
+        if (busy && attempt < e.opts.retries) {
+          attempt++;
+          e.ctx.reporter.debug(`${t.slug}: lock timeout, retry ${attempt}/${e.opts.retries}`);
+          await sleep(Math.min(5000, 250 * 2 ** (attempt - 1)) * (0.5 + Math.random()));
+          continue;
+        }
+        const failedId =
+          err instanceof MigrationSqlError
+            ? err.migrationId
+            : (group.find((m) => !applied.includes(m.id))?.id ?? null);
+        const message = busy
+          ? `could not get a lock within ${e.ctx.settings.lockTimeoutMs}ms after ${attempt + 1} attempts: ${(err as Error).message}`
+          : (err as Error).message;
+        throw new TenantMigrationError(message, failedId, busy, { cause: err });
+      }
+    }
+  }
+  return applied;
+}
+
+/**
+ * One tenant outside a fan-out: what `create` cannot do inside its transaction (migrations marked
+ * disable-transaction), applied right after it commits, with the same locking and bookkeeping.
+ */
+export async function migrateOneTenant(ctx: Ctx, t: TenantWork): Promise<number[]> {
+  const slot = new SlotClient(ctx, Infinity);
+  try {
+    return await migrateTenant({ ctx, opts: { retries: 3 } }, slot, t);
+  } finally {
+    await slot.close();
+  }
+}

@@ -1,0 +1,37 @@
+// What `migrate` takes and returns (the --json document of a run).
+export interface MigrateOptions {
+  tenants?: string[];
+  dryRun?: boolean;
+  /** Stop starting tenants after this many failures; Infinity for "all". */
+  maxFailures?: number;
+  statementTimeoutMs?: number;
+  /** Lock-timeout retries per tenant before it counts as failed. */
+  retries?: number;
+  /** A worker's connection is replaced after this many tenants, so backend catalog caches stay small. */
+  recycleEvery?: number;
+  /** Transactional groups as one call of migrate_tenant() (default); false: one statement per round trip. */
+  oneCall?: boolean;
+}
+
+export type TenantStatus = 'applied' | 'current' | 'failed' | 'skipped' | 'planned';
+
+export interface TenantMigrateResult {
+  slug: string;
+  schema: string;
+  status: TenantStatus;
+  from: number;
+  to: number;
+  applied: number[];
+  pending: number[];
+  error?: string;
+  durationMs: number;
+}
+
+export interface MigrateResult {
+  dryRun: boolean;
+  latest: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  tenants: TenantMigrateResult[];
+}
