@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { mkdtempSync, rmSync, chmodSync, statSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -10,11 +11,39 @@ declare module 'vitest' {
   }
 }
 
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+/** Newest modification time under a path (a file, or a directory walked recursively). */
+function newest(p: string): number {
+  const st = statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...readdirSync(p).map((n) => newest(path.join(p, n))));
+}
+
+/**
+ * End-to-end tests run the built CLI (bin/tenantctl loads dist/bundle): when anything it is built
+ * from is newer than the bundle, build first, so `vitest` alone never tests a stale CLI.
+ */
+function buildIfStale(): void {
+  const bundle = path.join(ROOT, 'dist', 'bundle', 'main.js');
+  let built = -1;
+  try {
+    built = statSync(bundle).mtimeMs;
+  } catch {
+    // never built
+  }
+  const inputs = ['src', 'scripts', 'package.json', 'tsconfig.json'].map((p) => path.join(ROOT, p));
+  if (built >= Math.max(...inputs.map(newest))) return;
+  process.stderr.write('tests: the CLI build is older than its sources; building first\n');
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
+}
+
 /**
  * TEST_DATABASE_URL when set (any server we may create databases and roles on); otherwise one
  * embedded PostgreSQL for the whole run, thrown away at the end.
  */
 export default async function setup(project: TestProject) {
+  buildIfStale();
   if (process.env.TEST_DATABASE_URL) {
     project.provide('adminUrl', process.env.TEST_DATABASE_URL);
     return;
