@@ -43,25 +43,40 @@ describe('init', () => {
     ]);
   });
 
-  it('is idempotent and safe to run twice at once', async () => {
-    const ctx = db.ctx();
-    const [a, b] = await Promise.all([initControlSchema(ctx), initControlSchema(db.ctx())]);
-    expect(a.applied).toEqual([]);
-    expect(b.applied).toEqual([]);
+  it('is safe to run four times at once on an uninitialised database: one applies, none fails', async () => {
+    // Its own control schema name, so nothing an earlier case did can make this pass.
+    const ctxs = Array.from({ length: 4 }, () => db.ctx({ controlSchema: 'race_ctl' }));
+    const runs = await Promise.all(ctxs.map((ctx) => initControlSchema(ctx)));
+    expect(runs.filter((r) => r.created)).toHaveLength(1);
+    expect(runs.filter((r) => r.applied.length > 0)).toHaveLength(1);
+    expect(runs.filter((r) => r.applied.length === 0)).toHaveLength(3);
+    const { rows } = await db.query(
+      `SELECT name, count(*)::int AS n FROM race_ctl.migrations GROUP BY name HAVING count(*) > 1`,
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it('is idempotent: a second init applies nothing', async () => {
+    const ctx = db.ctx({ controlSchema: 'twice_ctl' });
+    expect((await initControlSchema(ctx)).created).toBe(true);
+    const again = await initControlSchema(db.ctx({ controlSchema: 'twice_ctl' }));
+    expect(again).toMatchObject({ created: false, applied: [] });
   });
 
   it('refuses to work on a control schema older than this tenantctl, and init upgrades it', async () => {
+    const ctx = () => db.ctx({ controlSchema: 'old_ctl' });
+    await initControlSchema(ctx());
     // the control schema as the previous tenantctl left it: without migration 5
-    await db.query(`DROP INDEX tenantctl.audit_log_running;
-      ALTER TABLE tenantctl.audit_log DROP CONSTRAINT audit_log_outcome_check;
-      ALTER TABLE tenantctl.audit_log ADD CONSTRAINT audit_log_outcome_check CHECK (outcome IN ('ok', 'failed', 'partial', 'noop'));
-      DELETE FROM tenantctl.migrations WHERE name = 'audit-running-runs'`);
+    await db.query(`DROP INDEX old_ctl.audit_log_running;
+      ALTER TABLE old_ctl.audit_log DROP CONSTRAINT audit_log_outcome_check;
+      ALTER TABLE old_ctl.audit_log ADD CONSTRAINT audit_log_outcome_check CHECK (outcome IN ('ok', 'failed', 'partial', 'noop'));
+      DELETE FROM old_ctl.migrations WHERE name = 'audit-running-runs'`);
     const { listTenantsCmd } = await import('../../src/inspect/list.js');
-    await expect(listTenantsCmd(db.ctx())).rejects.toThrow(
+    await expect(listTenantsCmd(ctx())).rejects.toThrow(
       /older than this tenantctl \(version 4, needs 5\)/,
     );
-    expect((await initControlSchema(db.ctx())).applied).toEqual(['audit-running-runs']);
-    expect(await listTenantsCmd(db.ctx())).toEqual([]);
+    expect((await initControlSchema(ctx())).applied).toEqual(['audit-running-runs']);
+    expect(await listTenantsCmd(ctx())).toEqual([]);
   });
 
   it('honours a configured control schema name', async () => {
