@@ -7,6 +7,7 @@ import { UsageError, FailedError } from '../shared/errors.js';
 import { slugProblem, schemaForSlug, tenantRoleName } from '../shared/names.js';
 import { loadMigrations } from '../control/migration-files.js';
 import { withClient } from '../pg/tx.js';
+import { SqlFileError } from '../pg/sql-error.js';
 import { underNewTenantLock } from '../control/tenant-frame.js';
 import {
   requireControlSchema,
@@ -73,7 +74,9 @@ async function runSqlFile(client: pg.ClientBase, name: string, sql: string): Pro
   try {
     await client.query(sql);
   } catch (err) {
-    throw new FailedError(`restoring ${name} failed: ${(err as Error).message}`, { cause: err });
+    // file, line, column and everything PostgreSQL said ride along on the cause (SqlFileError)
+    const e = new SqlFileError(err, { label: `restoring ${name}`, file: name, text: sql });
+    throw new FailedError(e.message, { cause: e, sql: e.sql });
   }
 }
 

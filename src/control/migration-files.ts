@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { UsageError } from '../shared/errors.js';
+import { transactionProblems, type TransactionProblemAt } from '../pg/split.js';
 import type { TenantRow } from './registry.js';
 
 export interface MigrationFile {
@@ -52,6 +53,35 @@ export async function loadMigrations(dir: string | undefined): Promise<Migration
       sql: m.sql,
       transactional: !m.sql.includes(DISABLE_TX),
     }));
+}
+
+/** One line per statement that cannot run in tenantctl's transaction, naming file and line. */
+export function describeTransactionProblem(where: string, p: TransactionProblemAt): string {
+  const what =
+    p.kind === 'transaction-control'
+      ? `${p.command} is transaction control: it would end or fake tenantctl's per-tenant transaction`
+      : `${p.command} cannot run inside a transaction block`;
+  return `${where} line ${p.line}: ${what} (statement: ${p.statement})`;
+}
+
+/**
+ * Refuses (exit 2, before any tenant is touched) transactional migrations that hold transaction
+ * control (BEGIN, COMMIT, ROLLBACK...) or commands PostgreSQL refuses in a transaction block: each
+ * runs inside tenantctl's per-tenant transaction, which a COMMIT would end half-way. Found by the
+ * statement splitter, so strings, comments and function bodies are not mistaken for them.
+ */
+export function refuseTransactionControl(files: MigrationFile[]): void {
+  const problems = files
+    .filter((f) => f.transactional)
+    .flatMap((f) =>
+      transactionProblems(f.sql).map((p) =>
+        describeTransactionProblem(`migration ${f.fileName}`, p),
+      ),
+    );
+  if (problems.length)
+    throw new UsageError(problems, {
+      hint: `take it out, or run the file statement by statement outside tenantctl's transaction by adding the line \`${DISABLE_TX}\` (a file wrapped in its own BEGIN ... COMMIT then commits its bookkeeping with it)`,
+    });
 }
 
 export interface AppliedSummary {

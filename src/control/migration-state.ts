@@ -3,6 +3,7 @@ import { FailedError } from '../shared/errors.js';
 import { appliedMismatches, appliedProblems, type MigrationFile } from './migration-files.js';
 import type { Control } from './control.js';
 import { lockTimeoutSetting } from '../pg/advisory-lock.js';
+import { TX_MARK_SETTING } from './registry.js';
 
 /**
  * Distinct (id, name, hash) applied anywhere, with how many tenants have each. A recursive loose
@@ -58,7 +59,8 @@ export async function appliedIds(
  * Inside a tenant's transaction, one round trip: the tenant's lock (waited for at most
  * lockTimeoutMs), then what is applied now (another run may have been first) and whether the
  * tenant still exists (a drop may have won the lock), read after the lock by the control schema's
- * lock_tenant_for_migration(); then search_path pointed at the tenant for the migrations.
+ * lock_tenant_for_migration(); then search_path pointed at the tenant for the migrations, and the
+ * transaction's mark (TX_MARK_SETTING) that recordMigrationInOwnTransaction checks.
  */
 export async function lockAndEnterTenant(
   client: Queryable,
@@ -67,10 +69,11 @@ export async function lockAndEnterTenant(
   lockTimeoutMs: number,
   tenant: { id: number; schema: string },
   searchPath: string,
+  txMark: string,
 ): Promise<{ applied: Set<number>; present: boolean }> {
   const { rows } = await client.query(
     prepared(
-      `SELECT f.applied, f.present, set_config('search_path', $6, true) AS sp
+      `SELECT f.applied, f.present, set_config('search_path', $6, true) AS sp, set_config('${TX_MARK_SETTING}', $7, true) AS mark
        FROM ${c.q}.lock_tenant_for_migration($1, $2, $3, $4, $5) f`,
       [
         lock.namespace,
@@ -79,6 +82,7 @@ export async function lockAndEnterTenant(
         tenant.id,
         tenant.schema,
         searchPath,
+        txMark,
       ],
     ),
   );

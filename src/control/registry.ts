@@ -214,6 +214,37 @@ export async function recordMigration(
   );
 }
 
+/**
+ * The transaction-local setting that marks a transaction as tenantctl's own (see
+ * markOwnTransaction): a migration that ends the transaction takes the mark with it.
+ */
+export const TX_MARK_SETTING = 'tenantctl.tx';
+
+/**
+ * Records an applied migration only while still inside the transaction marked `mark`, and says
+ * whether it did: the bookkeeping row never lands outside the transaction that ran the DDL, and a
+ * migration that ended that transaction (a COMMIT the splitter did not see) is found in the same
+ * round trip.
+ */
+export async function recordMigrationInOwnTransaction(
+  client: Queryable,
+  c: Control,
+  tenantId: number,
+  m: { id: number; name: string; hash: string },
+  durationMs: number | null,
+  mark: string,
+): Promise<boolean> {
+  const r = await client.query(
+    prepared(
+      `INSERT INTO ${c.tenantMigrations} (tenant_id, migration_id, name, hash, duration_ms, baseline)
+       SELECT $1::bigint, $2::int, $3::text, $4::text, $5::int, false
+       WHERE current_setting('${TX_MARK_SETTING}', true) = $6::text`,
+      [tenantId, m.id, m.name, m.hash, durationMs, mark],
+    ),
+  );
+  return r.rowCount === 1;
+}
+
 /** Schemas that carry the tenant prefix but have no registry row. */
 export async function unregisteredSchemas(
   client: Queryable,

@@ -1,4 +1,6 @@
 // What `migrate` takes and returns (the --json document of a run).
+import type { SqlDiagnostics } from '../shared/errors.js';
+
 export interface MigrateOptions {
   tenants?: string[];
   dryRun?: boolean;
@@ -24,6 +26,8 @@ export interface TenantMigrateResult {
   applied: number[];
   pending: number[];
   error?: string;
+  /** PostgreSQL's account of a failed migration: message, DETAIL, HINT, SQLSTATE, file, line. */
+  sql?: SqlDiagnostics;
   durationMs: number;
 }
 

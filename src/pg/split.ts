@@ -331,6 +331,24 @@ export function transactionProblem(
   }
 }
 
+export interface TransactionProblemAt {
+  kind: 'transaction-control' | 'no-transaction-block';
+  command: string;
+  line: number;
+  /** The statement's first line. */
+  statement: string;
+}
+
+/** Every statement of `text` that cannot run inside a transaction someone else opened. */
+export function transactionProblems(text: string): TransactionProblemAt[] {
+  const out: TransactionProblemAt[] = [];
+  for (const st of splitStatements(text)) {
+    const p = transactionProblem(st);
+    if (p) out.push({ ...p, line: st.line, statement: st.sql.split('\n')[0].trim() });
+  }
+  return out;
+}
+
 /** 1-based line of an offset; asked in increasing order, so the text is read once. */
 function lineCounter(text: string): (offset: number) => number {
   let at = 0;

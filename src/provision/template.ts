@@ -2,6 +2,8 @@ import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../shared/errors.js';
 import { BUILTIN_TEMPLATES } from '../shared/paths.js';
+import { transactionProblems } from '../pg/split.js';
+import { describeTransactionProblem } from '../control/migration-files.js';
 
 export interface TemplateFile {
   name: string;
@@ -60,5 +62,13 @@ export function loadTemplate(spec: string, cwd = process.cwd()): Template {
     .map((name) => ({ name, order: Number(FILE_RE.exec(name)![1]) }))
     .sort((a, b) => a.order - b.order || a.name.localeCompare(b.name))
     .map(({ name }) => ({ name, sql: readFileSync(path.join(dir, name), 'utf8') }));
+  // Templates run inside the new tenant's provisioning transaction, which a COMMIT would end.
+  for (const f of files)
+    for (const p of transactionProblems(f.sql))
+      problems.push(describeTransactionProblem(`template file ${path.join(dir, f.name)}`, p));
+  if (problems.length)
+    throw new UsageError(problems, {
+      hint: "a template runs inside the new tenant's transaction: take these statements out (put CREATE INDEX CONCURRENTLY in a disable-transaction migration)",
+    });
   return { id, dir, files };
 }

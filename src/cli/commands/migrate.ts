@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option, InvalidArgumentError } from 'commander';
 import { withSession, showResult, type Session } from '../session.js';
 import { concurrencyOption, migrationsDirOption } from '../options.js';
-import { table } from '../output.js';
+import { table, sqlErrorLines } from '../output.js';
 import { FailedError } from '../../shared/errors.js';
 import { parseDuration, formatDuration } from '../../shared/duration.js';
 import type { MigrateResult } from '../../migrate/run.js';
@@ -31,8 +31,15 @@ function renderRun(s: Session, r: MigrateResult): string[] {
       lines.push(
         `${c.green('migrated')} ${t.slug}: ${t.from} -> ${t.to} (${formatDuration(t.durationMs)})`,
       );
-    else if (t.status === 'failed') lines.push(`${c.red('failed')}   ${t.slug}: ${t.error}`);
-    else if (t.status === 'skipped' && s.out.verbose) lines.push(`${c.dim('skipped')}  ${t.slug}`);
+    else if (t.status === 'failed') {
+      // what committed before the failure is shown, so the report never hides a changed tenant
+      const partWay = t.applied.length ? `${t.from} -> ${t.to} committed, then ` : '';
+      lines.push(
+        `${c.red('failed')}   ${t.slug}: ${partWay}${t.error}`,
+        ...sqlErrorLines(t.sql, '           '),
+      );
+    } else if (t.status === 'skipped' && s.out.verbose)
+      lines.push(`${c.dim('skipped')}  ${t.slug}`);
   }
   const planned = r.tenants.filter((t) => t.status === 'planned').length;
   lines.push(
@@ -76,7 +83,8 @@ function renderStatus(s: Session, st: MigrateStatus): string[] {
       '',
       c.red('failed last time:'),
       ...st.failedLastTime.map(
-        (f) => `  ${f.slug} (migration ${f.migrationId ?? '?'}): ${f.error}`,
+        (f) =>
+          `  ${f.slug} (migration ${f.migrationId ?? '?'}): ${f.error.replace(/\n/g, '\n    ')}`,
       ),
     );
   }
