@@ -9,11 +9,18 @@ import {
 } from '../control/migration-files.js';
 import { loadFleetState, type TenantPlan } from './state.js';
 import { selectTenants } from '../control/selection.js';
+import { requireControlSchema } from '../control/registry.js';
 import { fanOut, fanOutError, tally, auditOutcomeOf } from '../control/fanout.js';
 import { withClient, withDedicatedClient } from '../pg/tx.js';
 import { withAdvisoryLock } from '../pg/advisory-lock.js';
 import { migrateRunLock } from '../control/locks.js';
-import { recordFailure, appliedIds } from '../control/migration-state.js';
+import {
+  recordFailure,
+  appliedIds,
+  acceptLineEndings,
+  lineEndingChanges,
+  type LineEndingsAccepted,
+} from '../control/migration-state.js';
 import { findSqlDiagnostics } from '../pg/sql-error.js';
 import {
   writeAudit,
@@ -110,11 +117,17 @@ function pendingFiles(tenants: TenantPlan[]): MigrationFile[] {
   return [...byId.values()].sort((a, b) => a.id - b.id);
 }
 
-function summarise(dryRun: boolean, latest: number, tenants: TenantMigrateResult[]): MigrateResult {
+function summarise(
+  dryRun: boolean,
+  latest: number,
+  tenants: TenantMigrateResult[],
+  lineEndingsAccepted?: LineEndingsAccepted[],
+): MigrateResult {
   const count = (s: TenantStatus[]) => tenants.filter((t) => s.includes(t.status)).length;
   return {
     dryRun,
     latest,
+    ...(lineEndingsAccepted ? { lineEndingsAccepted } : {}),
     succeeded: count(['applied', 'current']),
     failed: count(['failed']),
     skipped: count(['skipped']),
@@ -141,20 +154,24 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
     durationMs: 0,
   });
 
+  const ignoreLineEndings = opts.acceptLineEndings === true;
   if (opts.dryRun) {
-    const state = await withClient(ctx.db, async (client) =>
-      loadFleetState(
+    const { state, endings } = await withClient(ctx.db, async (client) => ({
+      state: await loadFleetState(
         client,
         c,
         files,
         await selectTenants(client, c, opts.tenants, ctx.settings.schemaPrefix),
+        { ignoreLineEndings },
       ),
-    );
+      endings: ignoreLineEndings ? await lineEndingChanges(client, c, files) : undefined,
+    }));
     refuseTransactionControl(pendingFiles(state.tenants));
     return summarise(
       true,
       state.latest,
       state.tenants.map((t) => base(t, t.pending.length ? 'planned' : 'current')),
+      endings,
     );
   }
 
@@ -167,12 +184,13 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
           `an earlier migrate run (started ${r.at.toISOString()}) did not finish; this run picks up what it left`,
         );
       }
-      const state = await loadFleetState(
-        lockClient,
-        c,
-        files,
-        await selectTenants(lockClient, c, opts.tenants, ctx.settings.schemaPrefix),
-      );
+      const slugs = await selectTenants(lockClient, c, opts.tenants, ctx.settings.schemaPrefix);
+      // Holding the run lock: no tenant is being migrated while the hashes are re-recorded.
+      if (ignoreLineEndings) await requireControlSchema(lockClient, c);
+      const accepted = ignoreLineEndings
+        ? await acceptLineEndings(lockClient, c, files)
+        : undefined;
+      const state = await loadFleetState(lockClient, c, files, slugs);
       const work = state.tenants.filter((t) => t.pending.length > 0);
       refuseTransactionControl(pendingFiles(work));
       // With work ahead the record exists from the start, so a run killed midway still leaves one.
@@ -198,7 +216,7 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
         throw err;
       }
       const { outcomes, tenants } = collected;
-      const result = summarise(false, state.latest, tenants);
+      const result = summarise(false, state.latest, tenants, accepted);
       const n = tally(outcomes, (v) => v.applied.length > 0);
       // A failed tenant whose earlier migrations committed has changed: the verdict counts it.
       const partWay = tenants.filter((t) => t.status === 'failed' && t.applied.length > 0).length;

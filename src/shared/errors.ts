@@ -13,7 +13,9 @@ export type ErrorCode =
   | 'tenant-schema-missing'
   | 'lock-busy'
   | 'no-database'
-  | 'no-migrations-dir';
+  | 'no-migrations-dir'
+  | 'migration-edited'
+  | 'migration-line-endings';
 
 /**
  * Everything PostgreSQL said about a failed statement of the user's SQL (a template, a migration,

@@ -2,8 +2,11 @@ import { describe, it, expect } from 'vitest';
 import {
   applyGroupInOneCall,
   applyGroupInTransaction,
+  applyNonTransactional,
+  endsWithOwnCommit,
   type Engine,
 } from '../../src/migrate/paths.js';
+import { splitStatements } from '../../src/pg/split.js';
 import { Control } from '../../src/control/control.js';
 import type { MigrationFile } from '../../src/control/migration-files.js';
 import type { Ctx } from '../../src/control/context.js';
@@ -38,6 +41,7 @@ function stub(
       }
       if (text.includes("current_setting('tenantctl.tx', true)"))
         return { rows: [], rowCount: mark !== undefined && values?.[5] === mark ? 1 : 0 };
+      if (text.includes('AS present')) return { rows: [{ present: true }] };
       if (text.includes('migrate_tenant'))
         return { rows: [{ applied: opts.ran ?? [], present: opts.present ?? true }] };
       return { rows: [] };
@@ -164,5 +168,64 @@ describe('one tenant, one call: the fast path', () => {
     await expect(
       applyGroupInOneCall(engine, s as never, tenant, [m(1, 'SELECT 1')]),
     ).rejects.toThrow(/tenant acme was dropped/);
+  });
+});
+
+describe('disable-transaction migrations: statement by statement under the session lock', () => {
+  const nt = (id: number, sql: string) =>
+    ({
+      ...m(id, `-- postgres-migrations disable-transaction\n${sql}`),
+      transactional: false,
+    }) as MigrationFile;
+  const work = (s: { log: string[] }) =>
+    s.log.filter(
+      (l) => !/pg_advisory|lock_timeout|AS present|SELECT migration_id|search_path/.test(l),
+    );
+
+  it('a file wrapped in its own BEGIN ... COMMIT records itself inside that transaction, before the COMMIT', async () => {
+    const s = stub();
+    await applyNonTransactional(
+      engine,
+      s as never,
+      tenant,
+      nt(3, 'BEGIN;\nCREATE TABLE w (id int);\nCOMMIT;'),
+    );
+    expect(work(s)).toEqual([
+      'BEGIN',
+      'CREATE TABLE w (id int)',
+      expect.stringMatching(
+        /^INSERT INTO "tenantctl"\.tenant_migrations .* -- \[7,3,"m3","h3",\d+,false\]$/,
+      ),
+      'DELETE FROM "tenantctl".migration_failures WHERE tenant_id = $1 -- [7]',
+      'COMMIT',
+    ]);
+  });
+
+  it('otherwise the bookkeeping follows the statements in a transaction of its own', async () => {
+    const s = stub();
+    await applyNonTransactional(
+      engine,
+      s as never,
+      tenant,
+      nt(3, 'CREATE INDEX CONCURRENTLY i ON t (x);'),
+    );
+    expect(work(s)).toEqual([
+      'CREATE INDEX CONCURRENTLY i ON t (x)',
+      'BEGIN',
+      expect.stringMatching(/^INSERT INTO "tenantctl"\.tenant_migrations /),
+      'DELETE FROM "tenantctl".migration_failures WHERE tenant_id = $1 -- [7]',
+      'COMMIT',
+    ]);
+  });
+
+  it('endsWithOwnCommit: only a COMMIT or END closing a transaction the file opened, as its last statement', () => {
+    const ends = (sql: string) => endsWithOwnCommit(splitStatements(sql));
+    expect(ends('BEGIN; SELECT 1; COMMIT;')).toBe(true);
+    expect(ends('START TRANSACTION; SELECT 1; END')).toBe(true);
+    expect(ends('CREATE INDEX CONCURRENTLY i ON t (x); BEGIN; SELECT 1; COMMIT')).toBe(true);
+    expect(ends('BEGIN; SELECT 1; COMMIT; SELECT 2')).toBe(false);
+    expect(ends('BEGIN; SELECT 1; ROLLBACK')).toBe(false);
+    expect(ends('SELECT 1; COMMIT')).toBe(false);
+    expect(ends('SELECT 1')).toBe(false);
   });
 });

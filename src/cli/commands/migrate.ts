@@ -41,6 +41,10 @@ function renderRun(s: Session, r: MigrateResult): string[] {
     } else if (t.status === 'skipped' && s.out.verbose)
       lines.push(`${c.dim('skipped')}  ${t.slug}`);
   }
+  for (const a of r.lineEndingsAccepted ?? [])
+    lines.push(
+      `${r.dryRun ? 'would re-record' : 're-recorded'} ${a.fileName}: only line endings changed (${a.tenants} tenant${a.tenants === 1 ? '' : 's'})`,
+    );
   const planned = r.tenants.filter((t) => t.status === 'planned').length;
   lines.push(
     r.dryRun
@@ -101,6 +105,10 @@ export function register(program: Command): void {
     .addOption(migrationsDirOption())
     .addOption(concurrencyOption())
     .option('--dry-run', 'show per tenant what would run; change nothing')
+    .option(
+      '--accept-line-endings',
+      're-record the hashes of applied migrations whose files differ only in CRLF/LF line endings (audited; nothing re-runs)',
+    )
     .addOption(
       new Option(
         '--max-failures <n|all>',
@@ -123,6 +131,7 @@ export function register(program: Command): void {
         opts: {
           tenant?: string[];
           dryRun?: boolean;
+          acceptLineEndings?: boolean;
           maxFailures?: number;
           statementTimeout?: number;
           recycleEvery?: number;
@@ -135,6 +144,7 @@ export function register(program: Command): void {
           const options = {
             tenants: opts.tenant,
             dryRun: opts.dryRun,
+            acceptLineEndings: opts.acceptLineEndings,
             maxFailures: opts.maxFailures,
             statementTimeoutMs: opts.statementTimeout,
             recycleEvery: opts.recycleEvery,
