@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Ctx } from '../control/context.js';
 import { UsageError, FailedError, TenantctlError, type SqlDiagnostics } from '../shared/errors.js';
 import { parseSlugs, tenantRoleName, type TenantName } from '../shared/names.js';
-import { loadTemplate, type Template } from './template.js';
+import { loadTemplate, runTemplateFiles, type Template } from './template.js';
 import {
   loadMigrations,
   refuseTransactionControl,
@@ -151,21 +151,26 @@ async function provisionOne(
     // Before the template, so its tables are granted as they are created (see tenantDefaultPrivilegesSql).
     for (const sql of tenantDefaultPrivilegesSql(name.schema, roles)) await client.query(sql);
     const txMark = await enterTenantTransaction(client, name.schema);
-    for (const f of template.files) {
-      try {
-        await client.query(f.sql);
-      } catch (err) {
-        const file = `${template.id === template.dir ? template.dir : template.id}/${f.name}`;
-        throw new SqlFileError(err, { label: `template ${file}`, file, text: f.sql });
-      }
+    const userSql = async (statementByStatement: boolean) => {
+      await runTemplateFiles(client, template, statementByStatement);
+      return applyInTransaction(client, c, { id, schema: name.schema }, inTransaction(migrations), {
+        txMark,
+        statementByStatement,
+      });
+    };
+    // Each file goes as one query (fewest round trips for a fleet of new tenants); when one fails
+    // without a position, the same SQL runs again from this savepoint, statement by statement, so
+    // the error names its statement too. The transaction is lost either way.
+    await client.query('SAVEPOINT tenantctl_user_sql');
+    let applied: number[];
+    try {
+      applied = await userSql(false);
+    } catch (err) {
+      if (!(err instanceof SqlFileError) || err.sql.statement !== undefined) throw err;
+      await client.query('ROLLBACK TO SAVEPOINT tenantctl_user_sql');
+      await userSql(true);
+      throw err; // it passed the second time (a lock, a race): the first error stands
     }
-    const applied = await applyInTransaction(
-      client,
-      c,
-      { id, schema: name.schema },
-      inTransaction(migrations),
-      { txMark },
-    );
     await writeAudit(client, c, {
       command: 'create',
       tenant: name.slug,

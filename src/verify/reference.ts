@@ -7,7 +7,7 @@ import { SqlFileError } from '../pg/sql-error.js';
 import { splitStatements, transactionProblem, withoutWord, type Statement } from '../pg/split.js';
 import { UsageError } from '../shared/errors.js';
 import { describeTransactionProblem } from '../control/migration-files.js';
-import type { Template } from '../provision/template.js';
+import { runTemplateFiles, type Template } from '../provision/template.js';
 import type { MigrationFile } from '../control/migration-files.js';
 import { buildFingerprints, type Fingerprint } from './fingerprint.js';
 import { createSchemaSql } from '../provision/tenant-ddl.js';
@@ -32,14 +32,13 @@ export interface Reference {
 const LEFT_OUT = new Set(['BEGIN', 'START TRANSACTION', 'COMMIT', 'END', 'VACUUM', 'DISCARD ALL']);
 
 /**
- * What the reference runs of a migration: the file as one query when all of it can run inside
- * the reference's transaction; otherwise statement by statement, without its own transaction
- * wrappers and VACUUM, CONCURRENTLY dropped (the structure it leaves is the same), REINDEX and
- * CLUSTER skipped. Anything else that cannot run there (ROLLBACK, CREATE DATABASE...) is refused.
+ * What the reference runs of a migration, statement by statement (one reference per run, so
+ * errors may as well name their statement): without the file's own transaction wrappers and
+ * VACUUM, CONCURRENTLY dropped (the structure it leaves is the same), REINDEX and CLUSTER
+ * skipped. Anything else that cannot run there (ROLLBACK, CREATE DATABASE...) is refused.
  */
 function referenceSteps(m: MigrationFile): { sql: string; statement?: Statement }[] {
   const statements = splitStatements(m.sql);
-  if (!statements.some((st) => transactionProblem(st))) return [{ sql: m.sql }];
   const steps: { sql: string; statement?: Statement }[] = [];
   for (const st of statements) {
     const p = transactionProblem(st);
@@ -78,15 +77,8 @@ export async function buildReferences(
   await withTransaction(client, async () => {
     await client.query(createSchemaSql(scratch));
     await setTenantSearchPath(client, scratch);
-    const where = template.id === template.dir ? template.dir : template.id;
-    for (const f of template.files) {
-      try {
-        await client.query(f.sql);
-      } catch (err) {
-        const file = `${where}/${f.name}`;
-        throw new SqlFileError(err, { label: `template ${file}`, file, text: f.sql });
-      }
-    }
+    // one reference per run: statement by statement, so any error names its statement
+    await runTemplateFiles(client, template, true);
     await snapshot(0);
     for (const m of migrations) {
       for (const step of referenceSteps(m)) {
