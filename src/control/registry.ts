@@ -125,14 +125,15 @@ export async function getTenant(client: Queryable, c: Control, slug: string): Pr
   return t;
 }
 
-/** Slugs among the given ones that are not registered, for one error listing them all. */
+/** Slugs among the given ones that are not registered, in the order given, for one error listing them all. */
 export async function unknownSlugs(
   client: Queryable,
   c: Control,
   slugs: string[],
 ): Promise<string[]> {
   const { rows } = await client.query(
-    `SELECT s FROM unnest($1::text[]) s WHERE NOT EXISTS (SELECT 1 FROM ${c.tenants} t WHERE t.slug = s)`,
+    `SELECT u.s FROM unnest($1::text[]) WITH ORDINALITY AS u(s, ord)
+     WHERE NOT EXISTS (SELECT 1 FROM ${c.tenants} t WHERE t.slug = u.s) ORDER BY u.ord`,
     [slugs],
   );
   return rows.map((r) => r.s);
