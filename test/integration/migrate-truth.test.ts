@@ -9,6 +9,7 @@ import { SlotClient } from '../../src/migrate/slot.js';
 import { TransactionEndedError } from '../../src/migrate/apply.js';
 import { loadMigrations } from '../../src/control/migration-files.js';
 import { PartialError, UsageError } from '../../src/shared/errors.js';
+import { verifyFleet } from '../../src/verify/verify.js';
 
 // Issue #13: migrations that tell the truth. Each case has its own control schema and tenant
 // prefix (and so its own bookkeeping), so it runs alone with -t.
@@ -153,5 +154,20 @@ SAVEPOINT s; ROLLBACK TO SAVEPOINT s; RELEASE SAVEPOINT s;`,
       `SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'items_sku' AND starts_with(schemaname, 'tce_')`,
     );
     expect(rows[0].n).toBe(2);
+  });
+
+  it("verify's rolled-back reference runs a self-wrapped disable-transaction migration without committing (and without drift)", async () => {
+    const f = await fleet('tcf', ['a'], {
+      '1_base.sql': 'CREATE TABLE items (id int, sku text);',
+      '2_wrapped.sql': `${DISABLE_TX}\nBEGIN;\nCREATE TABLE audit (id int);\nCOMMIT;\nCREATE INDEX CONCURRENTLY items_sku ON items (sku);\n`,
+    });
+    expect(await migrate(f.ctx())).toMatchObject({ succeeded: 1, failed: 0 });
+    const r = await verifyFleet(f.ctx());
+    expect(r.tenants.map((t) => [t.slug, t.ok, t.problems])).toEqual([['a', true, []]]);
+    // the file's COMMIT did not commit the scratch schema the reference was built in
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM pg_namespace WHERE starts_with(nspname, 'tenantctl_verify_')`,
+    );
+    expect(rows[0].n).toBe(0);
   });
 });
