@@ -3,12 +3,12 @@
  *
  *   cli -> capabilities -> control -> pg -> shared
  *
- * capabilities: provision, migrate, access, suspend, archive, inspect, verify, demo (and dev,
+ * capabilities: provision, migrate, access, suspend, rename, archive, inspect, verify, demo (and dev,
  * process management for the embedded server, which needs only shared). A layer may import its own
  * layer and any layer below it, never above; capabilities may use each other without cycles.
  * Terminal libraries (chalk, ora, inquirer, commander) belong to cli only.
  */
-const CAPABILITIES = '(provision|migrate|access|suspend|archive|inspect|verify|demo|dev)';
+const CAPABILITIES = '(provision|migrate|access|suspend|rename|archive|inspect|verify|demo|dev)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -5,8 +5,9 @@ import path from 'node:path';
 import type { Ctx } from '../control/context.js';
 import { UsageError, FailedError } from '../shared/errors.js';
 import { slugProblem, schemaForSlug, tenantRoleName } from '../shared/names.js';
-import { loadMigrations } from '../control/migration-files.js';
+import { loadMigrations, lineEndingsOnly } from '../control/migration-files.js';
 import { withClient } from '../pg/tx.js';
+import { SqlFileError } from '../pg/sql-error.js';
 import { underNewTenantLock } from '../control/tenant-frame.js';
 import {
   requireControlSchema,
@@ -60,10 +61,14 @@ async function migrationProblems(ctx: Ctx, m: Manifest): Promise<string[]> {
     const f = local.get(a.id);
     if (!f)
       problems.push(`migration ${a.id} (${a.name}) is applied in the archive but not in ${dir}`);
-    else if (f.hash !== a.hash)
+    else if (f.hash !== a.hash) {
+      const endings = lineEndingsOnly(a.hash, f);
       problems.push(
-        `migration ${f.fileName} differs from the one applied in the archive (hash ${a.hash.slice(0, 10)} there, ${f.hash.slice(0, 10)} here)`,
+        endings
+          ? `migration ${f.fileName} differs from the one applied in the archive only in line endings (${endings.replace('on disk', 'here')})`
+          : `migration ${f.fileName} differs from the one applied in the archive (hash ${a.hash.slice(0, 10)} there, ${f.hash.slice(0, 10)} here)`,
       );
+    }
   }
   return problems;
 }
@@ -73,7 +78,9 @@ async function runSqlFile(client: pg.ClientBase, name: string, sql: string): Pro
   try {
     await client.query(sql);
   } catch (err) {
-    throw new FailedError(`restoring ${name} failed: ${(err as Error).message}`, { cause: err });
+    // file, line, column and everything PostgreSQL said ride along on the cause (SqlFileError)
+    const e = new SqlFileError(err, { label: `restoring ${name}`, file: name, text: sql });
+    throw new FailedError(e.message, { cause: e, sql: e.sql });
   }
 }
 

@@ -15,6 +15,9 @@ const HINTS: Record<ErrorCode, string> = {
     'set DATABASE_URL (or pass --database-url, or the PG* variables), or start a local one with `tenantctl dev up`',
   'no-migrations-dir':
     'pass --migrations-dir <dir> or set "migrationsDir" in tenantctl.config.json',
+  'migration-edited': 'restore the applied file as it was, and put the change in a new migration',
+  'migration-line-endings':
+    "only CRLF/LF line endings differ (git core.autocrlf?): add `*.sql text eol=lf` to .gitattributes, or re-record those files' hashes with `tenantctl migrate --accept-line-endings` (audited; nothing re-runs)",
 };
 
 export function hintFor(err: { hint?: string; code?: ErrorCode }): string | undefined {

@@ -3,6 +3,8 @@ import { buildProgram } from './program.js';
 import { EXIT, TenantctlError, CheckFailedError } from '../shared/errors.js';
 import { Output } from './output.js';
 import { hintFor } from './hints.js';
+import { sqlErrorLines } from './output.js';
+import { findSqlDiagnostics } from '../pg/sql-error.js';
 
 /**
  * The one place errors become a message and an exit code. Expected failures are one line (plus a
@@ -32,12 +34,14 @@ function report(err: unknown, out: Output, json: boolean, verbose: boolean): num
       );
     return EXIT.USAGE;
   }
+  // PostgreSQL's DETAIL, HINT, SQLSTATE, file and line, when the user's SQL failed
+  const sql = findSqlDiagnostics(err);
   if (err instanceof TenantctlError) {
     const hint = hintFor(err);
-    out.error(err.message, hint);
+    out.error(err.message, hint, sqlErrorLines(sql));
     if (verbose && err.cause instanceof Error) process.stderr.write(`${err.cause.stack}\n`);
     if (json) {
-      const error = { message: err.message, code: err.code, hint, exitCode: err.exitCode };
+      const error = { message: err.message, code: err.code, hint, exitCode: err.exitCode, sql };
       const doc =
         err instanceof CheckFailedError
           ? { ...(err.result as object), error }
@@ -50,11 +54,12 @@ function report(err: unknown, out: Output, json: boolean, verbose: boolean): num
   out.error(
     `unexpected error: ${e?.message ?? String(err)}`,
     verbose ? undefined : 'run again with --verbose for details',
+    sqlErrorLines(sql),
   );
   if (verbose && e?.stack) process.stderr.write(`${e.stack}\n`);
   if (json)
     process.stdout.write(
-      `${JSON.stringify({ ok: false, error: { message: e?.message ?? String(err), exitCode: EXIT.FAILED } })}\n`,
+      `${JSON.stringify({ ok: false, error: { message: e?.message ?? String(err), exitCode: EXIT.FAILED, sql } })}\n`,
     );
   return EXIT.FAILED;
 }

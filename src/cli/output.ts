@@ -1,4 +1,5 @@
 import type { ChalkInstance } from 'chalk';
+import type { SqlDiagnostics } from '../shared/errors.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -66,8 +67,10 @@ export class Output {
     if (this.verbose) this.stderr.write(`${this.c.dim(message)}\n`);
   }
 
-  error(message: string, hint?: string): void {
+  /** One line, then indented detail lines (PostgreSQL's DETAIL, HINT...), then tenantctl's hint. */
+  error(message: string, hint?: string, details: string[] = []): void {
     this.stderr.write(`${this.c.red('tenantctl:')} ${message}\n`);
+    for (const d of details) this.stderr.write(`${d}\n`);
     if (hint) this.stderr.write(`${this.c.dim(`hint: ${hint}`)}\n`);
   }
 
@@ -83,6 +86,25 @@ export class Output {
     const lines = Array.isArray(text) ? text.join('\n') : text;
     if (lines.length) this.stdout.write(`${lines}\n`);
   }
+}
+
+/**
+ * What PostgreSQL said beyond the one-line message, psql-style, indented under it: the failing
+ * statement's first line, DETAIL, HINT and CONTEXT (each may span lines).
+ */
+export function sqlErrorLines(d: SqlDiagnostics | undefined, indent = '  '): string[] {
+  if (!d) return [];
+  const out: string[] = [];
+  const add = (label: string, text: string | undefined) => {
+    if (!text) return;
+    const [first, ...rest] = text.split('\n');
+    out.push(`${indent}${label}: ${first}`, ...rest.map((l) => `${indent}  ${l}`));
+  };
+  add('statement', d.statement);
+  add('DETAIL', d.detail);
+  add('HINT', d.hint);
+  add('CONTEXT', d.context);
+  return out;
 }
 
 /** Left-aligned text table; colour codes do not count toward widths. */

@@ -16,6 +16,7 @@ import { register as registerExport } from './commands/export.js';
 import { register as registerImport } from './commands/import.js';
 import { register as registerStats } from './commands/stats.js';
 import { register as registerVerify } from './commands/verify.js';
+import { register as registerRename } from './commands/rename.js';
 
 function version(): string {
   return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
@@ -72,6 +73,7 @@ export function buildProgram(): Command {
     registerAccess,
     registerSuspend,
     registerActivate,
+    registerRename,
     registerDev,
     registerDemo,
     registerExport,

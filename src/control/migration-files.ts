@@ -1,5 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { UsageError } from '../shared/errors.js';
+import { transactionProblems, type TransactionProblemAt } from '../pg/split.js';
 import type { TenantRow } from './registry.js';
 
 export interface MigrationFile {
@@ -54,6 +56,35 @@ export async function loadMigrations(dir: string | undefined): Promise<Migration
     }));
 }
 
+/** One line per statement that cannot run in tenantctl's transaction, naming file and line. */
+export function describeTransactionProblem(where: string, p: TransactionProblemAt): string {
+  const what =
+    p.kind === 'transaction-control'
+      ? `${p.command} is transaction control: it would end or fake tenantctl's per-tenant transaction`
+      : `${p.command} cannot run inside a transaction block`;
+  return `${where} line ${p.line}: ${what} (statement: ${p.statement})`;
+}
+
+/**
+ * Refuses (exit 2, before any tenant is touched) transactional migrations that hold transaction
+ * control (BEGIN, COMMIT, ROLLBACK...) or commands PostgreSQL refuses in a transaction block: each
+ * runs inside tenantctl's per-tenant transaction, which a COMMIT would end half-way. Found by the
+ * statement splitter, so strings, comments and function bodies are not mistaken for them.
+ */
+export function refuseTransactionControl(files: MigrationFile[]): void {
+  const problems = files
+    .filter((f) => f.transactional)
+    .flatMap((f) =>
+      transactionProblems(f.sql).map((p) =>
+        describeTransactionProblem(`migration ${f.fileName}`, p),
+      ),
+    );
+  if (problems.length)
+    throw new UsageError(problems, {
+      hint: `take it out, or run the file statement by statement outside tenantctl's transaction by adding the line \`${DISABLE_TX}\` (a file wrapped in its own BEGIN ... COMMIT then commits its bookkeeping with it)`,
+    });
+}
+
 export interface AppliedSummary {
   id: number;
   name: string;
@@ -73,15 +104,41 @@ export function appliedMismatches(
   return applied.filter((a) => byId.get(a.id)?.hash !== a.hash);
 }
 
+/**
+ * Whether a recorded hash matches the file once its line endings are switched: the file was
+ * applied with CRLF and is now LF (a checkout with another core.autocrlf), or the other way.
+ * Hashes follow postgres-migrations: sha1 of file name + SQL.
+ */
+export function lineEndingsOnly(
+  recordedHash: string,
+  f: Pick<MigrationFile, 'fileName' | 'sql'>,
+): 'applied with CRLF, LF on disk' | 'applied with LF, CRLF on disk' | undefined {
+  if (!f.fileName.endsWith('.sql')) return undefined;
+  const sha1 = (sql: string) =>
+    createHash('sha1')
+      .update(f.fileName + sql, 'utf8')
+      .digest('hex');
+  const lf = f.sql.replace(/\r\n/g, '\n');
+  if (lf !== f.sql && sha1(lf) === recordedHash) return 'applied with LF, CRLF on disk';
+  const crlf = lf.replace(/\n/g, '\r\n');
+  if (crlf !== f.sql && sha1(crlf) === recordedHash) return 'applied with CRLF, LF on disk';
+  return undefined;
+}
+
 export function appliedProblems(applied: AppliedSummary[], files: MigrationFile[]): string[] {
   const byId = new Map(files.map((f) => [f.id, f]));
   const problems: string[] = [];
   for (const a of appliedMismatches(applied, files)) {
     const f = byId.get(a.id);
     const where = `applied in ${a.tenants} tenant${a.tenants === 1 ? '' : 's'}`;
+    const endings = f && lineEndingsOnly(a.hash, f);
     if (!f)
       problems.push(
         `migration ${a.id} (${a.name}) is ${where} but its file is gone from the migrations directory`,
+      );
+    else if (endings)
+      problems.push(
+        `migration ${f.fileName} differs from the applied one only in line endings (${endings}; ${where})`,
       );
     else if (f.hash !== a.hash)
       problems.push(

@@ -1,8 +1,16 @@
 import { prepared, type Queryable } from '../pg/pool.js';
 import { FailedError } from '../shared/errors.js';
-import { appliedMismatches, appliedProblems, type MigrationFile } from './migration-files.js';
+import {
+  appliedMismatches,
+  appliedProblems,
+  lineEndingsOnly,
+  type MigrationFile,
+} from './migration-files.js';
+import { writeAudit } from './audit.js';
+import { withTransaction } from '../pg/tx.js';
 import type { Control } from './control.js';
 import { lockTimeoutSetting } from '../pg/advisory-lock.js';
+import { TX_MARK_SETTING } from './registry.js';
 
 /**
  * Distinct (id, name, hash) applied anywhere, with how many tenants have each. A recursive loose
@@ -58,7 +66,8 @@ export async function appliedIds(
  * Inside a tenant's transaction, one round trip: the tenant's lock (waited for at most
  * lockTimeoutMs), then what is applied now (another run may have been first) and whether the
  * tenant still exists (a drop may have won the lock), read after the lock by the control schema's
- * lock_tenant_for_migration(); then search_path pointed at the tenant for the migrations.
+ * lock_tenant_for_migration(); then search_path pointed at the tenant for the migrations, and the
+ * transaction's mark (TX_MARK_SETTING) that recordMigrationInOwnTransaction checks.
  */
 export async function lockAndEnterTenant(
   client: Queryable,
@@ -67,10 +76,11 @@ export async function lockAndEnterTenant(
   lockTimeoutMs: number,
   tenant: { id: number; schema: string },
   searchPath: string,
+  txMark: string,
 ): Promise<{ applied: Set<number>; present: boolean }> {
   const { rows } = await client.query(
     prepared(
-      `SELECT f.applied, f.present, set_config('search_path', $6, true) AS sp
+      `SELECT f.applied, f.present, set_config('search_path', $6, true) AS sp, set_config('${TX_MARK_SETTING}', $7, true) AS mark
        FROM ${c.q}.lock_tenant_for_migration($1, $2, $3, $4, $5) f`,
       [
         lock.namespace,
@@ -79,6 +89,7 @@ export async function lockAndEnterTenant(
         tenant.id,
         tenant.schema,
         searchPath,
+        txMark,
       ],
     ),
   );
@@ -166,26 +177,97 @@ export async function lastFailures(
 /**
  * Refuses (exit 1, before any tenant is touched) when a migration applied anywhere was edited or
  * its file deleted: `migrate`, `create` and `adopt --baseline` would otherwise spread the new text.
+ * A file whose only change is its line endings is named as such (code migration-line-endings).
  */
 export async function assertAppliedUnchanged(
   client: Queryable,
   c: Control,
   files: MigrationFile[],
   action: string,
+  opts: { ignoreLineEndings?: boolean } = {},
 ): Promise<void> {
-  const bad = appliedMismatches(await appliedSummary(client, c), files);
+  const byId = new Map(files.map((f) => [f.id, f]));
+  const endingsOnly = (b: { id: number; hash: string }) => {
+    const f = byId.get(b.id);
+    return f !== undefined && lineEndingsOnly(b.hash, f) !== undefined;
+  };
+  const bad = appliedMismatches(await appliedSummary(client, c), files).filter(
+    (b) => !(opts.ignoreLineEndings && endingsOnly(b)),
+  );
   if (!bad.length) return;
   const counts = await tenantsWithPairs(client, c, bad);
   const problems = appliedProblems(
     bad.map((b, i) => ({ ...b, tenants: counts[i] })),
     files,
   );
+  const onlyEndings = bad.every(endingsOnly);
   throw new FailedError(
     `refusing to ${action}: ${problems.length === 1 ? problems[0] : `\n  - ${problems.join('\n  - ')}`}`,
-    {
-      hint: 'restore the applied file as it was, and put the change in a new migration',
-    },
+    { code: onlyEndings ? 'migration-line-endings' : 'migration-edited' },
   );
+}
+
+export interface LineEndingsAccepted {
+  id: number;
+  fileName: string;
+  /** The recorded hash before, and the one of the file on disk now. */
+  from: string;
+  to: string;
+  tenants: number;
+}
+
+/**
+ * Applied migrations whose files differ from what was applied only in line endings, with how
+ * many tenants recorded each: what `migrate --accept-line-endings` re-records.
+ */
+export async function lineEndingChanges(
+  client: Queryable,
+  c: Control,
+  files: MigrationFile[],
+): Promise<LineEndingsAccepted[]> {
+  const byId = new Map(files.map((f) => [f.id, f]));
+  const changed = appliedMismatches(await appliedSummary(client, c), files).filter((a) => {
+    const f = byId.get(a.id);
+    return f !== undefined && lineEndingsOnly(a.hash, f) !== undefined;
+  });
+  if (!changed.length) return [];
+  const counts = await tenantsWithPairs(client, c, changed);
+  return changed.map((a, i) => ({
+    id: a.id,
+    fileName: byId.get(a.id)!.fileName,
+    from: a.hash,
+    to: byId.get(a.id)!.hash,
+    tenants: counts[i],
+  }));
+}
+
+/**
+ * Re-records the hashes of those files, and only those, in one transaction with its audit
+ * record: the SQL each tenant ran is the same statement for statement, so nothing is re-run and
+ * the edited-file guarantee still holds for every other change.
+ */
+export async function acceptLineEndings(
+  client: Queryable,
+  c: Control,
+  files: MigrationFile[],
+): Promise<LineEndingsAccepted[]> {
+  const started = performance.now();
+  return withTransaction(client, async () => {
+    const changes = await lineEndingChanges(client, c, files);
+    if (!changes.length) return [];
+    for (const ch of changes)
+      await client.query(
+        `UPDATE ${c.tenantMigrations} SET hash = $3 WHERE migration_id = $1 AND hash = $2`,
+        [ch.id, ch.from, ch.to],
+      );
+    await writeAudit(client, c, {
+      command: 'migrate accept-line-endings',
+      outcome: 'ok',
+      durationMs: performance.now() - started,
+      details: { files: changes },
+    });
+    return changes;
+  });
 }
 
 export interface AppliedGroup {

@@ -125,14 +125,15 @@ export async function getTenant(client: Queryable, c: Control, slug: string): Pr
   return t;
 }
 
-/** Slugs among the given ones that are not registered, for one error listing them all. */
+/** Slugs among the given ones that are not registered, in the order given, for one error listing them all. */
 export async function unknownSlugs(
   client: Queryable,
   c: Control,
   slugs: string[],
 ): Promise<string[]> {
   const { rows } = await client.query(
-    `SELECT s FROM unnest($1::text[]) s WHERE NOT EXISTS (SELECT 1 FROM ${c.tenants} t WHERE t.slug = s)`,
+    `SELECT u.s FROM unnest($1::text[]) WITH ORDINALITY AS u(s, ord)
+     WHERE NOT EXISTS (SELECT 1 FROM ${c.tenants} t WHERE t.slug = u.s) ORDER BY u.ord`,
     [slugs],
   );
   return rows.map((r) => r.s);
@@ -212,6 +213,37 @@ export async function recordMigration(
       [tenantId, m.id, m.name, m.hash, durationMs, baseline],
     ),
   );
+}
+
+/**
+ * The transaction-local setting that marks a transaction as tenantctl's own (see
+ * markOwnTransaction): a migration that ends the transaction takes the mark with it.
+ */
+export const TX_MARK_SETTING = 'tenantctl.tx';
+
+/**
+ * Records an applied migration only while still inside the transaction marked `mark`, and says
+ * whether it did: the bookkeeping row never lands outside the transaction that ran the DDL, and a
+ * migration that ended that transaction (a COMMIT the splitter did not see) is found in the same
+ * round trip.
+ */
+export async function recordMigrationInOwnTransaction(
+  client: Queryable,
+  c: Control,
+  tenantId: number,
+  m: { id: number; name: string; hash: string },
+  durationMs: number | null,
+  mark: string,
+): Promise<boolean> {
+  const r = await client.query(
+    prepared(
+      `INSERT INTO ${c.tenantMigrations} (tenant_id, migration_id, name, hash, duration_ms, baseline)
+       SELECT $1::bigint, $2::int, $3::text, $4::text, $5::int, false
+       WHERE current_setting('${TX_MARK_SETTING}', true) = $6::text`,
+      [tenantId, m.id, m.name, m.hash, durationMs, mark],
+    ),
+  );
+  return r.rowCount === 1;
 }
 
 /** Schemas that carry the tenant prefix but have no registry row. */

@@ -5,11 +5,10 @@ import type { MigrateOptions } from './types.js';
 import type pg from 'pg';
 import type { Ctx } from '../control/context.js';
 import { FailedError } from '../shared/errors.js';
-import { type MigrationFile } from '../control/migration-files.js';
-import { type TenantPlan } from './state.js';
-import { applyInTransaction, setTenantSearchPath } from './apply.js';
-import { splitStatements } from '../pg/split.js';
-import { SqlFileError } from '../pg/sql-error.js';
+import type { MigrationFile } from '../control/migration-files.js';
+import type { TenantPlan } from './state.js';
+import { applyInTransaction, setTenantSearchPath, newTxMark, MigrationSqlError } from './apply.js';
+import { splitStatements, transactionProblem, type Statement } from '../pg/split.js';
 import { withTransaction } from '../pg/tx.js';
 import { withAdvisoryLock } from '../pg/advisory-lock.js';
 import { tenantLock } from '../control/locks.js';
@@ -45,7 +44,7 @@ export interface Engine {
 
 const droppedMeanwhile = (t: TenantWork) =>
   new FailedError(
-    `tenant ${t.slug} was dropped (or its schema removed) while this run waited for it`,
+    `tenant ${t.slug} was dropped or renamed (or its schema removed) while this run waited for it`,
   );
 
 /**
@@ -75,8 +74,9 @@ export async function applyGroupInOneCall(
 
 /**
  * The precise path, one statement per round trip: tenant lock, re-read what is applied (another
- * run may have been first), apply the rest of the group in order, record each, commit. Returns the
- * ids applied.
+ * run may have been first), apply the rest of the group in order, statement by statement so any
+ * error names its statement, record each inside this same transaction, commit. Returns the ids
+ * applied.
  */
 export async function applyGroupInTransaction(
   e: Engine,
@@ -85,6 +85,7 @@ export async function applyGroupInTransaction(
   group: MigrationFile[],
 ): Promise<number[]> {
   const c = e.ctx.control;
+  const txMark = newTxMark();
   return withTransaction(client, async () => {
     const { applied: done, present } = await lockAndEnterTenant(
       client,
@@ -93,6 +94,7 @@ export async function applyGroupInTransaction(
       e.ctx.settings.lockTimeoutMs,
       t,
       tenantSearchPath(t.schema),
+      txMark,
     );
     if (!present) throw droppedMeanwhile(t);
     const applied = await applyInTransaction(
@@ -100,6 +102,7 @@ export async function applyGroupInTransaction(
       c,
       t,
       group.filter((m) => !done.has(m.id)),
+      { txMark, statementByStatement: true },
     );
     if (t.failedBefore !== false) await clearFailure(client, c, t.id);
     return applied;
@@ -107,9 +110,30 @@ export async function applyGroupInTransaction(
 }
 
 /**
+ * Whether a disable-transaction migration ends with the COMMIT (or END) of a transaction it opened
+ * itself: then its bookkeeping goes into that transaction, just before the COMMIT, so a crash
+ * leaves the tenant before or after the whole block, never between.
+ */
+export function endsWithOwnCommit(statements: Pick<Statement, 'words'>[]): boolean {
+  let open = false;
+  for (const [k, st] of statements.entries()) {
+    const p = transactionProblem(st);
+    if (p?.kind !== 'transaction-control') continue;
+    if (p.command === 'BEGIN' || p.command === 'START TRANSACTION') open = true;
+    else {
+      const closing = open && (p.command === 'COMMIT' || p.command === 'END');
+      if (closing && k === statements.length - 1) return true;
+      open = false;
+    }
+  }
+  return false;
+}
+
+/**
  * CREATE INDEX CONCURRENTLY and friends: one statement at a time under the tenant's session lock,
  * recorded when all succeeded. A failure names the statement; statements that already ran stay
- * (PostgreSQL cannot undo them), so such migrations should be written to be re-runnable.
+ * (PostgreSQL cannot undo them), so such migrations should be written to be re-runnable. A file
+ * wrapped in its own BEGIN ... COMMIT is recorded inside that transaction (endsWithOwnCommit).
  */
 export async function applyNonTransactional(
   e: Engine,
@@ -126,27 +150,33 @@ export async function applyNonTransactional(
       if (!(await tenantPresent(client, c, t))) throw droppedMeanwhile(t);
       if ((await appliedIds(client, c, t.id)).has(m.id)) return [];
       const started = performance.now();
+      const statements = splitStatements(m.sql);
+      const recordInside = endsWithOwnCommit(statements);
+      const record = async () => {
+        await recordMigration(client, c, t.id, m, Math.round(performance.now() - started));
+        await clearFailure(client, c, t.id);
+      };
       await setTenantSearchPath(client, t.schema, false);
       try {
-        const statements = splitStatements(m.sql);
         for (const [k, st] of statements.entries()) {
+          if (recordInside && k === statements.length - 1) await record();
           try {
             await client.query(st.sql);
           } catch (err) {
-            throw new SqlFileError(
+            // A transaction the file opened is aborted now; end it so the session is usable.
+            await client.query('ROLLBACK').catch(() => {});
+            throw new MigrationSqlError(
               err,
-              st.sql,
-              `migration ${m.fileName} statement ${k + 1} of ${statements.length} (line ${st.line})`,
+              m,
+              st,
+              `migration ${m.fileName} (statement ${k + 1} of ${statements.length})`,
             );
           }
         }
       } finally {
         await client.query('RESET search_path').catch(() => {});
       }
-      await withTransaction(client, async () => {
-        await recordMigration(client, c, t.id, m, Math.round(performance.now() - started));
-        await clearFailure(client, c, t.id);
-      });
+      if (!recordInside) await withTransaction(client, record);
       return [m.id];
     },
   );

@@ -2,14 +2,26 @@
 // tenants, record failures, audit the run and give the fan-out's verdict.
 import type pg from 'pg';
 import type { Ctx } from '../control/context.js';
-import { requireMigrations } from '../control/migration-files.js';
+import {
+  requireMigrations,
+  refuseTransactionControl,
+  type MigrationFile,
+} from '../control/migration-files.js';
 import { loadFleetState, type TenantPlan } from './state.js';
 import { selectTenants } from '../control/selection.js';
+import { requireControlSchema } from '../control/registry.js';
 import { fanOut, fanOutError, tally, auditOutcomeOf } from '../control/fanout.js';
 import { withClient, withDedicatedClient } from '../pg/tx.js';
 import { withAdvisoryLock } from '../pg/advisory-lock.js';
 import { migrateRunLock } from '../control/locks.js';
-import { recordFailure } from '../control/migration-state.js';
+import {
+  recordFailure,
+  appliedIds,
+  acceptLineEndings,
+  lineEndingChanges,
+  type LineEndingsAccepted,
+} from '../control/migration-state.js';
+import { findSqlDiagnostics } from '../pg/sql-error.js';
 import {
   writeAudit,
   startAudit,
@@ -70,25 +82,52 @@ async function migrateWork(
         durationMs,
       });
     } else {
+      const sql = findSqlDiagnostics(o.error);
       const error = (o.error as Error).message;
-      tenants.push({ ...base(t, 'failed'), error });
+      // What committed before the failure (earlier groups, a disable-transaction migration) is
+      // read back from the bookkeeping: the report counts only that.
+      const now = await appliedIds(lockClient, ctx.control, t.id);
+      const applied = t.pending.filter((m) => now.has(m.id)).map((m) => m.id);
+      tenants.push({
+        ...base(t, 'failed'),
+        to: Math.max(t.version, ...applied),
+        applied,
+        pending: t.pending.filter((m) => !now.has(m.id)).map((m) => m.id),
+        error,
+        ...(sql ? { sql } : {}),
+      });
       await recordFailure(
         lockClient,
         ctx.control,
         t.id,
         o.error instanceof TenantMigrationError ? o.error.migrationId : null,
-        error,
+        [error, sql?.detail && `DETAIL: ${sql.detail}`, sql?.hint && `HINT: ${sql.hint}`]
+          .filter(Boolean)
+          .join('\n'),
       );
     }
   }
   return { outcomes, tenants };
 }
 
-function summarise(dryRun: boolean, latest: number, tenants: TenantMigrateResult[]): MigrateResult {
+/** The transactional migrations some selected tenant will run: checked before any is touched. */
+function pendingFiles(tenants: TenantPlan[]): MigrationFile[] {
+  const byId = new Map<number, MigrationFile>();
+  for (const t of tenants) for (const m of t.pending) byId.set(m.id, m);
+  return [...byId.values()].sort((a, b) => a.id - b.id);
+}
+
+function summarise(
+  dryRun: boolean,
+  latest: number,
+  tenants: TenantMigrateResult[],
+  lineEndingsAccepted?: LineEndingsAccepted[],
+): MigrateResult {
   const count = (s: TenantStatus[]) => tenants.filter((t) => s.includes(t.status)).length;
   return {
     dryRun,
     latest,
+    ...(lineEndingsAccepted ? { lineEndingsAccepted } : {}),
     succeeded: count(['applied', 'current']),
     failed: count(['failed']),
     skipped: count(['skipped']),
@@ -115,19 +154,24 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
     durationMs: 0,
   });
 
+  const ignoreLineEndings = opts.acceptLineEndings === true;
   if (opts.dryRun) {
-    const state = await withClient(ctx.db, async (client) =>
-      loadFleetState(
+    const { state, endings } = await withClient(ctx.db, async (client) => ({
+      state: await loadFleetState(
         client,
         c,
         files,
         await selectTenants(client, c, opts.tenants, ctx.settings.schemaPrefix),
+        { ignoreLineEndings },
       ),
-    );
+      endings: ignoreLineEndings ? await lineEndingChanges(client, c, files) : undefined,
+    }));
+    refuseTransactionControl(pendingFiles(state.tenants));
     return summarise(
       true,
       state.latest,
       state.tenants.map((t) => base(t, t.pending.length ? 'planned' : 'current')),
+      endings,
     );
   }
 
@@ -140,13 +184,15 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
           `an earlier migrate run (started ${r.at.toISOString()}) did not finish; this run picks up what it left`,
         );
       }
-      const state = await loadFleetState(
-        lockClient,
-        c,
-        files,
-        await selectTenants(lockClient, c, opts.tenants, ctx.settings.schemaPrefix),
-      );
+      const slugs = await selectTenants(lockClient, c, opts.tenants, ctx.settings.schemaPrefix);
+      // Holding the run lock: no tenant is being migrated while the hashes are re-recorded.
+      if (ignoreLineEndings) await requireControlSchema(lockClient, c);
+      const accepted = ignoreLineEndings
+        ? await acceptLineEndings(lockClient, c, files)
+        : undefined;
+      const state = await loadFleetState(lockClient, c, files, slugs);
       const work = state.tenants.filter((t) => t.pending.length > 0);
+      refuseTransactionControl(pendingFiles(work));
       // With work ahead the record exists from the start, so a run killed midway still leaves one.
       const auditId = work.length
         ? await startAudit(lockClient, c, {
@@ -170,8 +216,12 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
         throw err;
       }
       const { outcomes, tenants } = collected;
-      const result = summarise(false, state.latest, tenants);
+      const result = summarise(false, state.latest, tenants, accepted);
       const n = tally(outcomes, (v) => v.applied.length > 0);
+      // A failed tenant whose earlier migrations committed has changed: the verdict counts it.
+      const partWay = tenants.filter((t) => t.status === 'failed' && t.applied.length > 0).length;
+      n.done += partWay;
+      const migrated = n.done - partWay;
       await audit({
         outcome: auditOutcomeOf(n),
         durationMs: performance.now() - started,
@@ -179,15 +229,17 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
           latest: state.latest,
           applied: n.done,
           failed: tenants.filter((t) => t.status === 'failed').map((t) => t.slug),
+          partWay: partWay || undefined,
           skipped: result.skipped,
         },
       });
       const notStarted = result.skipped ? `, ${result.skipped} not started` : '';
+      const s = (k: number) => (k === 1 ? '' : 's');
       const err = fanOutError(
         n,
         {
-          partial: `${n.failed} tenant${n.failed === 1 ? '' : 's'} failed, ${n.done} migrated${notStarted}`,
-          failed: `migration failed in ${n.failed} tenant${n.failed === 1 ? '' : 's'}${notStarted.replace(',', ';')}; no tenant was migrated`,
+          partial: `${n.failed} tenant${s(n.failed)} failed${partWay ? ` (${partWay} part-way: the migrations before the failing one committed)` : ''}, ${migrated} migrated${notStarted}`,
+          failed: `migration failed in ${n.failed} tenant${s(n.failed)}${notStarted.replace(',', ';')}; no tenant was migrated`,
           busy: `${n.failed} tenant${n.failed === 1 ? ' was' : 's were'} locked by other work; nothing migrated there`,
         },
         result,

@@ -22,9 +22,10 @@ export async function loadFleetState(
   c: Control,
   files: MigrationFile[],
   slugs?: string[],
+  opts: { ignoreLineEndings?: boolean } = {},
 ): Promise<FleetState> {
   await requireControlSchema(client, c);
-  await assertAppliedUnchanged(client, c, files, 'migrate');
+  await assertAppliedUnchanged(client, c, files, 'migrate', opts);
   const tenants = (await listTenants(client, c, { slugs, order: 'registered' })).map((t) => ({
     ...t,
     pending: pendingMigrations(t, files),

@@ -2,7 +2,7 @@
 // the fallback to the precise path, and the error that names the failing migration.
 import type { Ctx } from '../control/context.js';
 import { BusyError, TenantctlError } from '../shared/errors.js';
-import { MigrationSqlError } from './apply.js';
+import { MigrationSqlError, TransactionEndedError } from './apply.js';
 import { isLockTimeout, isQueryCanceled } from '../pg/sqlstate.js';
 
 import { SlotClient } from './slot.js';
@@ -48,7 +48,10 @@ export async function migrateTenant(e: Engine, slot: SlotClient, t: TenantWork):
         break;
       } catch (err) {
         const busy = err instanceof BusyError || isLockTimeout(err);
-        if (!(err instanceof TenantctlError)) await slot.discard();
+        // A connection that saw a SQL error, or a migration end tenantctl's transaction (it may
+        // have left session settings behind), is not used for the next tenant.
+        if (!(err instanceof TenantctlError) || err instanceof TransactionEndedError)
+          await slot.discard();
         if (!busy && !precise && !(err instanceof TenantctlError) && !isQueryCanceled(err)) {
           e.ctx.reporter.debug(
             `${t.slug}: ${(err as Error).message}; re-running on the statement-by-statement path`,
@@ -63,7 +66,7 @@ export async function migrateTenant(e: Engine, slot: SlotClient, t: TenantWork):
           continue;
         }
         const failedId =
-          err instanceof MigrationSqlError
+          err instanceof MigrationSqlError || err instanceof TransactionEndedError
             ? err.migrationId
             : (group.find((m) => !applied.includes(m.id))?.id ?? null);
         const message = busy

@@ -1,4 +1,7 @@
 // What `migrate` takes and returns (the --json document of a run).
+import type { SqlDiagnostics } from '../shared/errors.js';
+import type { LineEndingsAccepted } from '../control/migration-state.js';
+
 export interface MigrateOptions {
   tenants?: string[];
   dryRun?: boolean;
@@ -11,6 +14,11 @@ export interface MigrateOptions {
   recycleEvery?: number;
   /** Transactional groups as one call of migrate_tenant() (default); false: one statement per round trip. */
   oneCall?: boolean;
+  /**
+   * Re-record the hashes of applied migrations whose files differ only in CRLF/LF line endings
+   * (audited), before the run; with dryRun, only list them.
+   */
+  acceptLineEndings?: boolean;
 }
 
 export type TenantStatus = 'applied' | 'current' | 'failed' | 'skipped' | 'planned';
@@ -24,12 +32,16 @@ export interface TenantMigrateResult {
   applied: number[];
   pending: number[];
   error?: string;
+  /** PostgreSQL's account of a failed migration: message, DETAIL, HINT, SQLSTATE, file, line. */
+  sql?: SqlDiagnostics;
   durationMs: number;
 }
 
 export interface MigrateResult {
   dryRun: boolean;
   latest: number;
+  /** With acceptLineEndings: the files whose recorded hashes were (dry run: would be) re-recorded. */
+  lineEndingsAccepted?: LineEndingsAccepted[];
   succeeded: number;
   failed: number;
   skipped: number;

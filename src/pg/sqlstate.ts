@@ -1,3 +1,5 @@
+import { SQLSTATE_NAMES } from './sqlstate-names.js';
+
 /** SQLSTATE codes tenantctl reacts to, by name (PostgreSQL Appendix A). */
 export const SQLSTATE = {
   INVALID_PASSWORD: '28P01',
@@ -23,6 +25,11 @@ export const SQLSTATE = {
 export function sqlstateOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/** PostgreSQL's condition name for a SQLSTATE (Appendix A), e.g. 23503 -> foreign_key_violation. */
+export function sqlstateName(code: string): string | undefined {
+  return SQLSTATE_NAMES[code];
 }
 
 export function isLockTimeout(err: unknown): boolean {

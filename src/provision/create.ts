@@ -1,14 +1,18 @@
 import type pg from 'pg';
 import type { Ctx } from '../control/context.js';
-import { UsageError, FailedError, TenantctlError } from '../shared/errors.js';
+import { UsageError, FailedError, TenantctlError, type SqlDiagnostics } from '../shared/errors.js';
 import { parseSlugs, tenantRoleName, type TenantName } from '../shared/names.js';
-import { loadTemplate, type Template } from './template.js';
-import { loadMigrations, type MigrationFile } from '../control/migration-files.js';
-import { applyInTransaction, setTenantSearchPath } from '../migrate/apply.js';
+import { loadTemplate, runTemplateFiles, type Template } from './template.js';
+import {
+  loadMigrations,
+  refuseTransactionControl,
+  type MigrationFile,
+} from '../control/migration-files.js';
+import { applyInTransaction, enterTenantTransaction } from '../migrate/apply.js';
 import { migrateOneTenant } from '../migrate/tenant.js';
 import { assertAppliedUnchanged } from '../control/migration-state.js';
 import { fanOut, fanOutError, tally } from '../control/fanout.js';
-import { SqlFileError } from '../pg/sql-error.js';
+import { SqlFileError, findSqlDiagnostics } from '../pg/sql-error.js';
 import { withClient } from '../pg/tx.js';
 import { underNewTenantLock } from '../control/tenant-frame.js';
 import { requireControlSchema, roleTag, insertTenant } from '../control/registry.js';
@@ -34,6 +38,8 @@ export interface CreatedTenant {
   schema: string;
   ok: boolean;
   error?: string;
+  /** PostgreSQL's account of a failed template or migration: message, DETAIL, HINT, file, line. */
+  sql?: SqlDiagnostics;
   roles?: TenantRoles;
   migrations: number[];
   durationMs: number;
@@ -144,24 +150,27 @@ async function provisionOne(
     });
     // Before the template, so its tables are granted as they are created (see tenantDefaultPrivilegesSql).
     for (const sql of tenantDefaultPrivilegesSql(name.schema, roles)) await client.query(sql);
-    await setTenantSearchPath(client, name.schema);
-    for (const f of template.files) {
-      try {
-        await client.query(f.sql);
-      } catch (err) {
-        throw new SqlFileError(
-          err,
-          f.sql,
-          `template ${template.id === template.dir ? template.dir : template.id}/${f.name}`,
-        );
-      }
+    const txMark = await enterTenantTransaction(client, name.schema);
+    const userSql = async (statementByStatement: boolean) => {
+      await runTemplateFiles(client, template, statementByStatement);
+      return applyInTransaction(client, c, { id, schema: name.schema }, inTransaction(migrations), {
+        txMark,
+        statementByStatement,
+      });
+    };
+    // Each file goes as one query (fewest round trips for a fleet of new tenants); when one fails
+    // without a position, the same SQL runs again from this savepoint, statement by statement, so
+    // the error names its statement too. The transaction is lost either way.
+    await client.query('SAVEPOINT tenantctl_user_sql');
+    let applied: number[];
+    try {
+      applied = await userSql(false);
+    } catch (err) {
+      if (!(err instanceof SqlFileError) || err.sql.statement !== undefined) throw err;
+      await client.query('ROLLBACK TO SAVEPOINT tenantctl_user_sql');
+      await userSql(true);
+      throw err; // it passed the second time (a lock, a race): the first error stands
     }
-    const applied = await applyInTransaction(
-      client,
-      c,
-      { id, schema: name.schema },
-      inTransaction(migrations),
-    );
     await writeAudit(client, c, {
       command: 'create',
       tenant: name.slug,
@@ -176,6 +185,8 @@ async function provisionOne(
 export async function createTenants(ctx: Ctx, opts: CreateOptions): Promise<CreateResult> {
   const { names, template } = prepare(ctx, opts);
   const migrations = await loadMigrations(ctx.settings.migrationsDir);
+  // A new tenant runs every migration: none may end its provisioning transaction.
+  refuseTransactionControl(migrations);
   const c = ctx.control;
   const tag = await withClient(ctx.db, async (client) => {
     await requireControlSchema(client, c);
@@ -248,7 +259,8 @@ export async function createTenants(ctx: Ctx, opts: CreateOptions): Promise<Crea
         durationMs: o.value.durationMs,
       };
     const error = o.status === 'failed' ? (o.error as Error).message : 'not started';
-    return { ...base, ok: false, error, migrations: [], durationMs: 0 };
+    const sql = o.status === 'failed' ? findSqlDiagnostics(o.error) : undefined;
+    return { ...base, ok: false, error, ...(sql ? { sql } : {}), migrations: [], durationMs: 0 };
   });
   const result: CreateResult = { dryRun: false, template: template.id, tenants };
   // One tenant asked for: its own error is the run's, with its exit code.

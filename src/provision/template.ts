@@ -2,6 +2,10 @@ import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../shared/errors.js';
 import { BUILTIN_TEMPLATES } from '../shared/paths.js';
+import { splitStatements, transactionProblems } from '../pg/split.js';
+import { SqlFileError } from '../pg/sql-error.js';
+import type { Queryable } from '../pg/pool.js';
+import { describeTransactionProblem } from '../control/migration-files.js';
 
 export interface TemplateFile {
   name: string;
@@ -60,5 +64,48 @@ export function loadTemplate(spec: string, cwd = process.cwd()): Template {
     .map((name) => ({ name, order: Number(FILE_RE.exec(name)![1]) }))
     .sort((a, b) => a.order - b.order || a.name.localeCompare(b.name))
     .map(({ name }) => ({ name, sql: readFileSync(path.join(dir, name), 'utf8') }));
+  // Templates run inside the new tenant's provisioning transaction, which a COMMIT would end.
+  for (const f of files)
+    for (const p of transactionProblems(f.sql))
+      problems.push(describeTransactionProblem(`template file ${path.join(dir, f.name)}`, p));
+  if (problems.length)
+    throw new UsageError(problems, {
+      hint: "a template runs inside the new tenant's transaction: take these statements out (put CREATE INDEX CONCURRENTLY in a disable-transaction migration)",
+    });
   return { id, dir, files };
+}
+
+/** How errors name a template file: the built-in name or the directory, then the file. */
+export function templateFileLabel(template: Template, f: TemplateFile): string {
+  return `${template.id === template.dir ? template.dir : template.id}/${f.name}`;
+}
+
+/**
+ * Runs a template's files in order on the caller's transaction (search_path already on the
+ * tenant): each file as one query, or statement by statement, so an error PostgreSQL gives no
+ * position for (a constraint, a dependency) still names its statement.
+ */
+export async function runTemplateFiles(
+  client: Queryable,
+  template: Template,
+  statementByStatement = false,
+): Promise<void> {
+  for (const f of template.files) {
+    const file = templateFileLabel(template, f);
+    const steps = statementByStatement
+      ? splitStatements(f.sql)
+      : [{ sql: f.sql, offset: 0, statement: undefined }];
+    for (const st of steps) {
+      try {
+        await client.query(st.sql);
+      } catch (err) {
+        throw new SqlFileError(err, {
+          label: `template ${file}`,
+          file,
+          text: f.sql,
+          statement: statementByStatement ? st : undefined,
+        });
+      }
+    }
+  }
 }

@@ -13,12 +13,36 @@ export type ErrorCode =
   | 'tenant-schema-missing'
   | 'lock-busy'
   | 'no-database'
-  | 'no-migrations-dir';
+  | 'no-migrations-dir'
+  | 'migration-edited'
+  | 'migration-line-endings';
+
+/**
+ * Everything PostgreSQL said about a failed statement of the user's SQL (a template, a migration,
+ * an archive being restored), plus where it was: shown as indented lines and as --json fields.
+ */
+export interface SqlDiagnostics {
+  message: string;
+  sqlstate?: string;
+  /** The condition name of Appendix A, e.g. foreign_key_violation. */
+  sqlstateName?: string;
+  detail?: string;
+  hint?: string;
+  /** PostgreSQL's CONTEXT: where inside a function, trigger or DO block it happened. */
+  context?: string;
+  /** The file that held the statement (a migration's file name, template/file, an archive member). */
+  file?: string;
+  line?: number;
+  col?: number;
+  /** The failing statement's first line. */
+  statement?: string;
+}
 
 export interface ErrorOptions {
   hint?: string;
   cause?: unknown;
   code?: ErrorCode;
+  sql?: SqlDiagnostics;
 }
 
 /** Base of every error tenantctl reports on purpose; the CLI turns it into one line and an exit. */
@@ -30,11 +54,14 @@ export class TenantctlError extends Error {
   readonly code?: ErrorCode;
   /** What was done before the failure (a fan-out's per-tenant summary), for --json and the summary. */
   result?: unknown;
+  /** PostgreSQL's own account of the failure, when the user's SQL failed. */
+  sql?: SqlDiagnostics;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.hint = options?.hint;
     this.code = options?.code;
+    this.sql = options?.sql;
   }
 }
 

@@ -238,3 +238,33 @@ export function leftovers(objects: AclObject[], defaults: DefaultAcl[]): string[
     ),
   ];
 }
+
+/**
+ * The snapshot of a suspended tenant after `rename`: the schema's new name and the tenant's
+ * group roles' new names wherever they appear (grantees, grantors, owners, default-privilege
+ * roles, logins). Objects are found by oid, which a rename keeps, so activate restores exactly.
+ */
+export function renameInSnapshot(
+  snap: Snapshot,
+  schema: { from: string; to: string },
+  roles: Map<string, string>,
+): Snapshot {
+  const role = (r: string) => roles.get(r) ?? r;
+  const entry = (e: AclEntry): AclEntry => ({
+    ...e,
+    grantee: e.grantee === null ? null : role(e.grantee),
+    grantor: role(e.grantor),
+  });
+  return {
+    ...snap,
+    schema: snap.schema === schema.from ? schema.to : snap.schema,
+    objects: snap.objects.map((o) => ({
+      ...o,
+      name: o.kind === 'schema' && o.name === schema.from ? schema.to : o.name,
+      owner: role(o.owner),
+      acl: o.acl.map(entry),
+    })),
+    defaults: snap.defaults.map((d) => ({ ...d, role: role(d.role), acl: d.acl.map(entry) })),
+    logins: snap.logins.map(role),
+  };
+}

@@ -4,7 +4,10 @@ import { withTransaction } from '../pg/tx.js';
 import { fingerprintRows, fingerprintDigests, setNeutralSearchPath } from './fingerprint-sql.js';
 import { setTenantSearchPath } from '../migrate/apply.js';
 import { SqlFileError } from '../pg/sql-error.js';
-import type { Template } from '../provision/template.js';
+import { splitStatements, transactionProblem, withoutWord, type Statement } from '../pg/split.js';
+import { UsageError } from '../shared/errors.js';
+import { describeTransactionProblem } from '../control/migration-files.js';
+import { runTemplateFiles, type Template } from '../provision/template.js';
 import type { MigrationFile } from '../control/migration-files.js';
 import { buildFingerprints, type Fingerprint } from './fingerprint.js';
 import { createSchemaSql } from '../provision/tenant-ddl.js';
@@ -16,13 +19,41 @@ class RollBack extends Error {}
  * Builds what a tenant of `template` should look like at each of `versions` (the highest applied
  * migration id, 0 for none): the template, then migrations in order, in a scratch schema inside a
  * transaction that is always rolled back, fingerprinted after the template and after each
- * migration someone is at. Files marked disable-transaction are run here with CONCURRENTLY
- * dropped, because the structure they leave is the same.
+ * migration someone is at. What cannot run inside that transaction is adapted or refused
+ * (referenceSteps).
  */
 export interface Reference {
   fingerprint: Fingerprint;
   /** Server-side digest (see fingerprintDigests): a tenant with the same one needs no closer look. */
   digest: string;
+}
+
+/** Structure-neutral commands the reference leaves out: it is one transaction that never commits. */
+const LEFT_OUT = new Set(['BEGIN', 'START TRANSACTION', 'COMMIT', 'END', 'VACUUM', 'DISCARD ALL']);
+
+/**
+ * What the reference runs of a migration, statement by statement (one reference per run, so
+ * errors may as well name their statement): without the file's own transaction wrappers and
+ * VACUUM, CONCURRENTLY dropped (the structure it leaves is the same), REINDEX and CLUSTER
+ * skipped. Anything else that cannot run there (ROLLBACK, CREATE DATABASE...) is refused.
+ */
+function referenceSteps(m: MigrationFile): { sql: string; statement?: Statement }[] {
+  const statements = splitStatements(m.sql);
+  const steps: { sql: string; statement?: Statement }[] = [];
+  for (const st of statements) {
+    const p = transactionProblem(st);
+    if (!p) steps.push({ sql: st.sql, statement: st });
+    else if (LEFT_OUT.has(p.command) || st.words[0] === 'reindex' || st.words[0] === 'cluster')
+      continue;
+    else if (st.words.includes('concurrently')) {
+      const sql = withoutWord(st.sql, 'concurrently');
+      steps.push({ sql, statement: { ...st, sql } });
+    } else
+      throw new UsageError(
+        `verify cannot rebuild migration ${m.fileName} in its rolled-back reference: ${describeTransactionProblem(`migration ${m.fileName}`, { ...p, line: st.line, statement: st.sql.split('\n')[0] })}`,
+      );
+  }
+  return steps;
 }
 
 export async function buildReferences(
@@ -46,21 +77,21 @@ export async function buildReferences(
   await withTransaction(client, async () => {
     await client.query(createSchemaSql(scratch));
     await setTenantSearchPath(client, scratch);
-    const where = template.id === template.dir ? template.dir : template.id;
-    for (const f of template.files) {
-      try {
-        await client.query(f.sql);
-      } catch (err) {
-        throw new SqlFileError(err, f.sql, `template ${where}/${f.name}`);
-      }
-    }
+    // one reference per run: statement by statement, so any error names its statement
+    await runTemplateFiles(client, template, true);
     await snapshot(0);
     for (const m of migrations) {
-      const sql = m.transactional ? m.sql : m.sql.replace(/\bCONCURRENTLY\b/gi, '');
-      try {
-        await client.query(sql);
-      } catch (err) {
-        throw new SqlFileError(err, sql, `migration ${m.fileName}`);
+      for (const step of referenceSteps(m)) {
+        try {
+          await client.query(step.sql);
+        } catch (err) {
+          throw new SqlFileError(err, {
+            label: `migration ${m.fileName}`,
+            file: m.fileName,
+            text: m.sql,
+            statement: step.statement,
+          });
+        }
       }
       await snapshot(m.id);
     }

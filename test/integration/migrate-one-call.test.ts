@@ -69,9 +69,17 @@ describe('migrate: one call per tenant, statement by statement when that fails',
     expect(err).toBeInstanceOf(PartialError);
     const a2 = err.result.tenants.find((t: { slug: string }) => t.slug === 'a2');
     expect(a2.status).toBe('failed');
+    // the statement-by-statement path names the failing statement even without a position
     expect(a2.error).toBe(
-      'migration 4_body-required.sql: column "body" of relation "notes" contains null values (23502)',
+      'migration 4_body-required.sql line 2: column "body" of relation "notes" contains null values (23502 not_null_violation)',
     );
+    expect(a2.sql).toMatchObject({
+      sqlstate: '23502',
+      sqlstateName: 'not_null_violation',
+      file: '4_body-required.sql',
+      line: 2,
+      statement: 'ALTER TABLE notes ALTER COLUMN body SET NOT NULL',
+    });
     expect(await tableExists('org_a2', 'tags')).toBe(false);
     expect(await applied()).toEqual({ a1: [1, 2, 3, 4], a2: [1, 2], a3: [1, 2, 3, 4] });
     const { rows } = await db.query(`SELECT migration_id FROM tenantctl.migration_failures`);
@@ -93,7 +101,7 @@ describe('migrate: one call per tenant, statement by statement when that fails',
       (e) => e,
     );
     expect(err.result.tenants[0].error).toBe(
-      'migration 5_typo.sql line 2 col 32: type "nosuchtype" does not exist (42704)',
+      'migration 5_typo.sql line 2 col 32: type "nosuchtype" does not exist (42704 undefined_object)',
     );
     expect(await tableExists('org_a3', 'later')).toBe(false);
     m.remove('5_typo.sql');
@@ -160,7 +168,8 @@ describe('migrate: one call per tenant, statement by statement when that fails',
       const a3 = err.result.tenants.find((t: { slug: string }) => t.slug === 'a3');
       expect(a3).toMatchObject({
         status: 'failed',
-        error: 'tenant a3 was dropped (or its schema removed) while this run waited for it',
+        error:
+          'tenant a3 was dropped or renamed (or its schema removed) while this run waited for it',
       });
       expect(
         err.result.tenants.filter((t: { status: string }) => t.status === 'applied'),

@@ -192,7 +192,7 @@ CREATE INDEX CONCURRENTLY users_bad_idx ON users (no_such_column);
       (e) => e,
     );
     expect(err.result.tenants[0].error).toMatch(
-      /5_bad-concurrent\.sql statement 2 of 2 \(line 4\).*no_such_column/,
+      /5_bad-concurrent\.sql \(statement 2 of 2\) line 4: column "no_such_column" does not exist \(42703 undefined_column\)/,
     );
     expect((await versions()).m1).not.toContain(5);
     m.write(

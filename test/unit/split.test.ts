@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { splitStatements } from '../../src/pg/split.js';
+import { splitStatements, stripComments, withoutWord } from '../../src/pg/split.js';
 import { groupMigrations } from '../../src/migrate/paths.js';
 import type { MigrationFile } from '../../src/control/migration-files.js';
 
@@ -13,14 +13,29 @@ CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $body$ SELECT 1; $body$;
 -- trailing comment ;
 `;
     const st = splitStatements(sql);
-    expect(st.map((s) => s.line)).toEqual([2, 3, 5]);
+    // the nested comment is line 3, so the INSERT starts on line 4
+    expect(st.map((s) => s.line)).toEqual([2, 4, 5]);
+    expect(st[1].sql).toMatch(/^INSERT INTO t VALUES/);
     expect(st[0].sql).toBe('CREATE INDEX CONCURRENTLY a ON t (x)');
     expect(st[1].sql).toContain(`$fn$ body; $fn$)`);
     expect(st[2].sql).toMatch(/^CREATE FUNCTION f\(\).*\$body\$$/s);
   });
   it('ignores empty statements and comment-only tails', () => {
     expect(splitStatements(';;  -- x\n')).toEqual([]);
-    expect(splitStatements('SELECT 1')).toEqual([{ sql: 'SELECT 1', line: 1 }]);
+    expect(splitStatements('SELECT 1')).toEqual([
+      { sql: 'SELECT 1', line: 1, offset: 0, words: ['select'] },
+    ]);
+  });
+  it('a nested block comment after the last statement is not a statement (issue #13)', () => {
+    expect(splitStatements('SELECT 1;\n/* x /* y */ */\n').map((s) => s.sql)).toEqual(['SELECT 1']);
+  });
+  it('stripComments and withoutWord read the same tokens as the splitter', () => {
+    expect(stripComments("SELECT '--x' /* a /* b */ c */ , 1 -- tail")).toBe(
+      "SELECT '--x'   , 1  ",
+    );
+    expect(
+      withoutWord('CREATE INDEX concurrently i ON t (x) -- CONCURRENTLY\n', 'concurrently'),
+    ).toBe('CREATE INDEX  i ON t (x) -- CONCURRENTLY\n');
   });
 });
 

@@ -117,6 +117,6 @@ describe('SQL error positions', () => {
       'SELECT 1;\nCREATE TABL x ();',
       '02_x.sql',
     );
-    expect(msg).toBe('02_x.sql line 2 col 10: syntax error at or near "TABL" (42601)');
+    expect(msg).toBe('02_x.sql line 2 col 10: syntax error at or near "TABL" (42601 syntax_error)');
   });
 });

@@ -4,6 +4,7 @@ import { withSession, showResult, type Session } from '../session.js';
 import { concurrencyOption, migrationsDirOption, templateOption } from '../options.js';
 import type { CreateResult } from '../../provision/create.js';
 import { formatDuration } from '../../shared/duration.js';
+import { sqlErrorLines } from '../output.js';
 
 function render(s: Session, r: CreateResult): string[] {
   const { c } = s.out;
@@ -14,10 +15,17 @@ function render(s: Session, r: CreateResult): string[] {
       '',
     ]);
   }
-  return r.tenants.map((t) =>
+  // With one tenant its error (and PostgreSQL's details) is the command's, printed once below.
+  const details = r.tenants.length > 1;
+  return r.tenants.flatMap((t) =>
     t.ok
-      ? `${c.green('created')} ${t.slug} (${t.schema}, ${t.migrations.length} migrations, ${formatDuration(t.durationMs)})`
-      : `${c.red('failed')}  ${t.slug}: ${t.error}`,
+      ? [
+          `${c.green('created')} ${t.slug} (${t.schema}, ${t.migrations.length} migrations, ${formatDuration(t.durationMs)})`,
+        ]
+      : [
+          `${c.red('failed')}  ${t.slug}: ${t.error}`,
+          ...(details ? sqlErrorLines(t.sql, '          ') : []),
+        ],
   );
 }
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option, InvalidArgumentError } from 'commander';
 import { withSession, showResult, type Session } from '../session.js';
 import { concurrencyOption, migrationsDirOption } from '../options.js';
-import { table } from '../output.js';
+import { table, sqlErrorLines } from '../output.js';
 import { FailedError } from '../../shared/errors.js';
 import { parseDuration, formatDuration } from '../../shared/duration.js';
 import type { MigrateResult } from '../../migrate/run.js';
@@ -31,9 +31,20 @@ function renderRun(s: Session, r: MigrateResult): string[] {
       lines.push(
         `${c.green('migrated')} ${t.slug}: ${t.from} -> ${t.to} (${formatDuration(t.durationMs)})`,
       );
-    else if (t.status === 'failed') lines.push(`${c.red('failed')}   ${t.slug}: ${t.error}`);
-    else if (t.status === 'skipped' && s.out.verbose) lines.push(`${c.dim('skipped')}  ${t.slug}`);
+    else if (t.status === 'failed') {
+      // what committed before the failure is shown, so the report never hides a changed tenant
+      const partWay = t.applied.length ? `${t.from} -> ${t.to} committed, then ` : '';
+      lines.push(
+        `${c.red('failed')}   ${t.slug}: ${partWay}${t.error}`,
+        ...sqlErrorLines(t.sql, '           '),
+      );
+    } else if (t.status === 'skipped' && s.out.verbose)
+      lines.push(`${c.dim('skipped')}  ${t.slug}`);
   }
+  for (const a of r.lineEndingsAccepted ?? [])
+    lines.push(
+      `${r.dryRun ? 'would re-record' : 're-recorded'} ${a.fileName}: only line endings changed (${a.tenants} tenant${a.tenants === 1 ? '' : 's'})`,
+    );
   const planned = r.tenants.filter((t) => t.status === 'planned').length;
   lines.push(
     r.dryRun
@@ -76,7 +87,8 @@ function renderStatus(s: Session, st: MigrateStatus): string[] {
       '',
       c.red('failed last time:'),
       ...st.failedLastTime.map(
-        (f) => `  ${f.slug} (migration ${f.migrationId ?? '?'}): ${f.error}`,
+        (f) =>
+          `  ${f.slug} (migration ${f.migrationId ?? '?'}): ${f.error.replace(/\n/g, '\n    ')}`,
       ),
     );
   }
@@ -93,6 +105,10 @@ export function register(program: Command): void {
     .addOption(migrationsDirOption())
     .addOption(concurrencyOption())
     .option('--dry-run', 'show per tenant what would run; change nothing')
+    .option(
+      '--accept-line-endings',
+      're-record the hashes of applied migrations whose files differ only in CRLF/LF line endings (audited; nothing re-runs)',
+    )
     .addOption(
       new Option(
         '--max-failures <n|all>',
@@ -115,6 +131,7 @@ export function register(program: Command): void {
         opts: {
           tenant?: string[];
           dryRun?: boolean;
+          acceptLineEndings?: boolean;
           maxFailures?: number;
           statementTimeout?: number;
           recycleEvery?: number;
@@ -127,6 +144,7 @@ export function register(program: Command): void {
           const options = {
             tenants: opts.tenant,
             dryRun: opts.dryRun,
+            acceptLineEndings: opts.acceptLineEndings,
             maxFailures: opts.maxFailures,
             statementTimeoutMs: opts.statementTimeout,
             recycleEvery: opts.recycleEvery,
