@@ -10,6 +10,7 @@ import { withClient, withDedicatedClient } from '../pg/tx.js';
 import { withAdvisoryLock } from '../pg/advisory-lock.js';
 import { migrateRunLock } from '../control/locks.js';
 import { recordFailure } from '../control/migration-state.js';
+import { requireControlSchema } from '../control/registry.js';
 import {
   writeAudit,
   startAudit,
@@ -49,7 +50,14 @@ async function migrateWork(
     async (t, slot) => {
       const t0 = performance.now();
       const applied = await migrateTenant(e, slots[slot], t);
-      return { applied, durationMs: Math.round(performance.now() - t0) };
+      return { applied, from: t.version, durationMs: Math.round(performance.now() - t0) };
+    },
+    {
+      slugOf: (t) => t.slug,
+      describe: (v) =>
+        v.applied.length
+          ? { status: 'applied', detail: `${v.from} -> ${Math.max(v.from, ...v.applied)}` }
+          : { status: 'current' },
     },
   );
   await Promise.all(slots.map((s) => s.close()));
@@ -116,14 +124,20 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
   });
 
   if (opts.dryRun) {
-    const state = await withClient(ctx.db, async (client) =>
-      loadFleetState(
+    const state = await withClient(ctx.db, async (client) => {
+      await requireControlSchema(client, c);
+      return loadFleetState(
         client,
         c,
         files,
-        await selectTenants(client, c, opts.tenants, ctx.settings.schemaPrefix),
-      ),
-    );
+        await selectTenants(
+          client,
+          c,
+          { include: opts.tenants, exclude: opts.exclude },
+          ctx.settings.schemaPrefix,
+        ),
+      );
+    });
     return summarise(
       true,
       state.latest,
@@ -132,68 +146,80 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
   }
 
   const started = performance.now();
-  return withDedicatedClient(ctx.db, (lockClient) =>
-    withAdvisoryLock(lockClient, migrateRunLock(c.schema), ctx.settings.lockTimeoutMs, async () => {
-      // Holding the run lock, no other migrate can be alive: a record still 'running' is a killed run's.
-      for (const r of await markInterrupted(lockClient, c, 'migrate')) {
-        ctx.reporter.warn(
-          `an earlier migrate run (started ${r.at.toISOString()}) did not finish; this run picks up what it left`,
+  return withDedicatedClient(ctx.db, async (lockClient) => {
+    // Before the run lock and the audit log: a database without `tenantctl init` says so.
+    await requireControlSchema(lockClient, c);
+    return withAdvisoryLock(
+      lockClient,
+      migrateRunLock(c.schema),
+      ctx.settings.lockTimeoutMs,
+      async () => {
+        // Holding the run lock, no other migrate can be alive: a record still 'running' is a killed run's.
+        for (const r of await markInterrupted(lockClient, c, 'migrate')) {
+          ctx.reporter.warn(
+            `an earlier migrate run (started ${r.at.toISOString()}) did not finish; this run picks up what it left`,
+          );
+        }
+        const state = await loadFleetState(
+          lockClient,
+          c,
+          files,
+          await selectTenants(
+            lockClient,
+            c,
+            { include: opts.tenants, exclude: opts.exclude },
+            ctx.settings.schemaPrefix,
+          ),
         );
-      }
-      const state = await loadFleetState(
-        lockClient,
-        c,
-        files,
-        await selectTenants(lockClient, c, opts.tenants, ctx.settings.schemaPrefix),
-      );
-      const work = state.tenants.filter((t) => t.pending.length > 0);
-      // With work ahead the record exists from the start, so a run killed midway still leaves one.
-      const auditId = work.length
-        ? await startAudit(lockClient, c, {
-            command: 'migrate',
-            details: { latest: state.latest, tenants: work.length },
-          })
-        : undefined;
-      const audit = (entry: Omit<AuditEntry, 'command'>) =>
-        auditId === undefined
-          ? writeAudit(lockClient, c, { command: 'migrate', ...entry })
-          : finishAudit(lockClient, c, auditId, entry);
-      let collected: Awaited<ReturnType<typeof migrateWork>>;
-      try {
-        collected = await migrateWork(e, lockClient, state.tenants, work, base);
-      } catch (err) {
+        const work = state.tenants.filter((t) => t.pending.length > 0);
+        // With work ahead the record exists from the start, so a run killed midway still leaves one.
+        const auditId = work.length
+          ? await startAudit(lockClient, c, {
+              command: 'migrate',
+              details: { latest: state.latest, tenants: work.length },
+            })
+          : undefined;
+        const audit = (entry: Omit<AuditEntry, 'command'>) =>
+          auditId === undefined
+            ? writeAudit(lockClient, c, { command: 'migrate', ...entry })
+            : finishAudit(lockClient, c, auditId, entry);
+        let collected: Awaited<ReturnType<typeof migrateWork>>;
+        try {
+          collected = await migrateWork(e, lockClient, state.tenants, work, base);
+        } catch (err) {
+          await audit({
+            outcome: 'failed',
+            durationMs: performance.now() - started,
+            details: { latest: state.latest, error: (err as Error).message },
+          }).catch(() => {});
+          throw err;
+        }
+        const { outcomes, tenants } = collected;
+        const result = summarise(false, state.latest, tenants);
+        const n = tally(outcomes, (v) => v.applied.length > 0);
         await audit({
-          outcome: 'failed',
+          outcome: auditOutcomeOf(n),
           durationMs: performance.now() - started,
-          details: { latest: state.latest, error: (err as Error).message },
-        }).catch(() => {});
-        throw err;
-      }
-      const { outcomes, tenants } = collected;
-      const result = summarise(false, state.latest, tenants);
-      const n = tally(outcomes, (v) => v.applied.length > 0);
-      await audit({
-        outcome: auditOutcomeOf(n),
-        durationMs: performance.now() - started,
-        details: {
-          latest: state.latest,
-          applied: n.done,
-          failed: tenants.filter((t) => t.status === 'failed').map((t) => t.slug),
-          skipped: result.skipped,
-        },
-      });
-      const notStarted = result.skipped ? `, ${result.skipped} not started` : '';
-      const err = fanOutError(
-        n,
-        {
-          partial: `${n.failed} tenant${n.failed === 1 ? '' : 's'} failed, ${n.done} migrated${notStarted}`,
-          failed: `migration failed in ${n.failed} tenant${n.failed === 1 ? '' : 's'}${notStarted.replace(',', ';')}; no tenant was migrated`,
-          busy: `${n.failed} tenant${n.failed === 1 ? ' was' : 's were'} locked by other work; nothing migrated there`,
-        },
-        result,
-      );
-      if (err) throw err;
-      return result;
-    }),
-  );
+          details: {
+            latest: state.latest,
+            applied: n.done,
+            failed: tenants.filter((t) => t.status === 'failed').map((t) => t.slug),
+            skipped: result.skipped,
+          },
+        });
+        const notStarted = result.skipped ? `, ${result.skipped} not started` : '';
+        const err = fanOutError(
+          n,
+          {
+            partial: `${n.failed} tenant${n.failed === 1 ? '' : 's'} failed, ${n.done} migrated${notStarted}`,
+            failed: `migration failed in ${n.failed} tenant${n.failed === 1 ? '' : 's'}${notStarted.replace(',', ';')}; no tenant was migrated`,
+            busy: `${n.failed} tenant${n.failed === 1 ? ' was' : 's were'} locked by other work; nothing migrated there`,
+          },
+          result,
+        );
+        if (err) throw err;
+        return result;
+      },
+    );
+  });
 }

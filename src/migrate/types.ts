@@ -1,6 +1,9 @@
 // What `migrate` takes and returns (the --json document of a run).
 export interface MigrateOptions {
+  /** Slugs or globs (control/selection.ts); none means every tenant. */
   tenants?: string[];
+  /** Slugs or globs left out. */
+  exclude?: string[];
   dryRun?: boolean;
   /** Stop starting tenants after this many failures; Infinity for "all". */
   maxFailures?: number;

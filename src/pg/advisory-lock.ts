@@ -16,6 +16,15 @@ export function lockTimeoutSetting(ms: number): string {
   return `${Math.max(1, Math.round(ms))}ms`;
 }
 
+function busy(key: LockKey, cause: unknown): BusyError {
+  const err = new BusyError(`${key.what} is locked by another tenantctl run`, {
+    cause,
+    code: 'lock-busy',
+  });
+  err.lock = key;
+  return err;
+}
+
 /**
  * Transaction-scoped advisory lock; waits at most the transaction's lock_timeout, then BusyError.
  * Keys hash text on the server so every tenantctl version and process agrees on them.
@@ -42,11 +51,7 @@ export async function takeXactLock(
       );
     }
   } catch (err) {
-    if (isLockTimeout(err))
-      throw new BusyError(`${key.what} is locked by another tenantctl run`, {
-        cause: err,
-        code: 'lock-busy',
-      });
+    if (isLockTimeout(err)) throw busy(key, err);
     throw err;
   }
 }
@@ -70,11 +75,7 @@ export async function withAdvisoryLock<T>(
       key.name,
     ]);
   } catch (err) {
-    if (isLockTimeout(err))
-      throw new BusyError(`${key.what} is locked by another tenantctl run`, {
-        cause: err,
-        code: 'lock-busy',
-      });
+    if (isLockTimeout(err)) throw busy(key, err);
     throw err;
   } finally {
     await client.query('RESET lock_timeout').catch(() => {});

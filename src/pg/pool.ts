@@ -32,7 +32,8 @@ export class Database {
     readonly target: ConnectionTarget,
     max: number,
   ) {
-    this.pool = new pg.Pool({ ...target.config, max, application_name: 'tenantctl' });
+    // An application_name in the URL wins, as it did when pg parsed the URL itself.
+    this.pool = new pg.Pool({ application_name: 'tenantctl', ...target.config, max });
     // An idle client dying (server restart) must not crash the process; the next checkout reconnects.
     this.pool.on('error', () => {});
   }
@@ -55,10 +56,10 @@ export class Database {
    */
   async dedicatedClient(opts: DedicatedClientOptions = {}): Promise<pg.Client> {
     const client = new pg.Client({
-      ...this.target.config,
       application_name: 'tenantctl',
+      ...this.target.config,
       statement_timeout: opts.statementTimeoutMs,
-      ...(opts.noJit
+      ...(opts.noJit && this.target.config.options === undefined
         ? { options: [process.env.PGOPTIONS, '-c jit=off'].filter(Boolean).join(' ') }
         : {}),
     });

@@ -1,5 +1,5 @@
 /** Exit codes are part of the product contract (SPEC "Exit codes"). */
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, PARTIAL: 3, BUSY: 4 } as const;
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, PARTIAL: 3, BUSY: 4, INTERRUPTED: 130 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /**
@@ -13,12 +13,32 @@ export type ErrorCode =
   | 'tenant-schema-missing'
   | 'lock-busy'
   | 'no-database'
-  | 'no-migrations-dir';
+  | 'no-migrations-dir'
+  | 'migrations-behind'
+  | 'archive-missing'
+  | 'schema-unknown'
+  | 'dev-not-running'
+  | 'cancelled'
+  | 'connect-refused'
+  | 'connect-host-unknown'
+  | 'connect-timeout'
+  | 'connect-no-password'
+  | 'connect-auth-failed'
+  | 'connect-ssl-unsupported'
+  | 'connect-ssl-verify'
+  | 'connect-database-missing'
+  | 'connect-closed'
+  | 'connect-starting'
+  | 'connect-failed';
 
 export interface ErrorOptions {
   hint?: string;
   cause?: unknown;
   code?: ErrorCode;
+  /** More about the failure than the one-line message: who holds a lock, each problem. */
+  detail?: string;
+  /** Close matches for a name that was not found (did you mean...?). */
+  suggestions?: string[];
 }
 
 /** Base of every error tenantctl reports on purpose; the CLI turns it into one line and an exit. */
@@ -30,11 +50,16 @@ export class TenantctlError extends Error {
   readonly code?: ErrorCode;
   /** What was done before the failure (a fan-out's per-tenant summary), for --json and the summary. */
   result?: unknown;
+  /** More than the one-line message (see ErrorOptions.detail); may be added on the way up. */
+  detail?: string;
+  readonly suggestions?: string[];
   constructor(message: string, options?: ErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.hint = options?.hint;
     this.code = options?.code;
+    this.detail = options?.detail;
+    this.suggestions = options?.suggestions;
   }
 }
 
@@ -62,6 +87,18 @@ export class ConnectionError extends TenantctlError {}
 /** A lock held by another run could not be had in time. */
 export class BusyError extends TenantctlError {
   override readonly exitCode = EXIT.BUSY;
+  /** The advisory lock waited for, so whoever reports the error can say who holds it. */
+  lock?: { namespace: string; name: string; what: string };
+  /** Or the schema whose tables were locked. */
+  lockedSchema?: string;
+}
+
+/** The user stopped it (Ctrl-C at a prompt) before anything was changed. */
+export class CancelledError extends TenantctlError {
+  override readonly exitCode = EXIT.INTERRUPTED;
+  constructor(message = 'cancelled', options?: ErrorOptions) {
+    super(message, { code: 'cancelled', ...options });
+  }
 }
 
 /** A fan-out in which some tenants failed and others were done. */
