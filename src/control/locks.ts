@@ -15,7 +15,8 @@ export function migrateRunLock(controlSchema: string): LockKey {
   return {
     namespace: controlSchema,
     name: 'migrate-run',
-    what: 'migrate (another run is in progress)',
+    what: 'the migrate run',
+    busy: 'another migrate run is in progress',
   };
 }
 

@@ -9,6 +9,8 @@ export interface LockKey {
   name: string;
   /** What the lock protects, for the busy message. */
   what: string;
+  /** The busy message itself, when "<what> is locked by another tenantctl run" reads badly. */
+  busy?: string;
 }
 
 /** A lock_timeout value; never 0, which PostgreSQL reads as "wait forever". */
@@ -17,7 +19,7 @@ export function lockTimeoutSetting(ms: number): string {
 }
 
 function busy(key: LockKey, cause: unknown): BusyError {
-  const err = new BusyError(`${key.what} is locked by another tenantctl run`, {
+  const err = new BusyError(key.busy ?? `${key.what} is locked by another tenantctl run`, {
     cause,
     code: 'lock-busy',
   });

@@ -63,11 +63,11 @@ function runLine(s: Session, r: RunState): string {
   ]
     .filter(Boolean)
     .join(', ');
-  const since = r.since ? ` since ${formatTime(r.since)}` : '';
+  const at = (word: string) => (r.since ? ` ${word} ${formatTime(r.since)}` : '');
   return r.state === 'running'
-    ? s.out.c.cyan(`a migrate run is in progress${since} (${who})`)
+    ? s.out.c.cyan(`a migrate run is in progress${at('since')} (${who})`)
     : s.out.c.yellow(
-        `a migrate run started${since} (${who}) died before its end; the next run marks it interrupted and picks up what it left`,
+        `a migrate run started${at('at')} (${who}) died before its end; the next run marks it interrupted and picks up what it left`,
       );
 }
 
