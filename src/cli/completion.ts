@@ -26,6 +26,8 @@ interface Node {
   flags: Flag[];
   /** A positional argument is a file (import <archive>). */
   fileArgument: boolean;
+  /** A positional argument's fixed values (completion <shell>). */
+  argChoices: string[];
 }
 
 /** `<dir>` completes directories, `<file>` and `<archive>` files. */
@@ -54,10 +56,13 @@ function nodesOf(program: Command): { global: Flag[]; nodes: Node[] } {
     description: cmd.description(),
     subcommands: [
       ...cmd.commands.map((c) => ({ name: c.name(), description: c.description() })),
-      ...(cmd.commands.length ? [{ name: 'help', description: 'display help for a command' }] : []),
+      ...(cmd.commands.length && !cmd.commands.some((c) => c.name() === 'help')
+        ? [{ name: 'help', description: 'display help for a command' }]
+        : []),
     ],
     flags: cmd === program ? [] : cmd.options.filter((o) => !o.hidden).map(flagOf),
     fileArgument: cmd.registeredArguments.some((a) => a.name() === 'archive'),
+    argChoices: cmd.registeredArguments.flatMap((a) => a.argChoices ?? []),
   }));
   return { global, nodes };
 }
@@ -97,20 +102,17 @@ function bash(program: Command): string {
     .join('\n');
   const wordCase = nodes
     .map((n) => {
-      const words = [
-        ...n.subcommands.map((s) => s.name),
-        ...n.flags.flatMap(flagNames),
-        ...global.flatMap(flagNames),
-      ];
+      const words = [...n.subcommands.map((s) => s.name), ...n.argChoices];
+      const flags = [...n.flags.flatMap(flagNames), ...global.flatMap(flagNames)];
       const files = n.fileArgument ? ' files=1' : '';
-      return `    ${sq(n.path)}) words=${sq(words.join(' '))};${files} ;;`;
+      return `    ${sq(n.path)}) words=${sq(words.join(' '))}; flags=${sq(flags.join(' '))};${files} ;;`;
     })
     .join('\n');
   return `# bash completion for tenantctl, generated from its commands by \`tenantctl completion bash\`.
 # Install: echo 'source <(tenantctl completion bash)' >> ~/.bashrc
 _tenantctl() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}"
-  local path="" next w i words="" files=0
+  local path="" next w i words="" flags="" files=0
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="\${COMP_WORDS[i]}"
     [[ $w == -* ]] && continue
@@ -125,8 +127,12 @@ ${valueCase}
   case "$path" in
 ${wordCase}
   esac
-  COMPREPLY=($(compgen -W "$words" -- "$cur"))
-  if [[ $files == 1 && $cur != -* ]]; then COMPREPLY+=($(compgen -f -- "$cur")); fi
+  if [[ $cur == -* ]]; then
+    COMPREPLY=($(compgen -W "$flags" -- "$cur"))
+  else
+    COMPREPLY=($(compgen -W "$words" -- "$cur"))
+    if [[ $files == 1 ]]; then COMPREPLY+=($(compgen -f -- "$cur")); fi
+  fi
 }
 complete -o default -F _tenantctl tenantctl
 `;
@@ -155,7 +161,10 @@ function zsh(program: Command): string {
   const globalFlags = global.flatMap((f) => flagNames(f).map((n) => zdesc(n, f.description)));
   const nodeCase = nodes
     .map((n) => {
-      const cmds = n.subcommands.map((s) => zdesc(s.name, s.description));
+      const cmds = [
+        ...n.subcommands.map((s) => zdesc(s.name, s.description)),
+        ...n.argChoices.map((c) => zdesc(c, c)),
+      ];
       const flags = n.flags.flatMap((f) => flagNames(f).map((x) => zdesc(x, f.description)));
       return `    (${sq(n.path)}) cmds=(${cmds.join(' ')}); flags=(${flags.join(' ')});${n.fileArgument ? ' files=1;' : ''} ;;`;
     })
@@ -238,6 +247,8 @@ function fish(program: Command): string {
         `complete -c tenantctl -n ${fishq(cond)} -a ${fishq(s.name)} -d ${fishq(s.description)}`,
       );
     for (const f of n.flags) lines.push(flagLine(f, cond));
+    if (n.argChoices.length)
+      lines.push(`complete -c tenantctl -n ${fishq(cond)} -a ${fishq(n.argChoices.join(' '))}`);
     if (n.fileArgument) lines.push(`complete -c tenantctl -n ${fishq(cond)} -F`);
   }
   return `${lines.join('\n')}\n`;

@@ -22,6 +22,30 @@ import { examples, exitCodesText, ENVIRONMENT, allCommands, commandPath } from '
 import { setCommand } from './envelope.js';
 import { offlineVersions, versionLines } from './version.js';
 
+/**
+ * `tenantctl help migrate status`: commander's own help command takes one name; this one walks a
+ * whole command path, as kubectl's does.
+ */
+function registerHelp(program: Command): void {
+  const cmd = program
+    .command('help')
+    .description('display help for a command')
+    .argument('[command...]', 'a command path, e.g. migrate status')
+    .action((names: string[]) => {
+      let target = program;
+      for (const name of names) {
+        const next = target.commands.find((c) => c.name() === name);
+        if (!next) cmd.error(`error: unknown command '${names.join(' ')}'`);
+        target = next!;
+      }
+      target.help();
+    });
+  examples(cmd, [
+    { cmd: 'tenantctl help migrate status', does: 'the help of one command' },
+    { cmd: 'tenantctl help', does: 'every command, the global options and the exit codes' },
+  ]);
+}
+
 export interface ProgramOptions {
   /** Where help and version text go (main captures it for the JSON envelope under --json). */
   writeOut?: (s: string) => void;
@@ -40,7 +64,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .configureOutput({ writeOut: options.writeOut ?? ((s) => process.stdout.write(s)) })
     .version(
-      versionLines(offlineVersions()),
+      versionLines(offlineVersions()).trimEnd(),
       '-V, --version',
       'print the versions of tenantctl and Node (`tenantctl version` adds the server)',
     )
@@ -123,6 +147,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     registerDemo,
     registerVersion,
     registerCompletion,
+    registerHelp,
   ]) {
     register(program);
   }
@@ -143,7 +168,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     });
     // `tenantctl migrate help status`: a help subcommand wherever there are subcommands, also
     // under commands that run something themselves (commander adds it only to pure groups).
-    if (cmd.commands.length) cmd.helpCommand(true);
+    if (cmd !== program && cmd.commands.length) cmd.helpCommand(true);
   }
   return program;
 }

@@ -81,6 +81,12 @@ describe('--json: one envelope for every command, valid against schema/output.sc
     expect(h.result.help).toMatch(/Usage: tenantctl/);
     const sub = await ok('migrate status', ['migrate', 'status', '--help']);
     expect(sub.result.help).toMatch(/Examples:/);
+    // `help <command...>` succeeds as the command it names, and fails as itself
+    const viaHelp = await ok('migrate status', ['help', 'migrate', 'status']);
+    expect(viaHelp.result.help).toMatch(/Usage: tenantctl migrate status/);
+    const badHelp = await fails('help', ['help', 'bogus'], 2);
+    expect(badHelp.error.message).toMatch(/unknown command 'bogus'/);
+    seen.get('help')!.add('ok');
     const none = await fails('', [], 2);
     expect(none.error).toMatchObject({ code: 'usage', message: 'no command given' });
     const unknown = await fails('', ['bogus'], 2);
