@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { runCli, BIN_PATH } from '../helpers/cli.js';
 import { buildProgram } from '../../src/cli/program.js';
@@ -147,7 +148,12 @@ describe('shell completion from the same commands', () => {
         encoding: 'utf8',
       });
       expect(script).toMatch(/migrate/);
-      const r = spawnSync(shell, [...check], { input: script, encoding: 'utf8' });
+      const file = path.join(
+        mkdtempSync(path.join(os.tmpdir(), 'tctl-compl-')),
+        `tenantctl.${shell}`,
+      );
+      writeFileSync(file, script);
+      const r = spawnSync(shell, [...check, file], { encoding: 'utf8' });
       if (r.error) continue; // the shell is not installed here
       expect(r.status, r.stderr).toBe(0);
     }
