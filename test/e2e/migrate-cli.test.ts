@@ -132,8 +132,8 @@ describe('migrate from the command line', () => {
     const first = runCli(['migrate', '--concurrency', '1'], { env });
     await new Promise((r) => setTimeout(r, 800));
     const second = await runCli(['migrate', '--lock-timeout', '100ms'], { env });
-    expect(second.code).toBe(4);
-    expect(second.stderr).toMatch(/another run is in progress/);
+    expect(second.code, second.stderr).toBe(4);
+    expect(second.stderr).toMatch(/another migrate run is in progress/);
     expect((await first).code).toBe(0);
     expect(await marks()).toEqual(Array(N).fill(4));
   });

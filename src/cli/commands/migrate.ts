@@ -108,6 +108,15 @@ function renderStatus(s: Session, st: MigrateStatus): string[] {
   return lines;
 }
 
+/** The selection flags that were given, so an absent one does not hide the other's. */
+function given(o: SelectionFlags): SelectionFlags {
+  return Object.fromEntries(
+    (['tenant', 'exclude', 'tenantsFrom'] as const)
+      .filter((k) => o[k] !== undefined)
+      .map((k) => [k, o[k]]),
+  );
+}
+
 export function register(program: Command): void {
   const migrate = program
     .command('migrate')
@@ -188,7 +197,9 @@ export function register(program: Command): void {
   status.action(async (opts: SelectionFlags & { check?: boolean }, command: Command) =>
     withSession(command, async (s) => {
       const { migrateStatus } = await import('../../migrate/status.js');
-      const selection = await readSelection(opts);
+      // Commander gives `migrate status --tenant x` to `migrate`, which has the same flags (only
+      // the program's options are global): the selection is read from both.
+      const selection = await readSelection({ ...opts, ...given(command.parent!.opts()) });
       const ctx = await s.ctx(1);
       await showResult(
         s,
