@@ -5,6 +5,7 @@ import { UsageError } from '../shared/errors.js';
 import { fanOut, fanOutError, tally } from '../control/fanout.js';
 import { withClient } from '../pg/tx.js';
 import { requireControlSchema, listTenants } from '../control/registry.js';
+import { parseSelection, selectTenants } from '../control/selection.js';
 import { exportTenant, ensureOutDir } from './export.js';
 
 export interface ExportAllOptions {
@@ -12,6 +13,9 @@ export interface ExportAllOptions {
   /** Archives to keep per tenant, the new one included; older ones go once the new one is complete. */
   keep?: number;
   concurrency?: number;
+  /** Slugs or globs (control/selection.ts); none means every tenant. */
+  tenants?: string[];
+  exclude?: string[];
 }
 
 export interface ExportedTenant {
@@ -50,10 +54,13 @@ export function pruneArchives(dir: string, slug: string, keep: number): string[]
 export async function exportAll(ctx: Ctx, opts: ExportAllOptions): Promise<ExportAllResult> {
   if (opts.keep !== undefined && (!Number.isInteger(opts.keep) || opts.keep < 1))
     throw new UsageError(`--keep must be a whole number of at least 1, got ${opts.keep}`);
+  const selection = { include: opts.tenants, exclude: opts.exclude };
+  parseSelection(selection, ctx.settings.schemaPrefix);
   const outDir = ensureOutDir(opts.outDir);
   const tenants = await withClient(ctx.db, async (client) => {
     await requireControlSchema(client, ctx.control);
-    return listTenants(client, ctx.control);
+    const slugs = await selectTenants(client, ctx.control, selection, ctx.settings.schemaPrefix);
+    return listTenants(client, ctx.control, { slugs });
   });
   const outcomes = await fanOut(
     tenants,
@@ -67,6 +74,10 @@ export async function exportAll(ctx: Ctx, opts: ExportAllOptions): Promise<Expor
       const r = await exportTenant(ctx, t.slug, { outDir });
       const deleted = opts.keep !== undefined ? pruneArchives(outDir, t.slug, opts.keep) : [];
       return { ...r, deleted };
+    },
+    {
+      slugOf: (t) => t.slug,
+      describe: (v) => ({ status: 'exported', detail: v.file }),
     },
   );
   const result: ExportAllResult = {

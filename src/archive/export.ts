@@ -75,13 +75,20 @@ export function resolveOutput(slug: string, opts: ExportOptions): string {
     opts.output !== undefined &&
     (/[/\\]$/.test(opts.output) || (existsSync(opts.output) && statSync(opts.output).isDirectory()))
   ) {
-    return path.join(ensureOutDir(opts.output), defaultArchiveName(slug));
+    // cp's rule too: the directory must exist. A typo in a backup path must not make a new one.
+    if (!existsSync(opts.output) || !statSync(opts.output).isDirectory())
+      throw new UsageError(`cannot write into ${opts.output}: no such directory`, {
+        hint: '-o names an existing directory or a file in one; create it first, or use --out-dir <dir>, which creates it',
+      });
+    return path.join(path.resolve(opts.output), defaultArchiveName(slug));
   }
   if (opts.output !== undefined) {
     const file = path.resolve(opts.output);
     const dir = path.dirname(file);
     if (!existsSync(dir) || !statSync(dir).isDirectory())
-      throw new UsageError(`cannot write ${opts.output}: directory ${dir} does not exist`);
+      throw new UsageError(`cannot write ${opts.output}: directory ${dir} does not exist`, {
+        hint: 'create it first, or use --out-dir <dir>, which creates it',
+      });
     if (existsSync(file))
       throw new UsageError(`${opts.output} already exists; tenantctl does not overwrite archives`);
     return file;

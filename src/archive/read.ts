@@ -7,8 +7,10 @@ import { readTar, TarFormatError, sha256, type TarEntry } from './tar.js';
 export class ArchiveError extends UsageError {}
 
 export function requireArchiveFile(file: string): void {
-  if (!existsSync(file)) throw new ArchiveError(`archive ${file} does not exist`);
-  if (!statSync(file).isFile()) throw new ArchiveError(`${file} is not a file`);
+  if (!existsSync(file))
+    throw new ArchiveError(`archive ${file} does not exist`, { code: 'archive-missing' });
+  if (!statSync(file).isFile())
+    throw new ArchiveError(`${file} is not a file`, { code: 'archive-missing' });
 }
 
 /** Gunzip and tar errors become one line naming the archive. */

@@ -5,7 +5,7 @@ import type { ErrorCode } from '../shared/errors.js';
  * ErrorCode) and leave the remedy to whoever talks to the user; a hint given at the throw site
  * wins over these.
  */
-const HINTS: Record<ErrorCode, string> = {
+const HINTS: Partial<Record<ErrorCode, string>> = {
   'control-schema-missing': 'run `tenantctl init` first',
   'control-schema-outdated': 'run `tenantctl init` to upgrade it',
   'tenant-unknown': 'see `tenantctl list`',
@@ -18,8 +18,40 @@ const HINTS: Record<ErrorCode, string> = {
   'migration-edited': 'restore the applied file as it was, and put the change in a new migration',
   'migration-line-endings':
     "only CRLF/LF line endings differ (git core.autocrlf?): add `*.sql text eol=lf` to .gitattributes, or re-record those files' hashes with `tenantctl migrate --accept-line-endings` (audited; nothing re-runs)",
+  'migrations-behind':
+    'pass --migrations-dir <dir> (or set "migrationsDir" in tenantctl.config.json) so the new tenant gets them',
+  'archive-missing': 'give the path of a .tar.gz written by `tenantctl export`',
+  'schema-unknown': '`tenantctl stats` lists unregistered schemas with the prefix',
+  'dev-not-running': 'start it with `tenantctl dev up`',
+  'connect-refused':
+    'is the server running on that host and accepting TCP/IP connections? check host and port (--database-url, DATABASE_URL or PGHOST/PGPORT)',
+  'connect-host-unknown': 'check the host name (--database-url, DATABASE_URL or PGHOST)',
+  'connect-timeout':
+    'check host, port and firewall; PGCONNECT_TIMEOUT or ?connect_timeout= sets the wait',
+  'connect-no-password':
+    'give a password in the URL, in PGPASSWORD, or as a line in ~/.pgpass (or the file PGPASSFILE names)',
+  'connect-auth-failed':
+    "check the user and password (URL, PGPASSWORD or ~/.pgpass) and the server's pg_hba.conf",
+  'connect-ssl-unsupported':
+    'connect with sslmode=disable (or without sslmode), or turn on ssl in the server',
+  'connect-ssl-verify':
+    'sslmode=require encrypts without verifying the certificate; verify-full needs the CA that signed it (sslrootcert= or PGSSLROOTCERT)',
+  'connect-database-missing':
+    'create it (createdb), or fix the database name (--database-url, DATABASE_URL or PGDATABASE)',
+  'connect-closed':
+    'is a PostgreSQL server listening there, and not another service? see the server log',
+  'connect-starting': 'try again in a moment',
 };
 
-export function hintFor(err: { hint?: string; code?: ErrorCode }): string | undefined {
-  return err.hint ?? (err.code ? HINTS[err.code] : undefined);
+/** The hint for an error: its own, else its code's, led by close matches for an unknown name. */
+export function hintFor(err: {
+  hint?: string;
+  code?: ErrorCode;
+  suggestions?: string[];
+}): string | undefined {
+  const hint = err.hint ?? (err.code ? HINTS[err.code] : undefined);
+  if (!err.suggestions?.length) return hint;
+  const names = err.suggestions.map((s) => `"${s}"`);
+  const didYouMean = `did you mean ${names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`}?`;
+  return hint ? `${didYouMean} (${hint})` : didYouMean;
 }

@@ -1,65 +1,80 @@
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
-import { EXIT, TenantctlError, CheckFailedError } from '../shared/errors.js';
-import { Output } from './output.js';
-import { hintFor } from './hints.js';
-import { sqlErrorLines } from './output.js';
-import { findSqlDiagnostics } from '../pg/sql-error.js';
+import { EXIT, TenantctlError } from '../shared/errors.js';
+import { Output, type ColorWhen } from './output.js';
+import { describeError, envelope, setResult, setCommand, type ErrorDoc } from './envelope.js';
+import { offlineVersions } from './version.js';
+
+/** The flags main needs before commander has parsed anything (to report commander's own errors). */
+function earlyFlags(argv: string[]) {
+  let color: ColorWhen | undefined;
+  argv.forEach((a, i) => {
+    if (a === '--no-color') color = 'never';
+    else if (a.startsWith('--color=')) color = a.slice(8) as ColorWhen;
+    else if (a === '--color') color = argv[i + 1] as ColorWhen;
+  });
+  return {
+    json: argv.includes('--json') || argv.includes('--ndjson'),
+    ndjson: argv.includes('--ndjson'),
+    verbose: argv.includes('-v') || argv.includes('--verbose'),
+    color: color && ['always', 'never', 'auto'].includes(color) ? color : undefined,
+  };
+}
 
 /**
- * The one place errors become a message and an exit code. Expected failures are one line (plus a
- * hint); anything else is "unexpected" with the stack only under --verbose.
+ * The one place errors become a message, an exit code and the JSON envelope (envelope.ts).
+ * Expected failures are one line (plus detail and a hint); anything else is "unexpected", with the
+ * stack only under --verbose. With --json exactly one document reaches stdout, also for --help,
+ * --version and commander's own usage errors.
  */
 export async function main(argv: string[]): Promise<void> {
-  const json = argv.includes('--json');
-  const verbose = argv.includes('-v') || argv.includes('--verbose');
-  const out = new Output({ json, quiet: false, verbose, color: !argv.includes('--no-color') });
-  const program = buildProgram();
+  const flags = earlyFlags(argv);
+  const out = new Output({ ...flags, quiet: false });
+  await out.setup();
+  // With --json, help and version text become the envelope's result instead of stdout text.
+  let captured = '';
+  const program = buildProgram({
+    writeOut: flags.json ? (s) => (captured += s) : (s) => process.stdout.write(s),
+  });
   let code: number = EXIT.OK;
+  let error: ErrorDoc | undefined;
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    code = report(err, out, json, verbose);
+    error = describeError(err);
+    if (error) {
+      code = error.exitCode;
+      reportHuman(err, error, out, flags.verbose);
+    } else if (flags.json) {
+      noteHelpOrVersion(err as CommanderError, captured);
+    }
+    if (flags.json) writeEnvelope(envelope(error, err), flags.ndjson);
+    process.exitCode = code;
+    return;
   }
+  if (flags.json) writeEnvelope(envelope(undefined), flags.ndjson);
   process.exitCode = code;
 }
 
-function report(err: unknown, out: Output, json: boolean, verbose: boolean): number {
-  if (err instanceof CommanderError) {
-    if (err.exitCode === 0) return EXIT.OK; // --help, --version
-    // commander already printed its one-line message
-    if (json)
-      process.stdout.write(
-        `${JSON.stringify({ ok: false, error: { message: err.message.replace(/^error: /, ''), exitCode: EXIT.USAGE } })}\n`,
-      );
-    return EXIT.USAGE;
+function writeEnvelope(doc: unknown, compact: boolean): void {
+  process.stdout.write(`${compact ? JSON.stringify(doc) : JSON.stringify(doc, null, 2)}\n`);
+}
+
+/** --help and --version under --json: their text (or the versions) is the result. */
+function noteHelpOrVersion(err: CommanderError, text: string): void {
+  if (err.code === 'commander.version') {
+    setCommand('version');
+    setResult(offlineVersions());
+  } else {
+    setResult({ help: text });
   }
-  // PostgreSQL's DETAIL, HINT, SQLSTATE, file and line, when the user's SQL failed
-  const sql = findSqlDiagnostics(err);
-  if (err instanceof TenantctlError) {
-    const hint = hintFor(err);
-    out.error(err.message, hint, sqlErrorLines(sql));
-    if (verbose && err.cause instanceof Error) process.stderr.write(`${err.cause.stack}\n`);
-    if (json) {
-      const error = { message: err.message, code: err.code, hint, exitCode: err.exitCode, sql };
-      const doc =
-        err instanceof CheckFailedError
-          ? { ...(err.result as object), error }
-          : { ok: false, error, result: err.result };
-      process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
-    }
-    return err.exitCode;
-  }
-  const e = err as Error;
-  out.error(
-    `unexpected error: ${e?.message ?? String(err)}`,
-    verbose ? undefined : 'run again with --verbose for details',
-    sqlErrorLines(sql),
-  );
-  if (verbose && e?.stack) process.stderr.write(`${e.stack}\n`);
-  if (json)
-    process.stdout.write(
-      `${JSON.stringify({ ok: false, error: { message: e?.message ?? String(err), exitCode: EXIT.FAILED, sql } })}\n`,
-    );
-  return EXIT.FAILED;
+}
+
+function reportHuman(err: unknown, doc: ErrorDoc, out: Output, verbose: boolean): void {
+  // commander has already printed its one-line message (see program.ts outputError)
+  if (err instanceof CommanderError) return;
+  out.error(doc.message, doc.detail, doc.hint, doc.sql);
+  if (!verbose) return;
+  const cause = err instanceof TenantctlError ? err.cause : err;
+  if (cause instanceof Error && cause.stack) process.stderr.write(`${cause.stack}\n`);
 }

@@ -1,11 +1,38 @@
 import type { ChalkInstance } from 'chalk';
 import type { SqlDiagnostics } from '../shared/errors.js';
+import { setResult } from './envelope.js';
+
+/** --color: always, never, or auto (a terminal on both ends); undefined when not given. */
+export type ColorWhen = 'always' | 'never' | 'auto';
 
 export interface OutputOptions {
+  /** One JSON document on stdout (true as well for --ndjson, whose last line it is). */
   json: boolean;
+  /** Per-tenant results as JSON lines on stdout while a fan-out runs. */
+  ndjson?: boolean;
   quiet: boolean;
   verbose: boolean;
-  color: boolean;
+  /** --color / --no-color as given; undefined leaves it to FORCE_COLOR, NO_COLOR and the terminal. */
+  color?: ColorWhen;
+}
+
+/**
+ * Whether to paint: an explicit --color/--no-color wins; then FORCE_COLOR (as Node and chalk read
+ * it: "0" or "false" is never, anything else always), then NO_COLOR (no-color.org: set and not
+ * empty), then auto. Auto needs a terminal on both ends: results on stdout are painted with the same
+ * palette, and `tenantctl list > file` from a terminal must not write escape codes into the file.
+ */
+export function colorEnabled(
+  when: ColorWhen | undefined,
+  env: NodeJS.ProcessEnv,
+  terminals: boolean,
+): boolean {
+  if (when === 'always') return true;
+  if (when === 'never') return false;
+  if (when === undefined && env.FORCE_COLOR !== undefined)
+    return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  if (when === undefined && env.NO_COLOR) return false;
+  return terminals;
 }
 
 type Paint = (s: string) => string;
@@ -17,6 +44,7 @@ const plain: Paint = (s) => s;
  */
 export class Output {
   readonly json: boolean;
+  readonly ndjson: boolean;
   readonly quiet: boolean;
   readonly verbose: boolean;
   /** Prompts, spinners and live progress: only with a terminal on both ends and no --json. */
@@ -30,14 +58,17 @@ export class Output {
     private readonly stdout = process.stdout,
     private readonly stderr = process.stderr,
   ) {
-    this.json = opts.json;
+    this.ndjson = !!opts.ndjson;
+    this.json = opts.json || this.ndjson;
     this.quiet = opts.quiet;
     this.verbose = opts.verbose;
-    this.interactive = !opts.json && Boolean(process.stdin.isTTY && stderr.isTTY);
-    // Results on stdout are painted with the same palette, so both ends must be terminals:
-    // `tenantctl list > file` from a terminal must not write escape codes into the file.
-    this.colorOn =
-      opts.color && !process.env.NO_COLOR && Boolean(stderr.isTTY && stdout.isTTY) && !opts.json;
+    this.interactive = !this.json && Boolean(process.stdin.isTTY && stderr.isTTY);
+    // With --json only stderr carries text, so a terminal there is enough for auto.
+    this.colorOn = colorEnabled(
+      opts.color,
+      process.env,
+      Boolean(stderr.isTTY && (this.json || stdout.isTTY)),
+    );
   }
 
   /** Loads chalk only when colour will actually be used. */
@@ -67,19 +98,36 @@ export class Output {
     if (this.verbose) this.stderr.write(`${this.c.dim(message)}\n`);
   }
 
-  /** One line, then indented detail lines (PostgreSQL's DETAIL, HINT...), then tenantctl's hint. */
-  error(message: string, hint?: string, details: string[] = []): void {
+  /**
+   * An error: one line, then what PostgreSQL said (statement, DETAIL, HINT, CONTEXT) and the
+   * error's own detail, indented, then tenantctl's hint.
+   */
+  error(
+    message: string,
+    detail?: string | null,
+    hint?: string | null,
+    sql?: SqlDiagnostics | null,
+  ): void {
     this.stderr.write(`${this.c.red('tenantctl:')} ${message}\n`);
-    for (const d of details) this.stderr.write(`${d}\n`);
+    for (const line of sqlErrorLines(sql ?? undefined)) this.stderr.write(`${line}\n`);
+    if (detail) this.stderr.write(`${detail.replace(/^/gm, '  ')}\n`);
     if (hint) this.stderr.write(`${this.c.dim(`hint: ${hint}`)}\n`);
   }
 
-  /** The command's result: JSON on stdout, or the human rendering on stdout. */
+  /** One JSON line on stdout (--ndjson): a per-tenant result as it happens. */
+  line(doc: unknown): void {
+    if (this.ndjson) this.stdout.write(`${JSON.stringify(doc)}\n`);
+  }
+
+  /**
+   * The command's result: kept for the JSON envelope (main prints it once the command is over),
+   * or the human rendering on stdout.
+   */
   result(data: unknown, human: () => string | string[]): void {
     if (this.json) {
       if (this.wroteResult) return;
       this.wroteResult = true;
-      this.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+      setResult(data);
       return;
     }
     const text = human();
@@ -132,4 +180,11 @@ export function formatBytes(n: number): string {
     i++;
   }
   return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+}
+
+export { formatTime } from '../shared/duration.js';
+
+/** "1 migration", "3 migrations". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

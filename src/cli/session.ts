@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { Output } from './output.js';
+import { Output, type ColorWhen } from './output.js';
 import { makeReporter } from './progress.js';
 import { resolveSettings, type Settings, type SettingOverrides } from '../shared/config.js';
 import type { Ctx } from '../control/context.js';
-import { TenantctlError } from '../shared/errors.js';
+import { BusyError, TenantctlError } from '../shared/errors.js';
 
 export interface GlobalOptions {
   databaseUrl?: string;
@@ -12,10 +12,12 @@ export interface GlobalOptions {
   controlSchema?: string;
   lockTimeout?: string;
   json?: boolean;
+  ndjson?: boolean;
   yes?: boolean;
   quiet?: boolean;
   verbose?: boolean;
-  color?: boolean;
+  /** --color <when>, or false for --no-color. */
+  color?: ColorWhen | false;
 }
 
 export interface Session {
@@ -34,10 +36,29 @@ export function allOptions(cmd: Command): GlobalOptions & Record<string, unknown
 export function outputFor(opts: GlobalOptions): Output {
   return new Output({
     json: !!opts.json,
+    ndjson: !!opts.ndjson,
     quiet: !!opts.quiet,
     verbose: !!opts.verbose,
-    color: opts.color !== false,
+    color: opts.color === false ? 'never' : opts.color,
   });
+}
+
+/** Settings given through the environment are named as such in messages, not as their flag. */
+function envLabels(cmd: Command, keys: (keyof SettingOverrides)[]) {
+  const labels: Partial<Record<keyof SettingOverrides, string>> = {};
+  for (const key of keys) {
+    if (cmd.getOptionValueSourceWithGlobals(key) !== 'env') continue;
+    const owner = [cmd, ...ancestors(cmd)].find((c) =>
+      c.options.some((o) => o.attributeName() === key),
+    );
+    const envVar = owner?.options.find((o) => o.attributeName() === key)?.envVar;
+    if (envVar) labels[key] = envVar;
+  }
+  return labels;
+}
+
+function ancestors(cmd: Command): Command[] {
+  return cmd.parent ? [cmd.parent, ...ancestors(cmd.parent)] : [];
 }
 
 /**
@@ -59,7 +80,12 @@ export async function withSession(
     migrationsDir: opts.migrationsDir as string | undefined,
     concurrency: opts.concurrency as string | undefined,
   };
-  const settings = resolveSettings(overrides, opts.config);
+  const settings = resolveSettings(
+    overrides,
+    opts.config,
+    undefined,
+    envLabels(cmd, Object.keys(overrides) as (keyof SettingOverrides)[]),
+  );
   let ctx: Ctx | undefined;
   const session: Session = {
     out,
@@ -87,6 +113,13 @@ export async function withSession(
   };
   try {
     await work(session);
+  } catch (err) {
+    // Exit 4 names who holds the lock (pid, application, user, host, since), looked up now.
+    if (err instanceof BusyError && ctx && !err.detail) {
+      const { whoHolds } = await import('../control/locks.js');
+      err.detail = await whoHolds(ctx.db, err).catch(() => undefined);
+    }
+    throw err;
   } finally {
     await ctx?.db.end().catch(() => {});
   }

@@ -123,3 +123,58 @@ export async function writeAuditQuietly(
 ): Promise<void> {
   await writeAudit(client, c, e).catch(() => {});
 }
+
+export interface AuditFilter {
+  tenants?: string[];
+  commands?: string[];
+  outcomes?: string[];
+  since?: Date;
+  /** At most this many entries (newest first). */
+  limit: number;
+}
+
+export interface AuditLogEntry {
+  id: number;
+  at: Date;
+  command: string;
+  tenant: string | null;
+  outcome: Outcome;
+  durationMs: number | null;
+  dbUser: string;
+  osUser: string | null;
+  clientHost: string | null;
+  details: Record<string, unknown> | null;
+}
+
+/** The audit log, newest first (`tenantctl audit`); every filter is optional. */
+export async function readAuditLog(
+  client: Queryable,
+  c: Control,
+  f: AuditFilter,
+): Promise<AuditLogEntry[]> {
+  const { rows } = await client.query(
+    `SELECT id::int AS id, at, command, tenant_slug AS tenant, outcome, duration_ms AS "durationMs",
+            db_user AS "dbUser", os_user AS "osUser", client_host AS "clientHost", details
+     FROM ${c.auditLog}
+     WHERE ($1::text[] IS NULL OR tenant_slug = ANY($1)) AND ($2::text[] IS NULL OR command = ANY($2))
+       AND ($3::text[] IS NULL OR outcome = ANY($3)) AND ($4::timestamptz IS NULL OR at >= $4)
+     ORDER BY at DESC, id DESC LIMIT $5`,
+    [f.tenants ?? null, f.commands ?? null, f.outcomes ?? null, f.since ?? null, f.limit],
+  );
+  return rows;
+}
+
+/** A command's records still 'running' (a run in progress, or one that died before its end). */
+export async function runningRecords(
+  client: Queryable,
+  c: Control,
+  command: string,
+): Promise<AuditLogEntry[]> {
+  const { rows } = await client.query(
+    `SELECT id::int AS id, at, command, tenant_slug AS tenant, outcome, duration_ms AS "durationMs",
+            db_user AS "dbUser", os_user AS "osUser", client_host AS "clientHost", details
+     FROM ${c.auditLog} WHERE command = $1 AND outcome = 'running' ORDER BY at DESC, id DESC`,
+    [command],
+  );
+  return rows;
+}

@@ -10,6 +10,13 @@ export interface FanOutOptions {
   reporter: Reporter;
 }
 
+/** How a fan-out over tenants reports each one as it ends (reporter.tenant). */
+export interface PerTenant<T, R> {
+  slugOf: (item: T) => string;
+  /** A success in words (default "ok"). */
+  describe?: (value: R) => { status: string; detail?: string };
+}
+
 export type Outcome<R> =
   | { status: 'ok'; value: R }
   | { status: 'failed'; error: unknown }
@@ -23,6 +30,7 @@ export async function fanOut<T, R>(
   items: T[],
   opts: FanOutOptions,
   work: (item: T, slot: number) => Promise<R>,
+  perTenant?: PerTenant<T, R>,
 ): Promise<Outcome<R>[]> {
   const results: Outcome<R>[] = items.map(() => ({ status: 'skipped' }));
   const state = { label: opts.label, total: items.length, done: 0, failed: 0, running: 0 };
@@ -32,12 +40,15 @@ export async function fanOut<T, R>(
       const i = next++;
       state.running++;
       opts.reporter.progress({ ...state });
+      const started = performance.now();
       try {
         results[i] = { status: 'ok', value: await work(items[i], slot) };
       } catch (error) {
         results[i] = { status: 'failed', error };
         state.failed++;
       }
+      if (perTenant)
+        report(opts.reporter, perTenant, items[i], results[i], performance.now() - started);
       state.running--;
       state.done++;
       opts.reporter.progress({ ...state });
@@ -47,6 +58,21 @@ export async function fanOut<T, R>(
   await Promise.all(Array.from({ length: slots }, (_, slot) => worker(slot)));
   opts.reporter.finish();
   return results;
+}
+
+function report<T, R>(
+  reporter: Reporter,
+  p: PerTenant<T, R>,
+  item: T,
+  o: Outcome<R>,
+  ms: number,
+): void {
+  const durationMs = Math.round(ms);
+  const slug = p.slugOf(item);
+  if (o.status === 'failed')
+    reporter.tenant({ slug, status: 'failed', durationMs, error: (o.error as Error).message });
+  else if (o.status === 'ok')
+    reporter.tenant({ slug, durationMs, ...(p.describe?.(o.value) ?? { status: 'ok' }) });
 }
 
 /** How a fan-out ended, by the SPEC's exit codes: 0, 3, 1 or 4. */

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { UsageError } from '../shared/errors.js';
 import { transactionProblems, type TransactionProblemAt } from '../pg/split.js';
 import type { TenantRow } from './registry.js';
@@ -31,9 +32,14 @@ export async function requireMigrations(dir: string | undefined): Promise<Migrat
  */
 export async function loadMigrations(dir: string | undefined): Promise<MigrationFile[]> {
   if (dir === undefined) return [];
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+  if (!existsSync(dir)) {
     throw new UsageError(`migrations directory ${dir} does not exist`, {
-      code: 'no-migrations-dir',
+      hint: 'check the path given by --migrations-dir, TENANTCTL_MIGRATIONS_DIR or "migrationsDir" in the config file',
+    });
+  }
+  if (!statSync(dir).isDirectory()) {
+    throw new UsageError(`migrations directory ${dir} is a file, not a directory`, {
+      hint: `give the directory that holds the migration files: ${path.dirname(dir)}`,
     });
   }
   // Loaded here, not at the top: stats and verify without a directory never need it (~30 ms).

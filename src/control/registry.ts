@@ -4,6 +4,7 @@ import { prepared, type Queryable } from '../pg/pool.js';
 import type { Control } from './control.js';
 import { FailedError } from '../shared/errors.js';
 import { SQLSTATE, sqlstateOf } from '../pg/sqlstate.js';
+import { closeMatches } from '../shared/suggest.js';
 
 export interface TenantRow {
   id: number;
@@ -118,22 +119,75 @@ export async function findTenant(
   return rows[0];
 }
 
-/** Like findTenant, but an unknown slug is an error naming it. */
+/** Like findTenant, but an unknown slug is an error naming it (and the slugs close to it). */
 export async function getTenant(client: Queryable, c: Control, slug: string): Promise<TenantRow> {
   const t = await findTenant(client, c, slug);
-  if (!t) throw new FailedError(`no tenant "${slug}" in this database`, { code: 'tenant-unknown' });
+  if (!t) throw await unknownTenantError(client, c, [slug]);
   return t;
 }
 
-/** Slugs among the given ones that are not registered, in the order given, for one error listing them all. */
+/** Every registered slug with its schema, by slug: for globs and close matches. */
+export async function tenantNames(
+  client: Queryable,
+  c: Control,
+): Promise<{ slug: string; schema: string }[]> {
+  const { rows } = await client.query(
+    `SELECT slug, schema_name AS schema FROM ${c.tenants} ORDER BY slug`,
+  );
+  return rows;
+}
+
+/**
+ * The one error for slugs that name no tenant (exit 1, tenant-unknown), with the registered slugs
+ * close to them: a typo, or the schema name typed for the slug. Reads every slug, so it is only
+ * for the failure path.
+ */
+export async function unknownTenantError(
+  client: Queryable,
+  c: Control,
+  unknown: string[],
+): Promise<FailedError> {
+  const names = await tenantNames(client, c);
+  const schemaOf = new Map(names.map((n) => [n.slug, n.schema]));
+  const suggestions = [
+    ...new Set(
+      unknown.flatMap((u) =>
+        closeMatches(
+          u,
+          names.map((n) => n.slug),
+          { alias: (slug) => schemaOf.get(slug)! },
+        ),
+      ),
+    ),
+  ].slice(0, 3);
+  return new FailedError(`no tenant ${unknown.map((s) => `"${s}"`).join(', ')} in this database`, {
+    code: 'tenant-unknown',
+    suggestions,
+  });
+}
+
+/** The slug of the tenant that owns a schema, if any. */
+export async function findTenantBySchema(
+  client: Queryable,
+  c: Control,
+  schema: string,
+): Promise<string | undefined> {
+  const { rows } = await client.query(`SELECT slug FROM ${c.tenants} WHERE schema_name = $1`, [
+    schema,
+  ]);
+  return rows[0]?.slug;
+}
+
+/** Slugs among the given ones that are not registered, for one error listing them all. */
 export async function unknownSlugs(
   client: Queryable,
   c: Control,
   slugs: string[],
 ): Promise<string[]> {
   const { rows } = await client.query(
-    `SELECT u.s FROM unnest($1::text[]) WITH ORDINALITY AS u(s, ord)
-     WHERE NOT EXISTS (SELECT 1 FROM ${c.tenants} t WHERE t.slug = u.s) ORDER BY u.ord`,
+    // In the order given (an anti join may be hashed): messages name them as typed.
+    `SELECT u.s FROM unnest($1::text[]) WITH ORDINALITY AS u (s, n)
+     WHERE NOT EXISTS (SELECT 1 FROM ${c.tenants} t WHERE t.slug = u.s) ORDER BY u.n`,
     [slugs],
   );
   return rows.map((r) => r.s);
@@ -174,6 +228,14 @@ export async function insertTenant(client: Queryable, c: Control, t: NewTenant):
 
 export async function deleteTenant(client: Queryable, c: Control, id: number): Promise<void> {
   await client.query(`DELETE FROM ${c.tenants} WHERE id = $1`, [id]);
+}
+
+/** The highest migration applied to any tenant, 0 when none (an index-only probe). */
+export async function highestAppliedMigration(client: Queryable, c: Control): Promise<number> {
+  const { rows } = await client.query(
+    `SELECT coalesce(max(migration_id), 0)::int AS v FROM ${c.tenantMigrations}`,
+  );
+  return rows[0].v;
 }
 
 export interface AppliedMigration {

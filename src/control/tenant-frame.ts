@@ -3,7 +3,7 @@ import type { Ctx } from './context.js';
 import { FailedError } from '../shared/errors.js';
 import { withClient, withTransaction } from '../pg/tx.js';
 import { takeXactLock } from '../pg/advisory-lock.js';
-import { tenantLock } from './locks.js';
+import { tenantLock, tableLockBusy } from './locks.js';
 import {
   requireControlSchema,
   getTenant,
@@ -65,7 +65,7 @@ export async function underTenantLock<T>(
       });
     } catch (err) {
       await auditFailure(client, ctx, frame, started, err);
-      throw err;
+      throw tableLockBusy(err, known.schema);
     }
   });
 }

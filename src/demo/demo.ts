@@ -1,3 +1,4 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Ctx } from '../control/context.js';
@@ -19,6 +20,7 @@ export interface DemoResult {
   tenants: ListedTenant[];
   tables: Record<string, string[]>;
   behind: number;
+  /** The archive's file name; it was written to a private temporary directory, verified, removed. */
   archive: string;
   stats: FleetStats['totals'];
   verified: boolean;
@@ -35,18 +37,24 @@ export async function runDemo(ctx: Ctx): Promise<DemoResult> {
   await initControlSchema(ctx);
   const existing = new Set((await listTenantsCmd(ctx)).map((t) => t.slug));
   const missing = DEMO_TENANTS.filter((t) => !existing.has(t));
-  step(`3. tenantctl create ${DEMO_TENANTS.join(' ')} --migrations-dir examples/migrations`);
+  step(`3. tenantctl create ${DEMO_TENANTS.join(' ')}`);
   if (missing.length) await createTenants(ctx, { slugs: missing, concurrency: 3 });
   step('4. tenantctl migrate status');
   const status = await migrateStatus(ctx, { tenants: DEMO_TENANTS });
   step('5. tenantctl suspend globex --reason demo; tenantctl activate globex');
   await suspendTenant(ctx, { slug: 'globex', reason: 'demo' });
   await activateTenant(ctx, 'globex');
-  step('6. tenantctl export acme --out-dir <tmp>; tenantctl export verify <archive>');
-  const archive = (
-    await exportTenant(ctx, 'acme', { outDir: path.join(os.tmpdir(), 'tenantctl-demo') })
-  ).file;
-  await verifyArchive(archive);
+  step('6. tenantctl export acme -o <tmp>/; tenantctl export verify <archive>');
+  // A private directory of its own (mode 700), removed afterwards: never a fixed, shared path.
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'tenantctl-demo-'));
+  let archive: string;
+  try {
+    const file = (await exportTenant(ctx, 'acme', { outDir: tmp })).file;
+    await verifyArchive(file);
+    archive = path.basename(file);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
   step('7. tenantctl stats; tenantctl verify');
   const stats = await fleetStats(ctx);
   const verified = (await verifyFleet(ctx, { slugs: DEMO_TENANTS })).ok;

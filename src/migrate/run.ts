@@ -61,7 +61,14 @@ async function migrateWork(
     async (t, slot) => {
       const t0 = performance.now();
       const applied = await migrateTenant(e, slots[slot], t);
-      return { applied, durationMs: Math.round(performance.now() - t0) };
+      return { applied, from: t.version, durationMs: Math.round(performance.now() - t0) };
+    },
+    {
+      slugOf: (t) => t.slug,
+      describe: (v) =>
+        v.applied.length
+          ? { status: 'applied', detail: `${v.from} -> ${Math.max(v.from, ...v.applied)}` }
+          : { status: 'current' },
     },
   );
   await Promise.all(slots.map((s) => s.close()));
@@ -153,19 +160,18 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
     pending: t.pending.map((m) => m.id),
     durationMs: 0,
   });
-
   const ignoreLineEndings = opts.acceptLineEndings === true;
+  const selection = { include: opts.tenants, exclude: opts.exclude };
+
   if (opts.dryRun) {
-    const { state, endings } = await withClient(ctx.db, async (client) => ({
-      state: await loadFleetState(
-        client,
-        c,
-        files,
-        await selectTenants(client, c, opts.tenants, ctx.settings.schemaPrefix),
-        { ignoreLineEndings },
-      ),
-      endings: ignoreLineEndings ? await lineEndingChanges(client, c, files) : undefined,
-    }));
+    const { state, endings } = await withClient(ctx.db, async (client) => {
+      await requireControlSchema(client, c);
+      const slugs = await selectTenants(client, c, selection, ctx.settings.schemaPrefix);
+      return {
+        state: await loadFleetState(client, c, files, slugs, { ignoreLineEndings }),
+        endings: ignoreLineEndings ? await lineEndingChanges(client, c, files) : undefined,
+      };
+    });
     refuseTransactionControl(pendingFiles(state.tenants));
     return summarise(
       true,
@@ -176,76 +182,82 @@ export async function migrate(ctx: Ctx, opts: MigrateOptions = {}): Promise<Migr
   }
 
   const started = performance.now();
-  return withDedicatedClient(ctx.db, (lockClient) =>
-    withAdvisoryLock(lockClient, migrateRunLock(c.schema), ctx.settings.lockTimeoutMs, async () => {
-      // Holding the run lock, no other migrate can be alive: a record still 'running' is a killed run's.
-      for (const r of await markInterrupted(lockClient, c, 'migrate')) {
-        ctx.reporter.warn(
-          `an earlier migrate run (started ${r.at.toISOString()}) did not finish; this run picks up what it left`,
-        );
-      }
-      const slugs = await selectTenants(lockClient, c, opts.tenants, ctx.settings.schemaPrefix);
-      // Holding the run lock: no tenant is being migrated while the hashes are re-recorded.
-      if (ignoreLineEndings) await requireControlSchema(lockClient, c);
-      const accepted = ignoreLineEndings
-        ? await acceptLineEndings(lockClient, c, files)
-        : undefined;
-      const state = await loadFleetState(lockClient, c, files, slugs);
-      const work = state.tenants.filter((t) => t.pending.length > 0);
-      refuseTransactionControl(pendingFiles(work));
-      // With work ahead the record exists from the start, so a run killed midway still leaves one.
-      const auditId = work.length
-        ? await startAudit(lockClient, c, {
-            command: 'migrate',
-            details: { latest: state.latest, tenants: work.length },
-          })
-        : undefined;
-      const audit = (entry: Omit<AuditEntry, 'command'>) =>
-        auditId === undefined
-          ? writeAudit(lockClient, c, { command: 'migrate', ...entry })
-          : finishAudit(lockClient, c, auditId, entry);
-      let collected: Awaited<ReturnType<typeof migrateWork>>;
-      try {
-        collected = await migrateWork(e, lockClient, state.tenants, work, base);
-      } catch (err) {
+  return withDedicatedClient(ctx.db, async (lockClient) => {
+    // Before the run lock and the audit log: a database without `tenantctl init` says so.
+    await requireControlSchema(lockClient, c);
+    return withAdvisoryLock(
+      lockClient,
+      migrateRunLock(c.schema),
+      ctx.settings.lockTimeoutMs,
+      async () => {
+        // Holding the run lock, no other migrate can be alive: a record still 'running' is a killed run's.
+        for (const r of await markInterrupted(lockClient, c, 'migrate')) {
+          ctx.reporter.warn(
+            `an earlier migrate run (started ${r.at.toISOString()}) did not finish; this run picks up what it left`,
+          );
+        }
+        const slugs = await selectTenants(lockClient, c, selection, ctx.settings.schemaPrefix);
+        // Holding the run lock: no tenant is being migrated while the hashes are re-recorded.
+        const accepted = ignoreLineEndings
+          ? await acceptLineEndings(lockClient, c, files)
+          : undefined;
+        const state = await loadFleetState(lockClient, c, files, slugs);
+        const work = state.tenants.filter((t) => t.pending.length > 0);
+        refuseTransactionControl(pendingFiles(work));
+        // With work ahead the record exists from the start, so a run killed midway still leaves one.
+        const auditId = work.length
+          ? await startAudit(lockClient, c, {
+              command: 'migrate',
+              details: { latest: state.latest, tenants: work.length },
+            })
+          : undefined;
+        const audit = (entry: Omit<AuditEntry, 'command'>) =>
+          auditId === undefined
+            ? writeAudit(lockClient, c, { command: 'migrate', ...entry })
+            : finishAudit(lockClient, c, auditId, entry);
+        let collected: Awaited<ReturnType<typeof migrateWork>>;
+        try {
+          collected = await migrateWork(e, lockClient, state.tenants, work, base);
+        } catch (err) {
+          await audit({
+            outcome: 'failed',
+            durationMs: performance.now() - started,
+            details: { latest: state.latest, error: (err as Error).message },
+          }).catch(() => {});
+          throw err;
+        }
+        const { outcomes, tenants } = collected;
+        const result = summarise(false, state.latest, tenants, accepted);
+        const n = tally(outcomes, (v) => v.applied.length > 0);
+        // A failed tenant whose earlier migrations committed has changed: the verdict counts it.
+        const partWay = tenants.filter((t) => t.status === 'failed' && t.applied.length > 0).length;
+        n.done += partWay;
+        const migrated = n.done - partWay;
         await audit({
-          outcome: 'failed',
+          outcome: auditOutcomeOf(n),
           durationMs: performance.now() - started,
-          details: { latest: state.latest, error: (err as Error).message },
-        }).catch(() => {});
-        throw err;
-      }
-      const { outcomes, tenants } = collected;
-      const result = summarise(false, state.latest, tenants, accepted);
-      const n = tally(outcomes, (v) => v.applied.length > 0);
-      // A failed tenant whose earlier migrations committed has changed: the verdict counts it.
-      const partWay = tenants.filter((t) => t.status === 'failed' && t.applied.length > 0).length;
-      n.done += partWay;
-      const migrated = n.done - partWay;
-      await audit({
-        outcome: auditOutcomeOf(n),
-        durationMs: performance.now() - started,
-        details: {
-          latest: state.latest,
-          applied: n.done,
-          failed: tenants.filter((t) => t.status === 'failed').map((t) => t.slug),
-          partWay: partWay || undefined,
-          skipped: result.skipped,
-        },
-      });
-      const notStarted = result.skipped ? `, ${result.skipped} not started` : '';
-      const s = (k: number) => (k === 1 ? '' : 's');
-      const err = fanOutError(
-        n,
-        {
-          partial: `${n.failed} tenant${s(n.failed)} failed${partWay ? ` (${partWay} part-way: the migrations before the failing one committed)` : ''}, ${migrated} migrated${notStarted}`,
-          failed: `migration failed in ${n.failed} tenant${s(n.failed)}${notStarted.replace(',', ';')}; no tenant was migrated`,
-          busy: `${n.failed} tenant${n.failed === 1 ? ' was' : 's were'} locked by other work; nothing migrated there`,
-        },
-        result,
-      );
-      if (err) throw err;
-      return result;
-    }),
-  );
+          details: {
+            latest: state.latest,
+            applied: n.done,
+            failed: tenants.filter((t) => t.status === 'failed').map((t) => t.slug),
+            partWay: partWay || undefined,
+            skipped: result.skipped,
+          },
+        });
+        const notStarted = result.skipped ? `, ${result.skipped} not started` : '';
+        const s = (k: number) => (k === 1 ? '' : 's');
+        const err = fanOutError(
+          n,
+          {
+            partial: `${n.failed} tenant${s(n.failed)} failed${partWay ? ` (${partWay} part-way: the migrations before the failing one committed)` : ''}, ${migrated} migrated${notStarted}`,
+            failed: `migration failed in ${n.failed} tenant${s(n.failed)}${notStarted.replace(',', ';')}; no tenant was migrated`,
+            busy: `${n.failed} tenant${n.failed === 1 ? ' was' : 's were'} locked by other work; nothing migrated there`,
+          },
+          result,
+        );
+        if (err) throw err;
+        return result;
+      },
+    );
+  });
 }

@@ -4,6 +4,7 @@ import type { Ctx } from '../control/context.js';
 import { BusyError, TenantctlError } from '../shared/errors.js';
 import { MigrationSqlError, TransactionEndedError } from './apply.js';
 import { isLockTimeout, isQueryCanceled } from '../pg/sqlstate.js';
+import { tableLockBusy, whoHolds } from '../control/locks.js';
 
 import { SlotClient } from './slot.js';
 import {
@@ -16,6 +17,14 @@ import {
 } from './paths.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** "; pid 4242 (psql, ...) holds AccessShareLock on org_acme.orders": who is in the way, now. */
+async function holders(e: Engine, err: unknown, schema: string): Promise<string> {
+  const busy = tableLockBusy(err, schema);
+  if (!(busy instanceof BusyError)) return '';
+  const who = await whoHolds(e.ctx.db, busy).catch(() => undefined);
+  return who ? `; ${who.split('\n').join('; ')}` : '';
+}
 
 export class TenantMigrationError extends Error {
   constructor(
@@ -70,7 +79,7 @@ export async function migrateTenant(e: Engine, slot: SlotClient, t: TenantWork):
             ? err.migrationId
             : (group.find((m) => !applied.includes(m.id))?.id ?? null);
         const message = busy
-          ? `could not get a lock within ${e.ctx.settings.lockTimeoutMs}ms after ${attempt + 1} attempts: ${(err as Error).message}`
+          ? `could not get a lock within ${e.ctx.settings.lockTimeoutMs}ms after ${attempt + 1} attempts: ${(err as Error).message}${await holders(e, err, t.schema)}`
           : (err as Error).message;
         throw new TenantMigrationError(message, failedId, busy, { cause: err });
       }

@@ -3,7 +3,10 @@ import type { SqlDiagnostics } from '../shared/errors.js';
 import type { LineEndingsAccepted } from '../control/migration-state.js';
 
 export interface MigrateOptions {
+  /** Slugs or globs (control/selection.ts); none means every tenant. */
   tenants?: string[];
+  /** Slugs or globs left out. */
+  exclude?: string[];
   dryRun?: boolean;
   /** Stop starting tenants after this many failures; Infinity for "all". */
   maxFailures?: number;

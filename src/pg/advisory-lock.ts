@@ -9,11 +9,22 @@ export interface LockKey {
   name: string;
   /** What the lock protects, for the busy message. */
   what: string;
+  /** The busy message itself, when "<what> is locked by another tenantctl run" reads badly. */
+  busy?: string;
 }
 
 /** A lock_timeout value; never 0, which PostgreSQL reads as "wait forever". */
 export function lockTimeoutSetting(ms: number): string {
   return `${Math.max(1, Math.round(ms))}ms`;
+}
+
+function busy(key: LockKey, cause: unknown): BusyError {
+  const err = new BusyError(key.busy ?? `${key.what} is locked by another tenantctl run`, {
+    cause,
+    code: 'lock-busy',
+  });
+  err.lock = key;
+  return err;
 }
 
 /**
@@ -42,11 +53,7 @@ export async function takeXactLock(
       );
     }
   } catch (err) {
-    if (isLockTimeout(err))
-      throw new BusyError(`${key.what} is locked by another tenantctl run`, {
-        cause: err,
-        code: 'lock-busy',
-      });
+    if (isLockTimeout(err)) throw busy(key, err);
     throw err;
   }
 }
@@ -70,11 +77,7 @@ export async function withAdvisoryLock<T>(
       key.name,
     ]);
   } catch (err) {
-    if (isLockTimeout(err))
-      throw new BusyError(`${key.what} is locked by another tenantctl run`, {
-        cause: err,
-        code: 'lock-busy',
-      });
+    if (isLockTimeout(err)) throw busy(key, err);
     throw err;
   } finally {
     await client.query('RESET lock_timeout').catch(() => {});

@@ -25,6 +25,28 @@ export interface DedicatedClientOptions {
   noJit?: boolean;
 }
 
+/**
+ * pg leaves the socket of a connection that failed on the client's side of authentication (no
+ * password to give) open, and the server closes it only after authentication_timeout (60 s by
+ * default): the process would wait that long before exiting. A failed connect ends its client.
+ */
+class ClosingClient extends pg.Client {
+  override connect(): Promise<pg.Client>;
+  override connect(callback: (err: Error | null, c?: pg.Client) => void): void;
+  // biome-ignore lint/suspicious/noExplicitAny: pg's two overloads, passed through
+  override connect(callback?: (err: Error | null, c?: pg.Client) => void): any {
+    if (!callback)
+      return super.connect().catch((err) => {
+        this.end().catch(() => {});
+        throw err;
+      });
+    super.connect(((err: Error | null) => {
+      if (err) this.end().catch(() => {});
+      callback(err, this);
+    }) as (err: Error) => void);
+  }
+}
+
 /** A pool bound to its target, so connection failures read as one line naming the server. */
 export class Database {
   readonly pool: pg.Pool;
@@ -32,7 +54,13 @@ export class Database {
     readonly target: ConnectionTarget,
     max: number,
   ) {
-    this.pool = new pg.Pool({ ...target.config, max, application_name: 'tenantctl' });
+    // An application_name in the URL wins, as it did when pg parsed the URL itself.
+    this.pool = new pg.Pool({
+      application_name: 'tenantctl',
+      ...target.config,
+      max,
+      Client: ClosingClient,
+    });
     // An idle client dying (server restart) must not crash the process; the next checkout reconnects.
     this.pool.on('error', () => {});
   }
@@ -54,11 +82,11 @@ export class Database {
    * the server has it.
    */
   async dedicatedClient(opts: DedicatedClientOptions = {}): Promise<pg.Client> {
-    const client = new pg.Client({
-      ...this.target.config,
+    const client = new ClosingClient({
       application_name: 'tenantctl',
+      ...this.target.config,
       statement_timeout: opts.statementTimeoutMs,
-      ...(opts.noJit
+      ...(opts.noJit && this.target.config.options === undefined
         ? { options: [process.env.PGOPTIONS, '-c jit=off'].filter(Boolean).join(' ') }
         : {}),
     });

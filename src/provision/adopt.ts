@@ -1,5 +1,8 @@
 import type { Ctx } from '../control/context.js';
-import { UsageError } from '../shared/errors.js';
+import { FailedError, UsageError } from '../shared/errors.js';
+import { closeMatches } from '../shared/suggest.js';
+import type { Queryable } from '../pg/pool.js';
+import type { Control } from '../control/control.js';
 import { slugProblem, tenantRoleName } from '../shared/names.js';
 import { loadMigrations } from '../control/migration-files.js';
 import { loadTemplate } from './template.js';
@@ -13,6 +16,8 @@ import {
   insertTenant,
   recordMigration,
   unregisteredSchemas,
+  schemaExists,
+  findTenantBySchema,
 } from '../control/registry.js';
 import { createRoles, grantExistingSql, tenantDefaultPrivilegesSql } from './tenant-ddl.js';
 import { writeAudit } from '../control/audit.js';
@@ -31,6 +36,39 @@ export interface AdoptResult {
   baseline: number;
   adopted: { slug: string; schema: string; ok: boolean; error?: string }[];
   skipped: { schema: string; reason: string }[];
+}
+
+/**
+ * Schemas named on the command line that adopt cannot take: one error for all of them (exit 1,
+ * nothing adopted), each with its reason, as for a tenant that is not there.
+ */
+async function refuseUnknownSchemas(
+  client: Queryable,
+  c: Control,
+  prefix: string,
+  named: string[],
+  candidates: string[],
+): Promise<void> {
+  const problems: string[] = [];
+  for (const schema of named.filter((s) => !candidates.includes(s))) {
+    const registered = await findTenantBySchema(client, c, schema);
+    problems.push(
+      registered
+        ? `schema ${schema} is already tenant "${registered}"`
+        : !schema.startsWith(prefix)
+          ? `schema ${schema} does not start with the tenant prefix "${prefix}"`
+          : (await schemaExists(client, schema))
+            ? `schema ${schema} cannot be adopted`
+            : `no schema ${schema} in this database`,
+    );
+  }
+  if (!problems.length) return;
+  const suggestions = [
+    ...new Set(
+      named.flatMap((s) => closeMatches(s, candidates, { alias: (x) => x.slice(prefix.length) })),
+    ),
+  ].slice(0, 3);
+  throw new FailedError(problems.join('; '), { code: 'schema-unknown', suggestions });
 }
 
 /**
@@ -64,16 +102,12 @@ export async function adopt(ctx: Ctx, opts: AdoptOptions): Promise<AdoptResult> 
   const { candidates, tag } = await withClient(ctx.db, async (client) => {
     await requireControlSchema(client, c);
     if (ctx.settings.migrationsDir) await assertAppliedUnchanged(client, c, files, 'adopt');
-    return {
-      candidates: await unregisteredSchemas(client, c, prefix),
-      tag: await roleTag(client, c),
-    };
+    const candidates = await unregisteredSchemas(client, c, prefix);
+    if (opts.schemas) await refuseUnknownSchemas(client, c, prefix, opts.schemas, candidates);
+    return { candidates, tag: await roleTag(client, c) };
   });
   const wanted = opts.schemas ? candidates.filter((s) => opts.schemas!.includes(s)) : candidates;
   const skipped: AdoptResult['skipped'] = [];
-  for (const s of opts.schemas ?? [])
-    if (!candidates.includes(s))
-      skipped.push({ schema: s, reason: 'not an unregistered schema with the prefix' });
   const todo: { slug: string; schema: string }[] = [];
   for (const schema of wanted) {
     const slug = schema.slice(prefix.length);
@@ -140,6 +174,7 @@ export async function adopt(ctx: Ctx, opts: AdoptOptions): Promise<AdoptResult> 
           },
         ),
       ),
+    { slugOf: (t) => t.slug, describe: () => ({ status: 'adopted' }) },
   );
   const adopted = todo.map((t, i) => {
     const o = outcomes[i];

@@ -15,7 +15,12 @@ import { fanOut, fanOutError, tally } from '../control/fanout.js';
 import { SqlFileError, findSqlDiagnostics } from '../pg/sql-error.js';
 import { withClient } from '../pg/tx.js';
 import { underNewTenantLock } from '../control/tenant-frame.js';
-import { requireControlSchema, roleTag, insertTenant } from '../control/registry.js';
+import {
+  requireControlSchema,
+  roleTag,
+  insertTenant,
+  highestAppliedMigration,
+} from '../control/registry.js';
 import {
   createSchemaSql,
   createRolesSql,
@@ -182,6 +187,19 @@ async function provisionOne(
   });
 }
 
+/**
+ * Without a migrations directory a new tenant gets the template only. In a fleet whose tenants
+ * have migrations applied it would be born behind them, silently: refused (exit 2) instead.
+ */
+async function refuseBornBehind(client: pg.ClientBase, c: Ctx['control']): Promise<void> {
+  const highest = await highestAppliedMigration(client, c);
+  if (highest > 0)
+    throw new UsageError(
+      `no migrations directory, but tenants here have migrations applied (up to ${highest}): a new tenant would be born behind them`,
+      { code: 'migrations-behind' },
+    );
+}
+
 export async function createTenants(ctx: Ctx, opts: CreateOptions): Promise<CreateResult> {
   const { names, template } = prepare(ctx, opts);
   const migrations = await loadMigrations(ctx.settings.migrationsDir);
@@ -192,6 +210,7 @@ export async function createTenants(ctx: Ctx, opts: CreateOptions): Promise<Crea
     await requireControlSchema(client, c);
     if (ctx.settings.migrationsDir)
       await assertAppliedUnchanged(client, c, migrations, 'create tenants');
+    else await refuseBornBehind(client, c);
     return roleTag(client, c);
   });
   const rolesOf = (n: TenantName): TenantRoles => ({
@@ -244,6 +263,13 @@ export async function createTenants(ctx: Ctx, opts: CreateOptions): Promise<Crea
         }
       }
       return { applied, durationMs: Math.round(performance.now() - started) };
+    },
+    {
+      slugOf: (n) => n.slug,
+      describe: (v) => ({
+        status: 'created',
+        detail: `at migration ${v.applied.at(-1) ?? 0}`,
+      }),
     },
   );
 

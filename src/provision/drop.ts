@@ -6,7 +6,13 @@ import { existingRoles, outsideDependents } from '../pg/catalog.js';
 import { dropTenantSql } from './tenant-ddl.js';
 import { writeAudit } from '../control/audit.js';
 import { SQLSTATE, sqlstateOf } from '../pg/sqlstate.js';
-import { deleteTenant } from '../control/registry.js';
+import {
+  deleteTenant,
+  getTenant,
+  requireControlSchema,
+  type TenantRow,
+} from '../control/registry.js';
+import { withClient } from '../pg/tx.js';
 
 export interface DropResult {
   slug: string;
@@ -18,6 +24,18 @@ export interface DropResult {
 
 export function validateSlugArg(ctx: Ctx, input: string): string {
   return normalizeSlug(input, ctx.settings.schemaPrefix);
+}
+
+/**
+ * The tenant a drop would remove, looked up before anyone is asked to confirm: an unknown slug
+ * fails (exit 1, with close matches) instead of asking first. dropTenant checks again under the
+ * tenant lock.
+ */
+export async function tenantToDrop(ctx: Ctx, slug: string): Promise<TenantRow> {
+  return withClient(ctx.db, async (client) => {
+    await requireControlSchema(client, ctx.control);
+    return getTenant(client, ctx.control, slug);
+  });
 }
 
 /** Schema, the tenant's roles and its registry row go in one transaction, or nothing does. */

@@ -80,6 +80,8 @@ export function resolveSettings(
   overrides: SettingOverrides,
   configPath?: string,
   cwd = process.cwd(),
+  /** Where each override came from when not a flag, e.g. TENANTCTL_LOCK_TIMEOUT, for messages. */
+  labels: Partial<Record<keyof SettingOverrides, string>> = {},
 ): Settings {
   const problems: string[] = [];
   const file = path.resolve(cwd, configPath ?? CONFIG_FILE);
@@ -87,7 +89,8 @@ export function resolveSettings(
   const baseDir = configPath !== undefined ? path.dirname(file) : cwd;
 
   const pick = <K extends keyof SettingOverrides>(key: K): { value: unknown; from: string } => {
-    if (overrides[key] !== undefined) return { value: overrides[key], from: `--${kebab(key)}` };
+    if (overrides[key] !== undefined)
+      return { value: overrides[key], from: labels[key] ?? `--${kebab(key)}` };
     if (fromFile[key] !== undefined)
       return { value: fromFile[key], from: `${path.basename(file)} "${key}"` };
     return { value: (DEFAULTS as Record<string, unknown>)[key], from: 'default' };

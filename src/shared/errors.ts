@@ -1,5 +1,5 @@
 /** Exit codes are part of the product contract (SPEC "Exit codes"). */
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, PARTIAL: 3, BUSY: 4 } as const;
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, PARTIAL: 3, BUSY: 4, INTERRUPTED: 130 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /**
@@ -15,7 +15,23 @@ export type ErrorCode =
   | 'no-database'
   | 'no-migrations-dir'
   | 'migration-edited'
-  | 'migration-line-endings';
+  | 'migration-line-endings'
+  | 'migrations-behind'
+  | 'archive-missing'
+  | 'schema-unknown'
+  | 'dev-not-running'
+  | 'cancelled'
+  | 'connect-refused'
+  | 'connect-host-unknown'
+  | 'connect-timeout'
+  | 'connect-no-password'
+  | 'connect-auth-failed'
+  | 'connect-ssl-unsupported'
+  | 'connect-ssl-verify'
+  | 'connect-database-missing'
+  | 'connect-closed'
+  | 'connect-starting'
+  | 'connect-failed';
 
 /**
  * Everything PostgreSQL said about a failed statement of the user's SQL (a template, a migration,
@@ -43,6 +59,10 @@ export interface ErrorOptions {
   cause?: unknown;
   code?: ErrorCode;
   sql?: SqlDiagnostics;
+  /** More about the failure than the one-line message: who holds a lock, each problem. */
+  detail?: string;
+  /** Close matches for a name that was not found (did you mean...?). */
+  suggestions?: string[];
 }
 
 /** Base of every error tenantctl reports on purpose; the CLI turns it into one line and an exit. */
@@ -56,12 +76,17 @@ export class TenantctlError extends Error {
   result?: unknown;
   /** PostgreSQL's own account of the failure, when the user's SQL failed. */
   sql?: SqlDiagnostics;
+  /** More than the one-line message (see ErrorOptions.detail); may be added on the way up. */
+  detail?: string;
+  readonly suggestions?: string[];
   constructor(message: string, options?: ErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.hint = options?.hint;
     this.code = options?.code;
     this.sql = options?.sql;
+    this.detail = options?.detail;
+    this.suggestions = options?.suggestions;
   }
 }
 
@@ -89,6 +114,18 @@ export class ConnectionError extends TenantctlError {}
 /** A lock held by another run could not be had in time. */
 export class BusyError extends TenantctlError {
   override readonly exitCode = EXIT.BUSY;
+  /** The advisory lock waited for, so whoever reports the error can say who holds it. */
+  lock?: { namespace: string; name: string; what: string };
+  /** Or the schema whose tables were locked. */
+  lockedSchema?: string;
+}
+
+/** The user stopped it (Ctrl-C at a prompt) before anything was changed. */
+export class CancelledError extends TenantctlError {
+  override readonly exitCode = EXIT.INTERRUPTED;
+  constructor(message = 'cancelled', options?: ErrorOptions) {
+    super(message, { code: 'cancelled', ...options });
+  }
 }
 
 /** A fan-out in which some tenants failed and others were done. */

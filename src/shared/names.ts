@@ -10,7 +10,7 @@ export const IDENT_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** Shown wherever a slug is refused, so the user knows what would be accepted. */
 export const SLUG_RULE =
-  'lower-case letters, digits, "-" and "_", starting and ending with a letter or digit';
+  'letters, digits, "-" and "_", starting and ending with a letter or digit (case-insensitive: Acme-Corp is stored as acme-corp)';
 
 /** Printable form of hostile input for an error line: no control characters, bounded length. */
 export function printable(input: string): string {

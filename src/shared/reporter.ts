@@ -10,11 +10,25 @@ export interface ProgressState {
   running: number;
 }
 
+/** One tenant's result in a fan-out, reported the moment it is known. */
+export interface TenantEvent {
+  slug: string;
+  /** What happened: created, applied, current, exported, adopted... or failed. */
+  status: string;
+  durationMs: number;
+  /** A failure's message. */
+  error?: string;
+  /** A short note beside a success, e.g. "0 -> 3". */
+  detail?: string;
+}
+
 export interface Reporter {
   info(message: string): void;
   warn(message: string): void;
   debug(message: string): void;
   progress(state: ProgressState): void;
+  /** A tenant of a fan-out is done: lines in a log (or JSON lines) as it happens, not at the end. */
+  tenant(event: TenantEvent): void;
   /** The long-running part is over; a spinner can go away. */
   finish(): void;
 }
@@ -24,5 +38,6 @@ export const silentReporter: Reporter = {
   warn() {},
   debug() {},
   progress() {},
+  tenant() {},
   finish() {},
 };

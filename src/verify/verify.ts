@@ -23,6 +23,8 @@ import { push } from '../shared/multimap.js';
 export interface VerifyOptions {
   /** Only these tenants (isolation is still judged against the whole fleet). */
   slugs?: string[];
+  /** Slugs or globs left out of the drift check. */
+  exclude?: string[];
 }
 
 export interface VerifiedTenant {
@@ -109,13 +111,14 @@ function indexGroups(groups: AppliedGroup[]): Map<string, AppliedGroup[]> {
  * decides the exit code from `ok`.
  */
 export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<VerifyResult> {
-  parseSelection(opts.slugs, ctx.settings.schemaPrefix);
+  const selection = { include: opts.slugs, exclude: opts.exclude };
+  parseSelection(selection, ctx.settings.schemaPrefix);
   const files = await loadMigrations(ctx.settings.migrationsDir);
   const c = ctx.control;
 
   return withClient(ctx.db, async (client) => {
     await requireControlSchema(client, c);
-    const slugs = await selectTenants(client, c, opts.slugs, ctx.settings.schemaPrefix);
+    const slugs = await selectTenants(client, c, selection, ctx.settings.schemaPrefix);
     const all = await listTenants(client, c);
     const wanted = new Set(slugs);
     const selected = slugs ? all.filter((t) => wanted.has(t.slug)) : all;

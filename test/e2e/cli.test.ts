@@ -23,7 +23,7 @@ describe('tenantctl as a subprocess, without a TTY', () => {
     for (const c of ['init', 'create', 'list', 'info', 'drop', 'dev'])
       expect(help.stdout).toContain(c);
     const v = await runCli(['--version']);
-    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(v.stdout.trim()).toMatch(/^tenantctl \d+\.\d+\.\d+\nnode v\d+/);
   });
 
   it('nothing configured: exit 2 naming DATABASE_URL and `tenantctl dev up`', async () => {
@@ -44,7 +44,7 @@ describe('tenantctl as a subprocess, without a TTY', () => {
     u.pathname = '/no_such_db_here';
     const m = await runCli(['list'], { env: { DATABASE_URL: u.toString() } });
     expect(m.code).toBe(1);
-    expect(m.stderr).toMatch(/no_such_db_here.*database does not exist/);
+    expect(m.stderr).toMatch(/no_such_db_here.*database "no_such_db_here" does not exist/);
   });
 
   it('reads the libpq variables like psql', async () => {
@@ -59,17 +59,17 @@ describe('tenantctl as a subprocess, without a TTY', () => {
       },
     });
     expect(r.code).toBe(0);
-    expect(r.json().controlSchema).toBe('tenantctl');
+    expect(r.result().controlSchema).toBe('tenantctl');
   });
 
   it('create, list and info with --json: one JSON document on stdout, humans on stderr', async () => {
     const c = await runCli(['create', 'alpha', 'beta', '--json'], { env });
     expect(c.code).toBe(0);
-    expect(c.json().tenants.map((t: { slug: string }) => t.slug)).toEqual(['alpha', 'beta']);
+    expect(c.result().tenants.map((t: { slug: string }) => t.slug)).toEqual(['alpha', 'beta']);
     const l = await runCli(['list', '--json'], { env });
-    expect(l.json().tenants.map((t: { slug: string }) => t.slug)).toEqual(['alpha', 'beta']);
+    expect(l.result().tenants.map((t: { slug: string }) => t.slug)).toEqual(['alpha', 'beta']);
     const i = await runCli(['info', 'alpha', '--json'], { env });
-    expect(i.json().tenant.schema).toBe('org_alpha');
+    expect(i.result().tenant.schema).toBe('org_alpha');
     const human = await runCli(['list'], { env });
     expect(human.stdout).toMatch(/alpha\s+org_alpha\s+active/);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for escape codes
@@ -129,7 +129,7 @@ describe('tenantctl as a subprocess, without a TTY', () => {
     );
     const ok = await runCli(['drop', 'beta', '--yes', '--json'], { env });
     expect(ok.code).toBe(0);
-    expect(ok.json().schema).toBe('org_beta');
+    expect(ok.result().schema).toBe('org_beta');
     expect((await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'org_beta'`)).rowCount).toBe(
       0,
     );

@@ -13,7 +13,7 @@ describe("tenantctl demo (the README's first command)", () => {
     for (let run = 0; run < 2; run++) {
       const r = await runCli(['demo', '--database-url', db.url, '--json']);
       expect(r.code, r.stderr).toBe(0);
-      const out = r.json();
+      const out = r.result();
       expect(out.tenants.map((t: { slug: string }) => t.slug)).toEqual([
         'acme',
         'globex',

@@ -41,10 +41,10 @@ describe('migrate from the command line', () => {
     m.write('2_mark.sql', 'INSERT INTO marks VALUES (2);');
     const check = await runCli(['migrate', 'status', '--check', '--json'], { env });
     expect(check.code).toBe(1);
-    expect(check.json().result.behind).toBe(N);
+    expect(check.result().behind).toBe(N);
     const run = await runCli(['migrate', '--json'], { env });
     expect(run.code).toBe(0);
-    const summary = run.json();
+    const summary = run.result();
     expect(summary).toMatchObject({ succeeded: N, failed: 0, skipped: 0 });
     expect(summary.tenants).toHaveLength(N);
     expect((await runCli(['migrate', 'status', '--check'], { env })).code).toBe(0);
@@ -96,7 +96,7 @@ describe('migrate from the command line', () => {
     const rerun = await runCli(['migrate', '--json', '--lock-timeout', '10s'], { env });
     expect(rerun.code).toBe(0);
     expect(
-      rerun.json().tenants.filter((t: { status: string }) => t.status === 'applied'),
+      rerun.result().tenants.filter((t: { status: string }) => t.status === 'applied'),
     ).toHaveLength(N - partial);
     expect(await marks()).toEqual(Array(N).fill(2));
     expect(await bookkeepingDuplicates()).toBe(0);
@@ -118,7 +118,9 @@ describe('migrate from the command line', () => {
     ]);
     expect([a.code, b.code]).toEqual([0, 0]);
     const applied = [a, b]
-      .map((r) => r.json().tenants.filter((t: { status: string }) => t.status === 'applied').length)
+      .map(
+        (r) => r.result().tenants.filter((t: { status: string }) => t.status === 'applied').length,
+      )
       .sort((x, y) => x - y);
     expect(applied).toEqual([0, N]);
     expect(await marks()).toEqual(Array(N).fill(3));
@@ -130,8 +132,8 @@ describe('migrate from the command line', () => {
     const first = runCli(['migrate', '--concurrency', '1'], { env });
     await new Promise((r) => setTimeout(r, 800));
     const second = await runCli(['migrate', '--lock-timeout', '100ms'], { env });
-    expect(second.code).toBe(4);
-    expect(second.stderr).toMatch(/another run is in progress/);
+    expect(second.code, second.stderr).toBe(4);
+    expect(second.stderr).toMatch(/another migrate run is in progress/);
     expect((await first).code).toBe(0);
     expect(await marks()).toEqual(Array(N).fill(4));
   });
@@ -145,7 +147,7 @@ describe('migrate from the command line', () => {
     expect(r.stdout).toMatch(/23 migrated/);
     expect(r.stderr).toMatch(/1 tenant failed, 23 migrated/);
     const status = await runCli(['migrate', 'status', '--json'], { env });
-    expect(status.json().failedLastTime.map((f: { slug: string }) => f.slug)).toEqual(['k3']);
+    expect(status.result().failedLastTime.map((f: { slug: string }) => f.slug)).toEqual(['k3']);
   });
 
   it('an edited applied migration is refused with exit 1 before any tenant is touched', async () => {

@@ -32,7 +32,7 @@ describe('stats and verify from the command line, without a TTY', () => {
     expect(human.stdout).not.toMatch(/\x1b\[/);
     const r = await runCli(['stats', '--json'], { env });
     expect(r.code).toBe(0);
-    const doc = r.json();
+    const doc = r.result();
     expect(doc.totals).toMatchObject({ tenants: 3, schemas: 4, tables: 9 });
     expect(doc.tenants[0]).toMatchObject({
       slug: 'one',
@@ -57,12 +57,15 @@ describe('stats and verify from the command line, without a TTY', () => {
     expect(bad.stdout).toMatch(/missing column users\.display_name/);
     expect(bad.stdout).not.toMatch(/FAIL\s+(one|three)/);
     expect(bad.stderr).toMatch(/verify failed: 1 of 3 tenants with problems/);
+    // said once: no second summary of the failure beside the error line
+    expect(bad.stdout).not.toMatch(/tenants clean/);
 
     const json = await runCli(['verify', '--json'], { env });
     expect(json.code).toBe(1);
-    const doc = json.json(); // throws unless stdout is a single JSON document
+    const envelope = json.json(); // throws unless stdout is a single JSON document
+    expect(envelope).toMatchObject({ ok: false, command: 'verify', error: { exitCode: 1 } });
+    const doc = envelope.result;
     expect(doc.ok).toBe(false);
-    expect(doc.error.exitCode).toBe(1);
     expect(doc.tenants.map((t: { slug: string; ok: boolean }) => [t.slug, t.ok])).toEqual([
       ['one', true],
       ['three', true],
@@ -72,7 +75,7 @@ describe('stats and verify from the command line, without a TTY', () => {
 
     const limited = await runCli(['verify', '--tenant', 'one', 'three', '--json'], { env });
     expect(limited.code).toBe(0);
-    expect(limited.json()).toMatchObject({
+    expect(limited.result()).toMatchObject({
       ok: true,
       tenants: [{ slug: 'one' }, { slug: 'three' }],
     });

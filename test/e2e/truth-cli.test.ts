@@ -109,7 +109,7 @@ describe("PostgreSQL's whole account of an error", () => {
     });
     // migrate status keeps them for later
     const status = await f.cli(['migrate', 'status', '--json']);
-    expect(status.json().failedLastTime[0].error).toMatch(
+    expect(status.result().failedLastTime[0].error).toMatch(
       /DETAIL: view account_ids depends on table accounts\nHINT: Use DROP \.\.\. CASCADE/,
     );
   });
@@ -175,7 +175,7 @@ describe('migrations that tell the truth', () => {
 
     const plan = await f.cli(['migrate', '--accept-line-endings', '--dry-run', '--json']);
     expect(plan.code).toBe(0);
-    expect(plan.json().lineEndingsAccepted).toMatchObject([
+    expect(plan.result().lineEndingsAccepted).toMatchObject([
       { id: 1, fileName: '1_crlf.sql', tenants: 2 },
     ]);
     expect(await recorded()).toEqual(crlfHash);
@@ -270,7 +270,7 @@ describe('rename from the command line', () => {
     expect(bad.code).toBe(2);
     const yes = await f.cli(['rename', 'acme', 'acme-corp', '--yes', '--json']);
     expect(yes.code).toBe(0);
-    expect(yes.json()).toMatchObject({
+    expect(yes.result()).toMatchObject({
       from: { slug: 'acme', schema: 'rn_acme' },
       to: { slug: 'acme-corp', schema: 'rn_acme_corp' },
     });

@@ -14,7 +14,10 @@ export interface CliResult {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** The whole JSON envelope on stdout (schemaVersion, ok, command, result, error). */
   json<T = any>(): T;
+  /** The envelope's result: the command's data. */
+  result<T = any>(): T;
 }
 
 /**
@@ -51,6 +54,9 @@ export function runCli(
         stderr,
         json() {
           return JSON.parse(stdout);
+        },
+        result() {
+          return JSON.parse(stdout).result;
         },
       });
     });

@@ -156,6 +156,13 @@ describe('create', () => {
       `SELECT migration_id FROM tenantctl.tenant_migrations m JOIN tenantctl.tenants t ON t.id = m.tenant_id WHERE t.slug = 'migrated' ORDER BY 1`,
     );
     expect(rows.rows.map((r) => r.migration_id)).toEqual([1, 2]);
+    // Without the directory, a new tenant would be born behind 'migrated': refused, nothing made.
+    const refused = await createTenants(ctx, { slugs: ['behind'] }).catch((e) => e);
+    expect(refused).toBeInstanceOf(UsageError);
+    expect(refused.code).toBe('migrations-behind');
+    expect(refused.message).toMatch(/up to 2.*born behind/);
+    expect((await snapshot()).schemas).not.toContain('org_behind');
+    await dropTenant(ctx, 'migrated');
   });
 });
 

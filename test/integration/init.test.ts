@@ -24,6 +24,7 @@ describe('init', () => {
         'lock-tenant-function',
         'migrate-tenant-function',
         'audit-running-runs',
+        'audit-log-at',
       ],
     });
     const { rows } = await db.query(`SELECT id, note FROM public.migrations ORDER BY id`);
@@ -40,6 +41,7 @@ describe('init', () => {
       'lock-tenant-function',
       'migrate-tenant-function',
       'audit-running-runs',
+      'audit-log-at',
     ]);
   });
 
@@ -66,16 +68,14 @@ describe('init', () => {
   it('refuses to work on a control schema older than this tenantctl, and init upgrades it', async () => {
     const ctx = () => db.ctx({ controlSchema: 'old_ctl' });
     await initControlSchema(ctx());
-    // the control schema as the previous tenantctl left it: without migration 5
-    await db.query(`DROP INDEX old_ctl.audit_log_running;
-      ALTER TABLE old_ctl.audit_log DROP CONSTRAINT audit_log_outcome_check;
-      ALTER TABLE old_ctl.audit_log ADD CONSTRAINT audit_log_outcome_check CHECK (outcome IN ('ok', 'failed', 'partial', 'noop'));
-      DELETE FROM old_ctl.migrations WHERE name = 'audit-running-runs'`);
+    // the control schema as the previous tenantctl left it: without migration 6
+    await db.query(`DROP INDEX old_ctl.audit_log_at;
+      DELETE FROM old_ctl.migrations WHERE name = 'audit-log-at'`);
     const { listTenantsCmd } = await import('../../src/inspect/list.js');
     await expect(listTenantsCmd(ctx())).rejects.toThrow(
-      /older than this tenantctl \(version 4, needs 5\)/,
+      /older than this tenantctl \(version 5, needs 6\)/,
     );
-    expect((await initControlSchema(ctx())).applied).toEqual(['audit-running-runs']);
+    expect((await initControlSchema(ctx())).applied).toEqual(['audit-log-at']);
     expect(await listTenantsCmd(ctx())).toEqual([]);
   });
 

@@ -27,7 +27,8 @@ describe('slugs and schema names', () => {
   ])('refuses %j with a line naming it and the rule', (input) => {
     const p = slugProblem(input, 'org_');
     expect(p).toMatch(/invalid slug/);
-    expect(p).toContain('lower-case letters');
+    expect(p).toContain('letters, digits, "-" and "_"');
+    expect(p).toContain('case-insensitive');
   });
 
   it('refuses slugs whose schema would pass 63 bytes and accepts the longest that fits', () => {

@@ -86,11 +86,14 @@ describe('pendingMigrations', () => {
 describe('--tenant selection, offline part', () => {
   it('is undefined for "every tenant", lower-cases, and reports every malformed slug at once', () => {
     expect(parseSelection(undefined, 'org_')).toBeUndefined();
-    expect(parseSelection([], 'org_')).toBeUndefined();
-    expect(parseSelection(['Acme', 'globex'], 'org_')).toEqual(['acme', 'globex']);
+    expect(parseSelection({ include: [] }, 'org_')).toBeUndefined();
+    expect(parseSelection({ include: ['Acme', 'globex'] }, 'org_')?.include?.slugs).toEqual([
+      'acme',
+      'globex',
+    ]);
     let err: unknown;
     try {
-      parseSelection(['ok', 'bad slug', '-x'], 'org_');
+      parseSelection({ include: ['ok', 'bad slug', '-x'] }, 'org_');
     } catch (e) {
       err = e;
     }

@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
+import { examples } from '../help.js';
 import { withSession } from '../session.js';
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('activate')
     .description('give a suspended tenant back exactly the privileges and logins it had')
-    .argument('<slug>')
-    .action(async (slug: string, _opts, cmd: Command) =>
-      withSession(cmd, async (s) => {
+    .argument('<slug>', 'the suspended tenant')
+    .action(async (slug: string, _opts, command: Command) =>
+      withSession(command, async (s) => {
         const { activateTenant } = await import('../../suspend/suspend.js');
         const r = await activateTenant(await s.ctx(1), slug);
         s.out.result(r, () => {
@@ -24,4 +25,14 @@ export function register(program: Command): void {
         });
       }),
     );
+  examples(cmd, [
+    {
+      cmd: 'tenantctl activate acme',
+      does: 'restore exactly the privileges and logins recorded at suspend',
+    },
+    {
+      cmd: 'tenantctl activate acme --json',
+      does: 'the same, reporting what was restored as JSON',
+    },
+  ]);
 }

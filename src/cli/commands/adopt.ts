@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { Option, InvalidArgumentError } from 'commander';
+import { examples } from '../help.js';
 import { withSession, showResult, type Session } from '../session.js';
 import { migrationsDirOption, templateOption } from '../options.js';
 import type { AdoptResult } from '../../provision/adopt.js';
@@ -20,7 +21,7 @@ function render(s: Session, r: AdoptResult): string[] {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('adopt')
     .description('register existing schemas that match the prefix (brown-field databases)')
     .argument(
@@ -43,9 +44,9 @@ export function register(program: Command): void {
       async (
         schemas: string[],
         opts: { baseline?: number; template?: string; dryRun?: boolean },
-        cmd: Command,
+        command: Command,
       ) =>
-        withSession(cmd, async (s) => {
+        withSession(command, async (s) => {
           const { adopt } = await import('../../provision/adopt.js');
           const ctx = await s.ctx();
           await showResult(
@@ -61,4 +62,15 @@ export function register(program: Command): void {
           );
         }),
     );
+  examples(cmd, [
+    {
+      cmd: 'tenantctl adopt --dry-run',
+      does: 'list the unregistered org_* schemas it would register',
+    },
+    {
+      cmd: 'tenantctl adopt --baseline 12 --migrations-dir db/tenant',
+      does: 'register them all, marking migrations 1-12 as applied',
+    },
+    { cmd: 'tenantctl adopt org_acme org_globex', does: 'only these two schemas' },
+  ]);
 }

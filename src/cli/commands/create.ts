@@ -4,7 +4,8 @@ import { withSession, showResult, type Session } from '../session.js';
 import { concurrencyOption, migrationsDirOption, templateOption } from '../options.js';
 import type { CreateResult } from '../../provision/create.js';
 import { formatDuration } from '../../shared/duration.js';
-import { sqlErrorLines } from '../output.js';
+import { plural, sqlErrorLines } from '../output.js';
+import { examples } from '../help.js';
 
 function render(s: Session, r: CreateResult): string[] {
   const { c } = s.out;
@@ -20,7 +21,7 @@ function render(s: Session, r: CreateResult): string[] {
   return r.tenants.flatMap((t) =>
     t.ok
       ? [
-          `${c.green('created')} ${t.slug} (${t.schema}, ${t.migrations.length} migrations, ${formatDuration(t.durationMs)})`,
+          `${c.green('created')} ${t.slug} (${t.schema}, ${plural(t.migrations.length, 'migration')}, ${formatDuration(t.durationMs)})`,
         ]
       : [
           `${c.red('failed')}  ${t.slug}: ${t.error}`,
@@ -43,18 +44,24 @@ async function askForTenant(
     'Tenant slug:',
     hint,
     (v) => slugProblem(v, s.settings.schemaPrefix) ?? true,
+    'nothing created',
   );
-  const chosen = template ?? (await askChoice(s.out, 'Template:', builtinTemplateNames(), hint));
+  const chosen =
+    template ??
+    (await askChoice(s.out, 'Template:', builtinTemplateNames(), hint, 'nothing created'));
   return { slugs: [slug], template: chosen };
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('create')
     .description(
       'provision tenants: schema, template, every known migration and tenant roles, one transaction each',
     )
-    .argument('[slugs...]', 'tenant slugs (lower-case letters, digits, "-", "_")')
+    .argument(
+      '[slug...]',
+      'tenant slugs: letters, digits, "-" and "_", case-insensitive (stored lower-case); asked for in a terminal when none is given',
+    )
     .addOption(templateOption())
     .option('--name <display name>', 'display name (one tenant only)')
     .addOption(concurrencyOption())
@@ -85,4 +92,15 @@ export function register(program: Command): void {
           );
         }),
     );
+  examples(cmd, [
+    {
+      cmd: 'tenantctl create acme globex --migrations-dir db/tenant',
+      does: 'two tenants from the default template, with every migration applied',
+    },
+    {
+      cmd: 'tenantctl create new-co --name "New Co" --template ./templates/crm',
+      does: 'one tenant from your own template directory, with a display name',
+    },
+    { cmd: 'tenantctl create acme --dry-run', does: 'print the SQL it would run; change nothing' },
+  ]);
 }

@@ -1,21 +1,26 @@
 import type { Command } from 'commander';
 import { withSession } from '../session.js';
+import { examples } from '../help.js';
 import { FailedError, UsageError } from '../../shared/errors.js';
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('drop')
     .description('remove a tenant: schema, roles and registry row in one transaction')
-    .argument('<slug>')
+    .argument('<slug>', 'the tenant to drop')
     .option(
       '--backup-to <dir>',
       'export the tenant into <dir> and verify the archive before dropping',
     )
-    .action(async (slug: string, opts: { backupTo?: string }, cmd: Command) =>
-      withSession(cmd, async (s) => {
-        const { dropTenant, validateSlugArg } = await import('../../provision/drop.js');
+    .action(async (slug: string, opts: { backupTo?: string }, command: Command) =>
+      withSession(command, async (s) => {
+        const { dropTenant, validateSlugArg, tenantToDrop } = await import(
+          '../../provision/drop.js'
+        );
         const ctx = await s.ctx(1);
         const normalized = validateSlugArg(ctx, slug);
+        // An unknown tenant fails before anyone is asked to type its name.
+        const t = await tenantToDrop(ctx, normalized);
         if (!s.opts.yes) {
           if (!s.out.interactive)
             throw new UsageError(
@@ -24,9 +29,10 @@ export function register(program: Command): void {
           const { confirmTyped } = await import('../prompts.js');
           const ok = await confirmTyped(
             s.out,
-            `This drops tenant ${normalized}, its schema and every row in it.`,
+            `This drops tenant ${normalized}, its schema ${t.schema} and every row in it.`,
             normalized,
             'pass --yes',
+            'nothing dropped',
           );
           if (!ok) throw new FailedError('not confirmed; nothing dropped');
         }
@@ -38,4 +44,11 @@ export function register(program: Command): void {
         );
       }),
     );
+  examples(cmd, [
+    { cmd: 'tenantctl drop globex', does: 'in a terminal: asks you to type the slug first' },
+    {
+      cmd: 'tenantctl drop globex --backup-to /backups --yes',
+      does: 'from a script: export and verify an archive, then drop',
+    },
+  ]);
 }

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
+import { examples } from '../help.js';
 import { withSession } from '../session.js';
+import { plural } from '../output.js';
 import { migrationsDirOption } from '../options.js';
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('import')
     .description(
       'restore a tenant from an export archive, all or nothing (checks every checksum first)',
@@ -15,8 +17,8 @@ export function register(program: Command): void {
       "import even though the archive's applied migrations do not match the local migrations directory",
     )
     .addOption(migrationsDirOption())
-    .action(async (archive: string, opts: { as?: string; force?: boolean }, cmd: Command) =>
-      withSession(cmd, async (s) => {
+    .action(async (archive: string, opts: { as?: string; force?: boolean }, command: Command) =>
+      withSession(command, async (s) => {
         const { importArchive } = await import('../../archive/import.js');
         const ctx = await s.ctx(1);
         const r = await importArchive(ctx, archive, { as: opts.as, force: opts.force });
@@ -25,8 +27,18 @@ export function register(program: Command): void {
         s.out.result(
           r,
           () =>
-            `imported ${r.slug} (${r.schema}) from ${r.from.slug} @ ${r.from.createdAt}: ${r.tables} tables, ${r.rows} rows, ${r.migrations} migrations`,
+            `imported ${r.slug} (${r.schema}) from ${r.from.slug} @ ${r.from.createdAt}: ${r.tables} tables, ${r.rows} rows, ${plural(r.migrations, 'migration')}`,
         );
       }),
     );
+  examples(cmd, [
+    {
+      cmd: 'tenantctl import /backups/acme-20250131T020000.000Z.tar.gz',
+      does: 'restore acme (refused if it exists)',
+    },
+    {
+      cmd: 'tenantctl import acme-20250131T020000.000Z.tar.gz --as acme-copy',
+      does: 'restore it beside the original under a new slug',
+    },
+  ]);
 }

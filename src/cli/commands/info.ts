@@ -1,25 +1,26 @@
 import type { Command } from 'commander';
+import { examples } from '../help.js';
 import { withSession } from '../session.js';
-import { table, formatBytes } from '../output.js';
+import { table, formatBytes, formatTime, plural } from '../output.js';
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('info')
     .description(
       'one tenant in full: schema, roles, grants, sizes, applied migrations, audit history',
     )
-    .argument('<slug>')
-    .action(async (slug: string, _opts, cmd: Command) =>
-      withSession(cmd, async (s) => {
+    .argument('<slug>', 'the tenant')
+    .action(async (slug: string, _opts, command: Command) =>
+      withSession(command, async (s) => {
         const { tenantInfo } = await import('../../inspect/info.js');
         const i = await tenantInfo(await s.ctx(1), slug);
         const { c } = s.out;
         s.out.result(i, () => [
           `${c.bold(i.tenant.slug)}${i.tenant.displayName ? ` (${i.tenant.displayName})` : ''}`,
           `  schema     ${i.tenant.schema}${i.schemaExists ? '' : c.red(' (missing!)')}`,
-          `  status     ${i.tenant.status} since ${i.tenant.statusSince.toISOString()}${i.tenant.statusReason ? ` (${i.tenant.statusReason})` : ''}`,
+          `  status     ${i.tenant.status} since ${formatTime(i.tenant.statusSince)}${i.tenant.statusReason ? ` (${i.tenant.statusReason})` : ''}`,
           `  template   ${i.tenant.template}`,
-          `  version    ${i.tenant.version} (${i.migrations.length} migrations applied)`,
+          `  version    ${i.tenant.version} (${plural(i.migrations.length, 'migration')} applied)`,
           `  size       ${formatBytes(i.totalBytes)} in ${i.relations.length} relations`,
           `  roles      ${i.roles.map((r) => `${r.name} (${r.kind}${r.exists ? '' : ', missing'}${r.members.length ? `; members: ${r.members.join(', ')}` : ''})`).join(', ')}`,
           `  grants     ${i.schemaGrants.map((g) => `${g.grantee}: ${g.privileges.join(',')}`).join('; ') || 'none'}`,
@@ -42,7 +43,7 @@ export function register(program: Command): void {
                 i.migrations.map((m) => [
                   String(m.id),
                   m.name,
-                  m.appliedAt.toISOString(),
+                  formatTime(m.appliedAt),
                   m.baseline ? 'baseline' : String(m.durationMs ?? ''),
                 ]),
               )
@@ -51,7 +52,7 @@ export function register(program: Command): void {
           table(
             ['WHEN', 'COMMAND', 'OUTCOME', 'BY'],
             i.audit.map((a) => [
-              a.at.toISOString(),
+              formatTime(a.at),
               a.command,
               a.outcome,
               `${a.dbUser}${a.osUser ? ` (${a.osUser})` : ''}`,
@@ -60,4 +61,14 @@ export function register(program: Command): void {
         ]);
       }),
     );
+  examples(cmd, [
+    {
+      cmd: 'tenantctl info acme',
+      does: 'schema, roles, grants, sizes, migrations and recent audit records',
+    },
+    {
+      cmd: 'tenantctl info acme --json | jq .result.tenant.version',
+      does: 'one field for a script',
+    },
+  ]);
 }

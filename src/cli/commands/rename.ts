@@ -1,15 +1,16 @@
 import type { Command } from 'commander';
 import { withSession } from '../session.js';
+import { examples } from '../help.js';
 import { FailedError, UsageError } from '../../shared/errors.js';
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('rename')
     .description(
       'rename a tenant: schema, group roles, registry and the search_path settings naming the schema, in one transaction',
     )
-    .argument('<slug>')
-    .argument('<new-slug>')
+    .argument('<slug>', 'the tenant to rename')
+    .argument('<new-slug>', 'its new slug (the schema becomes prefix + new slug)')
     .option(
       '--force',
       'rename even when function bodies name the schema (they keep the old name and must be fixed)',
@@ -50,4 +51,14 @@ export function register(program: Command): void {
         });
       }),
     );
+  examples(cmd, [
+    {
+      cmd: 'tenantctl rename acme acme-corp',
+      does: 'in a terminal: asks you to type the new slug first',
+    },
+    {
+      cmd: 'tenantctl rename acme acme-corp --yes --json',
+      does: 'from a script; applications must then use schema org_acme_corp',
+    },
+  ]);
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { examples } from '../help.js';
 import { withSession, type Session } from '../session.js';
 import { table, formatBytes } from '../output.js';
 import { migrationsDirOption } from '../options.js';
@@ -77,7 +78,7 @@ function render(s: Session, r: FleetStats, all: boolean): string[] {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('stats')
     .description(
       'schema and table counts, sizes, row estimates, migration versions, orphans and outliers',
@@ -88,11 +89,19 @@ export function register(program: Command): void {
       'measure every relation on disk (slower on big fleets) instead of the catalog estimate',
     )
     .option('--all', 'list every tenant (the table shows the first 50)')
-    .action(async (opts: { exactSizes?: boolean; all?: boolean }, cmd: Command) =>
-      withSession(cmd, async (s) => {
+    .action(async (opts: { exactSizes?: boolean; all?: boolean }, command: Command) =>
+      withSession(command, async (s) => {
         const { fleetStats } = await import('../../inspect/stats.js');
         const r = await fleetStats(await s.ctx(1), { exactSizes: opts.exactSizes });
         s.out.result(r, () => render(s, r, !!opts.all));
       }),
     );
+  examples(cmd, [
+    { cmd: 'tenantctl stats', does: 'the fleet at a glance: counts, sizes, orphans, outliers' },
+    {
+      cmd: 'tenantctl stats --migrations-dir db/tenant --all',
+      does: 'every tenant with its pending migrations',
+    },
+    { cmd: 'tenantctl stats --json | jq .result.totals', does: 'totals for a dashboard' },
+  ]);
 }
