@@ -16,6 +16,8 @@ import { register as registerExport } from './commands/export.js';
 import { register as registerImport } from './commands/import.js';
 import { register as registerStats } from './commands/stats.js';
 import { register as registerVerify } from './commands/verify.js';
+import { register as registerServer } from './commands/server.js';
+import { register as registerRoute } from './commands/route.js';
 
 function version(): string {
   return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
@@ -78,6 +80,8 @@ export function buildProgram(): Command {
     registerImport,
     registerStats,
     registerVerify,
+    registerServer,
+    registerRoute,
   ]) {
     register(program);
   }

@@ -3,6 +3,7 @@ import { Output } from './output.js';
 import { makeReporter } from './progress.js';
 import { resolveSettings, type Settings, type SettingOverrides } from '../shared/config.js';
 import type { Ctx } from '../control/context.js';
+import type { Fleet } from '../fleet/fleet.js';
 import { TenantctlError } from '../shared/errors.js';
 
 export interface GlobalOptions {
@@ -24,6 +25,8 @@ export interface Session {
   settings: Settings;
   /** Connects on first use; closed when the command ends. */
   ctx(poolSize?: number): Promise<Ctx>;
+  /** The fleet over ctx(): servers reached on first use; all closed when the command ends. */
+  fleet(poolSize?: number): Promise<Fleet>;
 }
 
 /** Options of the command and all its parents, as commander merged them. */
@@ -61,6 +64,7 @@ export async function withSession(
   };
   const settings = resolveSettings(overrides, opts.config);
   let ctx: Ctx | undefined;
+  let fleet: Fleet | undefined;
   const session: Session = {
     out,
     opts,
@@ -84,10 +88,17 @@ export async function withSession(
       ctx = makeCtx(db, settings, await makeReporter(out));
       return ctx;
     },
+    async fleet(poolSize) {
+      if (fleet) return fleet;
+      const { Fleet } = await import('../fleet/fleet.js');
+      fleet = new Fleet(await session.ctx(poolSize));
+      return fleet;
+    },
   };
   try {
     await work(session);
   } finally {
+    await fleet?.close();
     await ctx?.db.end().catch(() => {});
   }
 }

@@ -13,7 +13,12 @@ export type ErrorCode =
   | 'tenant-schema-missing'
   | 'lock-busy'
   | 'no-database'
-  | 'no-migrations-dir';
+  | 'no-migrations-dir'
+  | 'server-unknown'
+  | 'server-password-missing'
+  | 'secret-key-missing'
+  | 'secret-key-mismatch'
+  | 'no-server-available';
 
 export interface ErrorOptions {
   hint?: string;
