@@ -139,8 +139,14 @@ export function serverTarget(
   delete parsed.password;
   const config = {
     ...parsed,
-    password: async (params: pg.ConnectionConfig) =>
-      (await password()) ?? fromPgpass(params as Record<string, unknown>),
+    password: async (params: pg.ConnectionConfig) => {
+      const found = (await password()) ?? (await fromPgpass(params as Record<string, unknown>));
+      if (found === undefined)
+        throw new FailedError(
+          'the server asks for a password and none is configured for it (no --password-env or --password-stdin, no entry in the libpq password file)',
+        );
+      return found;
+    },
     connectionTimeoutMillis: connectTimeoutMs(env),
   } as unknown as pg.ClientConfig;
   return { config, label: labelOfUrl(url), source: `server ${name}` };

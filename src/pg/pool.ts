@@ -20,6 +20,23 @@ export function prepared(text: string, values: unknown[]): pg.QueryConfig {
 }
 const statementNames = new Map<string, string>();
 
+/**
+ * pg.Pool drops a client whose connection failed without closing it. When the failure was on the
+ * client's side (a password function that threw, SCRAM without a password), the socket stays
+ * open until the server's authentication_timeout (60 s) and holds the process; this closes it.
+ */
+class ClosingClient extends pg.Client {
+  override connect(): Promise<pg.Client>;
+  override connect(callback: (err: Error) => void): void;
+  override connect(callback?: (err: Error) => void): Promise<pg.Client> | void {
+    if (!callback) return super.connect();
+    super.connect((err: Error) => {
+      if (err) this.end().catch(() => {});
+      callback(err);
+    });
+  }
+}
+
 export interface DedicatedClientOptions {
   statementTimeoutMs?: number;
   noJit?: boolean;
@@ -32,7 +49,12 @@ export class Database {
     readonly target: ConnectionTarget,
     max: number,
   ) {
-    this.pool = new pg.Pool({ ...target.config, max, application_name: 'tenantctl' });
+    this.pool = new pg.Pool({
+      ...target.config,
+      max,
+      application_name: 'tenantctl',
+      Client: ClosingClient as unknown as new () => pg.ClientBase,
+    });
     // An idle client dying (server restart) must not crash the process; the next checkout reconnects.
     this.pool.on('error', () => {});
   }

@@ -24,6 +24,7 @@ describe('init', () => {
         'lock-tenant-function',
         'migrate-tenant-function',
         'audit-running-runs',
+        'fleet',
       ],
     });
     const { rows } = await db.query(`SELECT id, note FROM public.migrations ORDER BY id`);
@@ -40,6 +41,7 @@ describe('init', () => {
       'lock-tenant-function',
       'migrate-tenant-function',
       'audit-running-runs',
+      'fleet',
     ]);
   });
 
@@ -66,16 +68,16 @@ describe('init', () => {
   it('refuses to work on a control schema older than this tenantctl, and init upgrades it', async () => {
     const ctx = () => db.ctx({ controlSchema: 'old_ctl' });
     await initControlSchema(ctx());
-    // the control schema as the previous tenantctl left it: without migration 5
-    await db.query(`DROP INDEX old_ctl.audit_log_running;
-      ALTER TABLE old_ctl.audit_log DROP CONSTRAINT audit_log_outcome_check;
-      ALTER TABLE old_ctl.audit_log ADD CONSTRAINT audit_log_outcome_check CHECK (outcome IN ('ok', 'failed', 'partial', 'noop'));
-      DELETE FROM old_ctl.migrations WHERE name = 'audit-running-runs'`);
+    // the control schema as the previous tenantctl left it: without migration 6
+    await db.query(`DROP TRIGGER keep_local_placement ON old_ctl.tenants;
+      DROP FUNCTION old_ctl.keep_local_placement();
+      DROP TABLE old_ctl.placements, old_ctl.servers;
+      DELETE FROM old_ctl.migrations WHERE name = 'fleet'`);
     const { listTenantsCmd } = await import('../../src/inspect/list.js');
     await expect(listTenantsCmd(ctx())).rejects.toThrow(
-      /older than this tenantctl \(version 4, needs 5\)/,
+      /older than this tenantctl \(version 5, needs 6\)/,
     );
-    expect((await initControlSchema(ctx())).applied).toEqual(['audit-running-runs']);
+    expect((await initControlSchema(ctx())).applied).toEqual(['fleet']);
     expect(await listTenantsCmd(ctx())).toEqual([]);
   });
 
