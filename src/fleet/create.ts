@@ -25,7 +25,7 @@ import {
   placementsHolding,
   presentOn,
   resolveIntents,
-  settleIntent,
+  settleIntents,
 } from './placement-store.js';
 
 export interface FleetCreateOptions extends CreateOptions {
@@ -308,9 +308,16 @@ async function settle(
       }
     }),
   );
-  await withClient(db, async (client) => {
-    for (const [slug, present] of presence) await settleIntent(client, c, runId, slug, present);
-  });
+  const slugs = [...presence.keys()];
+  await withClient(db, (client) =>
+    settleIntents(
+      client,
+      c,
+      runId,
+      slugs.filter((s) => presence.get(s)),
+      slugs.filter((s) => !presence.get(s)),
+    ),
+  );
 }
 
 /** The fleet-wide result and its verdict, worded as createTenants words its own. */

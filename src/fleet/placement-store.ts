@@ -84,20 +84,28 @@ export async function insertIntents(
   );
 }
 
-/** The end of an intent: 'placed' when the tenant is there, deleted when it is not. */
-export async function settleIntent(
+/**
+ * The end of a run's intents: 'placed' for tenants that are there, deleted for those that are
+ * not. Only the run's own 'creating' rows are touched (two statements whatever the batch size).
+ */
+export async function settleIntents(
   client: Queryable,
   c: Control,
   runId: string,
-  slug: string,
-  present: boolean,
+  present: string[],
+  absent: string[],
 ): Promise<void> {
-  await client.query(
-    present
-      ? `UPDATE ${c.placements} SET state = 'placed', run_id = NULL, since = now() WHERE slug = $1 AND run_id = $2 AND state = 'creating'`
-      : `DELETE FROM ${c.placements} WHERE slug = $1 AND run_id = $2 AND state = 'creating'`,
-    [slug, runId],
-  );
+  if (present.length)
+    await client.query(
+      `UPDATE ${c.placements} SET state = 'placed', run_id = NULL, since = now()
+       WHERE slug = ANY($1) AND run_id = $2 AND state = 'creating'`,
+      [present, runId],
+    );
+  if (absent.length)
+    await client.query(
+      `DELETE FROM ${c.placements} WHERE slug = ANY($1) AND run_id = $2 AND state = 'creating'`,
+      [absent, runId],
+    );
 }
 
 /**
@@ -235,6 +243,12 @@ async function resolveOne(
     report.unresolved.push({ slug: p.slug, server: p.server, error: (err as Error).message });
     return;
   }
-  await settleIntent(controlClient, fleet.control.control, runId, p.slug, present);
+  await settleIntents(
+    controlClient,
+    fleet.control.control,
+    runId,
+    present ? [p.slug] : [],
+    present ? [] : [p.slug],
+  );
   (present ? report.placed : report.removed).push({ slug: p.slug, server: p.server });
 }
