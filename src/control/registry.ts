@@ -132,7 +132,10 @@ export async function unknownSlugs(
   slugs: string[],
 ): Promise<string[]> {
   const { rows } = await client.query(
-    `SELECT s FROM unnest($1::text[]) s WHERE NOT EXISTS (SELECT 1 FROM ${c.tenants} t WHERE t.slug = s)`,
+    // In the order given: PostgreSQL 16+ may plan the anti-join the other way round (hashing the
+    // list), which returns the unknown slugs in hash order.
+    `SELECT u.s FROM unnest($1::text[]) WITH ORDINALITY AS u(s, i)
+     WHERE NOT EXISTS (SELECT 1 FROM ${c.tenants} t WHERE t.slug = u.s) ORDER BY u.i`,
     [slugs],
   );
   return rows.map((r) => r.s);
