@@ -155,7 +155,7 @@ interface Assignment {
 function assign(
   servers: ServerRow[],
   names: TenantName[],
-  holding: { slug: string; schema: string; server: string }[],
+  holding: { slug: string; schema: string; server: string; state: string }[],
   named: string | undefined,
   probe: SizeProbe,
 ): Assignment {
@@ -169,9 +169,11 @@ function assign(
       refused.set(
         n.slug,
         new FailedError(
-          held.slug === n.slug
-            ? `tenant "${n.slug}" already exists${held.server === LOCAL ? '' : ` (on server "${held.server}")`}`
-            : `schema ${n.schema} is taken by tenant "${held.slug}" on server "${held.server}"`,
+          held.slug !== n.slug
+            ? `schema ${n.schema} is taken by tenant "${held.slug}" on server "${held.server}"`
+            : held.state === 'creating'
+              ? `tenant "${n.slug}" is being created by another run (on server "${held.server}")`
+              : `tenant "${n.slug}" already exists${held.server === LOCAL ? '' : ` (on server "${held.server}")`}`,
         ),
       );
   }

@@ -463,9 +463,9 @@ describe('tenantctl server and placement across three servers', () => {
 
   it('kill -9 inside the provisioning transaction on the server; a live run is never resolved by another command', async () => {
     const dir = migrationsDir({
-      '1_slow.sql': 'SELECT pg_sleep(2.5);\nCREATE TABLE slow_marker (id int);',
+      '1_slow.sql': 'SELECT pg_sleep(4);\nCREATE TABLE slow_marker (id int);',
     });
-    const env = envFor('k9b', { TENANTCTL_MIGRATIONS_DIR: dir.dir });
+    const env = envFor('k9b', { TENANTCTL_MIGRATIONS_DIR: dir.dir, TENANTCTL_LOCK_TIMEOUT: '15s' });
     await ok(env, ['init']);
     await ok(env, ['server', 'add', 's1', s1.url]);
     const waitFor = async (sql: string) => {
@@ -498,6 +498,11 @@ describe('tenantctl server and placement across three servers', () => {
     expect(during.code).toBe(1);
     expect(during.stderr).toMatch(/tenant "slowpoke" is still being created on server "s1"/);
     await ok(env, ['server', 'list']);
+    const twice = await cli(env, ['create', 'slowpoke']);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toMatch(
+      /tenant "slowpoke" is being created by another run \(on server "s1"\)/,
+    );
     expect(
       await control('k9b', `SELECT state FROM ctl.placements WHERE slug = 'slowpoke'`),
     ).toEqual([{ state: 'creating' }]);
