@@ -1,8 +1,9 @@
 /**
  * The one-way dependency rule of src/ (docs/architecture.md):
  *
- *   cli -> capabilities -> control -> pg -> shared
+ *   cli -> fleet -> capabilities -> control -> pg -> shared
  *
+ * fleet: the servers, placement and routing; it runs the capabilities against each server's Ctx.
  * capabilities: provision, migrate, access, suspend, rename, archive, inspect, verify, demo (and dev,
  * process management for the embedded server, which needs only shared). A layer may import its own
  * layer and any layer below it, never above; capabilities may use each other without cycles.
@@ -43,11 +44,18 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/(dev|shared)/' },
     },
     {
-      name: 'capabilities-below-cli',
+      name: 'capabilities-below-fleet',
       comment:
-        'No capability imports the CLI: the core returns data and reports through a Reporter.',
+        'No capability imports the fleet or the CLI: a capability works on one server (a Ctx); the fleet decides which.',
       severity: 'error',
       from: { path: `^src/${CAPABILITIES}/` },
+      to: { path: '^src/(cli|fleet)/' },
+    },
+    {
+      name: 'fleet-below-cli',
+      comment: 'src/fleet returns data and reports through a Reporter; it never imports the CLI.',
+      severity: 'error',
+      from: { path: '^src/fleet/' },
       to: { path: '^src/cli/' },
     },
     {

@@ -41,6 +41,15 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   'connect-closed':
     'is a PostgreSQL server listening there, and not another service? see the server log',
   'connect-starting': 'try again in a moment',
+  'server-unknown': 'see `tenantctl server list`',
+  'server-password-missing':
+    'set the variable named in `tenantctl server list` (PASSWORD column) before running tenantctl',
+  'secret-key-missing':
+    'set TENANTCTL_SECRET_KEY (32 bytes, hex or base64) or TENANTCTL_SECRET_KEY_FILE to the key the passwords were stored with',
+  'secret-key-mismatch':
+    'use the key the password was stored with; to change keys, put the old one in TENANTCTL_OLD_SECRET_KEY and run `tenantctl server rotate-key`',
+  'no-server-available':
+    'add a server (`tenantctl server add`), end a drain (`tenantctl server drain <name> --undo`) or name one with --server',
 };
 
 /** The hint for an error: its own, else its code's, led by close matches for an unknown name. */

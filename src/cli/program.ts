@@ -22,6 +22,8 @@ import { register as registerCompletion } from './commands/completion.js';
 import { examples, exitCodesText, ENVIRONMENT, allCommands, commandPath } from './help.js';
 import { setCommand } from './envelope.js';
 import { offlineVersions, versionLines } from './version.js';
+import { register as registerServer } from './commands/server.js';
+import { register as registerRoute } from './commands/route.js';
 
 /**
  * `tenantctl help migrate status`: commander's own help command takes one name; this one walks a
@@ -145,6 +147,8 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     registerStats,
     registerVerify,
     registerAudit,
+    registerServer,
+    registerRoute,
     registerDev,
     registerDemo,
     registerVersion,

@@ -3,6 +3,7 @@ import { Output, type ColorWhen } from './output.js';
 import { makeReporter } from './progress.js';
 import { resolveSettings, type Settings, type SettingOverrides } from '../shared/config.js';
 import type { Ctx } from '../control/context.js';
+import type { Fleet } from '../fleet/fleet.js';
 import { BusyError, TenantctlError } from '../shared/errors.js';
 
 export interface GlobalOptions {
@@ -26,6 +27,8 @@ export interface Session {
   settings: Settings;
   /** Connects on first use; closed when the command ends. */
   ctx(poolSize?: number): Promise<Ctx>;
+  /** The fleet over ctx(): servers reached on first use; all closed when the command ends. */
+  fleet(poolSize?: number): Promise<Fleet>;
 }
 
 /** Options of the command and all its parents, as commander merged them. */
@@ -87,6 +90,7 @@ export async function withSession(
     envLabels(cmd, Object.keys(overrides) as (keyof SettingOverrides)[]),
   );
   let ctx: Ctx | undefined;
+  let fleet: Fleet | undefined;
   const session: Session = {
     out,
     opts,
@@ -110,6 +114,12 @@ export async function withSession(
       ctx = makeCtx(db, settings, await makeReporter(out));
       return ctx;
     },
+    async fleet(poolSize) {
+      if (fleet) return fleet;
+      const { Fleet } = await import('../fleet/fleet.js');
+      fleet = new Fleet(await session.ctx(poolSize));
+      return fleet;
+    },
   };
   try {
     await work(session);
@@ -121,6 +131,7 @@ export async function withSession(
     }
     throw err;
   } finally {
+    await fleet?.close();
     await ctx?.db.end().catch(() => {});
   }
 }

@@ -33,6 +33,12 @@ export class Control {
   get migrations(): string {
     return `${this.q}.migrations`;
   }
+  get servers(): string {
+    return `${this.q}.servers`;
+  }
+  get placements(): string {
+    return `${this.q}.placements`;
+  }
 }
 
 /**

@@ -52,3 +52,16 @@ export async function lockHoldersOf(
 export async function whoHolds(db: Database, err: BusyError): Promise<string | undefined> {
   return withClient(db, (client) => lockHoldersOf(client, err));
 }
+
+/** Serialises placement decisions in the control database, so caps (dedicated, max tenants) hold. */
+export function placementLock(controlSchema: string): LockKey {
+  return { namespace: controlSchema, name: 'placement', what: 'tenant placement' };
+}
+
+/**
+ * Held (session-level, in the control database) by a run while its placement intents are open:
+ * another command that gets it knows the run is dead and may resolve them.
+ */
+export function placementRunLock(controlSchema: string, runId: string): LockKey {
+  return { namespace: controlSchema, name: `run:${runId}`, what: `run ${runId}` };
+}

@@ -1,4 +1,4 @@
-import { spawnSync, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, chownSync, readFileSync, cpSync, chmodSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import net from 'node:net';
@@ -126,20 +126,37 @@ export function clusterDir(preferred: string): string {
   );
 }
 
-function run(bin: string, args: string[], ids: Ids | undefined, what: string): string {
-  const r = spawnSync(bin, args, {
-    uid: ids?.uid,
-    gid: ids?.gid,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    cwd: os.tmpdir(),
+/**
+ * Runs one PostgreSQL program to its end without blocking the event loop, so several clusters
+ * (a test's fleet of servers) can be initialised and started side by side.
+ */
+function run(bin: string, args: string[], ids: Ids | undefined, what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, {
+      uid: ids?.uid,
+      gid: ids?.gid,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: os.tmpdir(),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.on('error', (err) => reject(new FailedError(`${what}: ${err.message}`)));
+    child.on('close', (status) => {
+      if (status === 0) resolve(stdout);
+      else
+        reject(
+          new FailedError(
+            `${what} failed (exit ${status}): ${(stderr || stdout).trim().split('\n').slice(-3).join(' / ')}`,
+          ),
+        );
+    });
   });
-  if (r.error) throw new FailedError(`${what}: ${r.error.message}`);
-  if (r.status !== 0)
-    throw new FailedError(
-      `${what} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' / ')}`,
-    );
-  return r.stdout;
 }
 
 export function freePort(): Promise<number> {
@@ -185,7 +202,7 @@ export async function initCluster(dataDir: string): Promise<void> {
   if (ids && !reachableBy(ids, path.dirname(dataDir), 'x')) chmodSync(path.dirname(dataDir), 0o755);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (ids) chownSync(dataDir, ids.uid, ids.gid);
-  run(
+  await run(
     bins.initdb,
     [
       '-D',
@@ -208,7 +225,7 @@ export async function startCluster(dataDir: string, port: number): Promise<Clust
   const bins = usableBinaries(await loadBinaries(), ids);
   const log = path.join(dataDir, 'server.log');
   const opts = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off -c max_connections=200`;
-  run(
+  await run(
     bins.pg_ctl,
     ['-D', dataDir, '-l', log, '-o', opts, '-w', '-t', '60', 'start'],
     ids,
@@ -221,7 +238,7 @@ export async function stopCluster(dataDir: string): Promise<void> {
   if (!runningPid(dataDir)) return;
   const ids = serverIds();
   const bins = usableBinaries(await loadBinaries(), ids);
-  run(
+  await run(
     bins.pg_ctl,
     ['-D', dataDir, '-m', 'fast', '-w', '-t', '60', 'stop'],
     ids,

@@ -9,7 +9,7 @@ export interface ConnectionTarget {
   config: pg.ClientConfig;
   /** host:port/database, for messages. */
   label: string;
-  source: 'flag' | 'DATABASE_URL' | 'PG environment' | 'dev database';
+  source: 'flag' | 'DATABASE_URL' | 'PG environment' | 'dev database' | `server ${string}`;
 }
 
 const LIBPQ_VARS = [

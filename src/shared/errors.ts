@@ -31,7 +31,12 @@ export type ErrorCode =
   | 'connect-database-missing'
   | 'connect-closed'
   | 'connect-starting'
-  | 'connect-failed';
+  | 'connect-failed'
+  | 'server-unknown'
+  | 'server-password-missing'
+  | 'secret-key-missing'
+  | 'secret-key-mismatch'
+  | 'no-server-available';
 
 /**
  * Everything PostgreSQL said about a failed statement of the user's SQL (a template, a migration,

@@ -12,6 +12,8 @@ const BIN = path.resolve(
 
 export interface CliResult {
   code: number | null;
+  /** The signal that ended it (SIGKILL for a crash test), or null. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
   /** The whole JSON envelope on stdout (schemaVersion, ok, command, result, error). */
@@ -26,7 +28,13 @@ export interface CliResult {
  */
 export function runCli(
   args: string[],
-  opts: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {},
+  opts: {
+    env?: Record<string, string | undefined>;
+    cwd?: string;
+    timeoutMs?: number;
+    /** Written to the child's stdin (closed after); stdin is /dev/null otherwise. */
+    input?: string;
+  } = {},
 ): Promise<CliResult> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
@@ -38,18 +46,20 @@ export function runCli(
     const child = spawn(process.execPath, [BIN, ...args], {
       env,
       cwd: opts.cwd ?? process.cwd(),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolve({
         code,
+        signal,
         stdout,
         stderr,
         json() {

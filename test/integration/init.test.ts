@@ -25,6 +25,7 @@ describe('init', () => {
         'migrate-tenant-function',
         'audit-running-runs',
         'audit-log-at',
+        'fleet',
       ],
     });
     const { rows } = await db.query(`SELECT id, note FROM public.migrations ORDER BY id`);
@@ -42,6 +43,7 @@ describe('init', () => {
       'migrate-tenant-function',
       'audit-running-runs',
       'audit-log-at',
+      'fleet',
     ]);
   });
 
@@ -68,14 +70,16 @@ describe('init', () => {
   it('refuses to work on a control schema older than this tenantctl, and init upgrades it', async () => {
     const ctx = () => db.ctx({ controlSchema: 'old_ctl' });
     await initControlSchema(ctx());
-    // the control schema as the previous tenantctl left it: without migration 6
-    await db.query(`DROP INDEX old_ctl.audit_log_at;
-      DELETE FROM old_ctl.migrations WHERE name = 'audit-log-at'`);
+    // the control schema as the previous tenantctl left it: without migration 7
+    await db.query(`DROP TRIGGER keep_local_placement ON old_ctl.tenants;
+      DROP FUNCTION old_ctl.keep_local_placement();
+      DROP TABLE old_ctl.placements, old_ctl.servers;
+      DELETE FROM old_ctl.migrations WHERE name = 'fleet'`);
     const { listTenantsCmd } = await import('../../src/inspect/list.js');
     await expect(listTenantsCmd(ctx())).rejects.toThrow(
-      /older than this tenantctl \(version 5, needs 6\)/,
+      /older than this tenantctl \(version 6, needs 7\)/,
     );
-    expect((await initControlSchema(ctx())).applied).toEqual(['audit-log-at']);
+    expect((await initControlSchema(ctx())).applied).toEqual(['fleet']);
     expect(await listTenantsCmd(ctx())).toEqual([]);
   });
 

@@ -2,16 +2,21 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { withSession, showResult, type Session } from '../session.js';
 import { concurrencyOption, migrationsDirOption, templateOption } from '../options.js';
-import type { CreateResult } from '../../provision/create.js';
+import type { FleetCreateResult } from '../../fleet/create.js';
 import { formatDuration } from '../../shared/duration.js';
 import { plural, sqlErrorLines } from '../output.js';
 import { examples } from '../help.js';
 
-function render(s: Session, r: CreateResult): string[] {
+/** " on <server>" when the tenant is not on the control database's own server. */
+const on = (server: string | null) => (server && server !== 'local' ? ` on ${server}` : '');
+
+function render(s: Session, r: FleetCreateResult): string[] {
   const { c } = s.out;
   if (r.dryRun) {
     return (r.plan ?? []).flatMap((p) => [
-      c.bold(`-- tenant ${p.slug} -> schema ${p.schema} (roles ${p.roles.rw}, ${p.roles.ro})`),
+      c.bold(
+        `-- tenant ${p.slug} -> schema ${p.schema}${on(p.server)} (roles ${p.roles.rw}, ${p.roles.ro})`,
+      ),
       ...p.steps,
       '',
     ]);
@@ -21,7 +26,7 @@ function render(s: Session, r: CreateResult): string[] {
   return r.tenants.flatMap((t) =>
     t.ok
       ? [
-          `${c.green('created')} ${t.slug} (${t.schema}, ${plural(t.migrations.length, 'migration')}, ${formatDuration(t.durationMs)})`,
+          `${c.green('created')} ${t.slug}${on(t.server)} (${t.schema}, ${plural(t.migrations.length, 'migration')}, ${formatDuration(t.durationMs)})`,
         ]
       : [
           `${c.red('failed')}  ${t.slug}: ${t.error}`,
@@ -67,21 +72,32 @@ export function register(program: Command): void {
     .addOption(concurrencyOption())
     .addOption(migrationsDirOption())
     .addOption(new Option('--dry-run', 'print what would run and change nothing'))
+    .option(
+      '--server <name>',
+      'create on this server (default: the active, non-dedicated server with the fewest tenants)',
+    )
     .action(
       async (
         slugs: string[],
-        opts: { template?: string; name?: string; concurrency?: number; dryRun?: boolean },
+        opts: {
+          template?: string;
+          name?: string;
+          concurrency?: number;
+          dryRun?: boolean;
+          server?: string;
+        },
         cmd: Command,
       ) =>
         withSession(cmd, async (s) => {
-          const { createTenants } = await import('../../provision/create.js');
+          const { createPlaced } = await import('../../fleet/create.js');
           let input: { slugs: string[]; template?: string } = { slugs, template: opts.template };
           if (slugs.length === 0 && s.out.interactive) input = await askForTenant(s, opts.template);
-          const ctx = await s.ctx();
+          const fleet = await s.fleet();
           await showResult(
             s,
             () =>
-              createTenants(ctx, {
+              createPlaced(fleet, {
+                server: opts.server,
                 slugs: input.slugs,
                 template: input.template,
                 displayName: opts.name,
@@ -102,5 +118,6 @@ export function register(program: Command): void {
       does: 'one tenant from your own template directory, with a display name',
     },
     { cmd: 'tenantctl create acme --dry-run', does: 'print the SQL it would run; change nothing' },
+    { cmd: 'tenantctl create big-co --server eu-2', does: 'place the tenant on server eu-2' },
   ]);
 }

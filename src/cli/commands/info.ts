@@ -13,10 +13,12 @@ export function register(program: Command): void {
     .action(async (slug: string, _opts, command: Command) =>
       withSession(command, async (s) => {
         const { tenantInfo } = await import('../../inspect/info.js');
-        const i = await tenantInfo(await s.ctx(1), slug);
+        const { server, ctx } = await (await s.fleet(1)).locate(slug);
+        const i = { server: server.name, ...(await tenantInfo(ctx, slug)) };
         const { c } = s.out;
         s.out.result(i, () => [
           `${c.bold(i.tenant.slug)}${i.tenant.displayName ? ` (${i.tenant.displayName})` : ''}`,
+          `  server     ${i.server}`,
           `  schema     ${i.tenant.schema}${i.schemaExists ? '' : c.red(' (missing!)')}`,
           `  status     ${i.tenant.status} since ${formatTime(i.tenant.statusSince)}${i.tenant.statusReason ? ` (${i.tenant.statusReason})` : ''}`,
           `  template   ${i.tenant.template}`,

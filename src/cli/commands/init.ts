@@ -1,28 +1,37 @@
 import type { Command } from 'commander';
 import { examples } from '../help.js';
-import { withSession } from '../session.js';
+import { showResult, withSession } from '../session.js';
 
 export function register(program: Command): void {
   const cmd = program
     .command('init')
     .description(
-      'create or upgrade the control schema (registry, migration bookkeeping, audit log); idempotent',
+      'create or upgrade the control schema (registry, migration bookkeeping, audit log) here and on every server; idempotent',
     )
     .action(async (_opts, command: Command) =>
       withSession(command, async (s) => {
-        const { initControlSchema } = await import('../../control/init.js');
-        const r = await initControlSchema(await s.ctx(1));
-        s.out.result(r, () =>
-          r.applied.length
-            ? `${r.created ? 'created' : 'upgraded'} control schema ${r.controlSchema}: applied ${r.applied.join(', ')}`
-            : `control schema ${r.controlSchema} is up to date`,
+        const { initFleet } = await import('../../fleet/init.js');
+        const fleet = await s.fleet(1);
+        await showResult(
+          s,
+          () => initFleet(fleet),
+          (r) => [
+            r.applied.length
+              ? `${r.created ? 'created' : 'upgraded'} control schema ${r.controlSchema}: applied ${r.applied.join(', ')}`
+              : `control schema ${r.controlSchema} is up to date`,
+            ...r.servers.map((x) =>
+              x.error
+                ? `server ${x.name}: not upgraded: ${x.error}`
+                : `server ${x.name}: ${x.applied.length ? `applied ${x.applied.join(', ')}` : 'up to date'}`,
+            ),
+          ],
         );
       }),
     );
   examples(cmd, [
     {
       cmd: 'tenantctl init',
-      does: 'create the control schema "tenantctl" (again: upgrade it, or nothing)',
+      does: 'create the control schema "tenantctl" (again: upgrade it here and on every server, or nothing)',
     },
     {
       cmd: 'tenantctl init --control-schema ops',
