@@ -1,8 +1,11 @@
-import pgpass from 'pgpass';
-import { parse as parseConnectionString } from 'pg-connection-string';
 import type pg from 'pg';
 import type { Queryable } from '../pg/pool.js';
-import type { ConnectionTarget } from '../pg/connection.js';
+import {
+  NoPasswordError,
+  parseDatabaseUrl,
+  passwordFromFile,
+  type ConnectionTarget,
+} from '../pg/connection.js';
 import type { Control } from '../control/control.js';
 import { FailedError, UsageError } from '../shared/errors.js';
 import { printable } from '../shared/names.js';
@@ -109,11 +112,6 @@ export function connectionUrl(target: ConnectionTarget): string {
   return `postgres://${user}${host.includes(':') ? `[${host}]` : host}${cfg.port ? `:${cfg.port}` : ''}/${db}`;
 }
 
-export function labelOfUrl(url: string): string {
-  const c = parseConnectionString(url);
-  return `${c.host || 'localhost'}:${c.port || 5432}/${c.database ?? c.user ?? '?'}`;
-}
-
 /**
  * How long to wait for a server to answer a connection: PGCONNECT_TIMEOUT (seconds, at least 2,
  * as libpq reads it), else 10 s, so a server that is down or black-holed fails its own work
@@ -126,8 +124,9 @@ export function connectTimeoutMs(env: NodeJS.ProcessEnv): number {
 }
 
 /**
- * The connection to a server: its URL, and a password function that gives only the server's own
- * password (so PGPASSWORD, meant for the control database, is never sent to another server).
+ * The connection to a server: its URL read as the control connection's is (libpq's sslmode), and
+ * a password function that gives only the server's own password (so PGPASSWORD, meant for the
+ * control database, is never sent to another server), else the libpq password file's.
  */
 export function serverTarget(
   name: string,
@@ -135,26 +134,23 @@ export function serverTarget(
   password: () => Promise<string | undefined> | string | undefined,
   env: NodeJS.ProcessEnv,
 ): ConnectionTarget {
-  const parsed = parseConnectionString(url) as Record<string, unknown>;
-  delete parsed.password;
+  const source = `server ${name}` as const;
+  const { config: parsed, label } = parseDatabaseUrl(url, source, env);
+  const { password: _inUrl, ...rest } = parsed;
   const config = {
-    ...parsed,
+    ...rest,
     password: async (params: pg.ConnectionConfig) => {
-      const found = (await password()) ?? (await fromPgpass(params as Record<string, unknown>));
+      const found = (await password()) ?? (await passwordFromFile(params));
       if (found === undefined)
-        throw new FailedError(
+        throw new NoPasswordError(
           'the server asks for a password and none is configured for it (no --password-env or --password-stdin, no entry in the libpq password file)',
+          'add a line for it to the libpq password file (~/.pgpass or PGPASSFILE); a server added with --password-env <VAR> or --password-stdin brings its own',
         );
       return found;
     },
     connectionTimeoutMillis: connectTimeoutMs(env),
   } as unknown as pg.ClientConfig;
-  return { config, label: labelOfUrl(url), source: `server ${name}` };
-}
-
-/** The libpq password file (PGPASSFILE or ~/.pgpass) entry for these parameters, if any. */
-function fromPgpass(params: Record<string, unknown>): Promise<string | undefined> {
-  return new Promise((resolve) => pgpass(params, (pass?: string) => resolve(pass)));
+  return { config, label, source };
 }
 
 export function viewOf(s: ServerRow, localUrl: string): ServerView {

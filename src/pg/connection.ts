@@ -54,11 +54,15 @@ function clientConfig(url: URL, env: NodeJS.ProcessEnv): pg.ClientConfig {
   return config as pg.ClientConfig;
 }
 
-function fromUrl(
+/**
+ * A postgres:// URL as libpq reads it: pg's client config (see clientConfig) and the label
+ * messages name it by. Anything else is a usage error naming where the URL came from.
+ */
+export function parseDatabaseUrl(
   url: string,
   source: ConnectionTarget['source'],
   env: NodeJS.ProcessEnv,
-): ConnectionTarget {
+): { config: pg.ClientConfig; label: string } {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -81,22 +85,46 @@ function fromUrl(
     throw new UsageError(`invalid database URL (from ${source}): ${(err as Error).message}`);
   }
   return {
-    config: withPasswordFile(config, env),
+    config,
     label: labelOf({
       host,
       port: parsed.port || undefined,
       database: database ?? decodeURIComponent(parsed.username),
     }),
-    source,
   };
 }
 
-/** Raised when the server asks for a password and none was given anywhere; psql's words. */
+function fromUrl(
+  url: string,
+  source: ConnectionTarget['source'],
+  env: NodeJS.ProcessEnv,
+): ConnectionTarget {
+  const { config, label } = parseDatabaseUrl(url, source, env);
+  return { config: withPasswordFile(config, env), label, source };
+}
+
+/**
+ * Raised when the server asks for a password and none was given anywhere: psql's words for the
+ * control connection; a fleet server's connection says which sources it has and how to give one.
+ */
 export class NoPasswordError extends Error {
-  constructor() {
-    super('fe_sendauth: no password supplied');
+  constructor(
+    readonly reason = 'no password supplied',
+    readonly hint?: string,
+  ) {
+    super(`fe_sendauth: ${reason}`);
     this.name = 'NoPasswordError';
   }
+}
+
+/** The libpq password file's (PGPASSFILE, else ~/.pgpass) password for these parameters, if any. */
+export function passwordFromFile(params: {
+  host?: string;
+  port?: number;
+  database?: string;
+  user?: string;
+}): Promise<string | undefined> {
+  return new Promise((resolve) => pgpass(params, (pw?: string) => resolve(pw)));
 }
 
 /**
@@ -109,10 +137,9 @@ function withPasswordFile(config: pg.ClientConfig, env: NodeJS.ProcessEnv): pg.C
   if (config.password !== undefined || env.PGPASSWORD) return config;
   let found: Promise<string> | undefined;
   const password = (params: { host?: string; port?: number; database?: string; user?: string }) => {
-    found ??= new Promise<string>((resolve, reject) => {
-      pgpass(params, (pw: string | undefined) =>
-        pw === undefined ? reject(new NoPasswordError()) : resolve(pw),
-      );
+    found ??= passwordFromFile(params).then((pw) => {
+      if (pw === undefined) throw new NoPasswordError();
+      return pw;
     });
     return found;
   };
@@ -214,9 +241,9 @@ const DRIVER_REASONS: [RegExp, ErrorCode, string][] = [
  */
 export function describeConnectError(err: unknown, target: ConnectionTarget): unknown {
   const where = `${target.label} (from ${target.source})`;
-  const fail = (code: ErrorCode, reason: string) =>
-    new ConnectionError(`cannot connect to ${where}: ${reason}`, { cause: err, code });
-  if (err instanceof NoPasswordError) return fail('connect-no-password', 'no password supplied');
+  const fail = (code: ErrorCode, reason: string, hint?: string) =>
+    new ConnectionError(`cannot connect to ${where}: ${reason}`, { cause: err, code, hint });
+  if (err instanceof NoPasswordError) return fail('connect-no-password', err.reason, err.hint);
   const sqlstate = sqlstateOf(err);
   if (sqlstate && SERVER_REASONS[sqlstate])
     return fail(SERVER_REASONS[sqlstate], (err as Error).message);

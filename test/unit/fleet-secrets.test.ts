@@ -149,7 +149,7 @@ describe('server URLs', () => {
     });
     const cfg = t.config as Record<string, unknown>;
     expect(cfg.connectionString).toBeUndefined();
-    expect(cfg).toMatchObject({ host: 'db.example', port: '5433', user: 'app', database: 'app' });
+    expect(cfg).toMatchObject({ host: 'db.example', port: 5433, user: 'app', database: 'app' });
     expect(await (cfg.password as () => Promise<string>)()).toBe('own');
     expect(cfg.connectionTimeoutMillis).toBe(3000);
     expect(t).toMatchObject({ label: 'db.example:5433/app', source: 'server s1' });
