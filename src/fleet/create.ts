@@ -9,6 +9,7 @@ import {
 import { loadTemplate } from '../provision/template.js';
 import { withClient, withTransaction } from '../pg/tx.js';
 import { takeXactLock } from '../pg/advisory-lock.js';
+import { findSqlDiagnostics } from '../pg/sql-error.js';
 import { placementLock } from '../control/locks.js';
 import { fanOutError, tally, type Outcome } from '../control/fanout.js';
 import { BusyError, FailedError, TenantctlError, UsageError } from '../shared/errors.js';
@@ -273,7 +274,7 @@ async function provisionGroup(
         error:
           groupError instanceof BusyError
             ? new BusyError(t.error ?? 'locked', { code: 'lock-busy' })
-            : new FailedError(t.error ?? 'failed'),
+            : new FailedError(t.error ?? 'failed', { sql: t.sql }),
       });
   }
   return out;
@@ -335,11 +336,13 @@ function verdict(
     const server = placed.get(n.slug) ?? null;
     if (o.status === 'ok') return { ...o.value, server };
     const error = o.status === 'failed' ? errorText(o.error) : 'not started';
+    const sql = o.status === 'failed' ? findSqlDiagnostics(o.error) : undefined;
     return {
       slug: n.slug,
       schema: n.schema,
       ok: false,
       error,
+      ...(sql ? { sql } : {}),
       migrations: [],
       durationMs: 0,
       server,
