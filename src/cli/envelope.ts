@@ -67,6 +67,21 @@ export function setResult(result: unknown): void {
   run.result = result;
 }
 
+/**
+ * The classes of failure, for an error without an ErrorCode of its own; with ERROR_CODES, every
+ * `error.code` there is (schema/output.schema.json lists both; a unit test keeps them equal).
+ */
+export const FAILURE_CLASSES = [
+  'usage',
+  'failed',
+  'partial',
+  'lock-busy',
+  'check-failed',
+  'connect-failed',
+  'cancelled',
+  'unexpected',
+] as const;
+
 /** The class of failure when the error carries no ErrorCode of its own. */
 function defaultCode(err: TenantctlError): string {
   if (err instanceof UsageError) return 'usage';

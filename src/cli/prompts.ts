@@ -70,3 +70,15 @@ export async function confirmTyped(
   );
   return answer.trim() === expected;
 }
+
+/** A secret typed without echo (masked); Ctrl-C at it is a cancellation like any prompt's. */
+export async function askPassword(
+  out: Output,
+  message: string,
+  flagHint: string,
+  nothingDone = 'nothing changed',
+): Promise<string> {
+  requireTerminal(out, flagHint);
+  const { password } = await import('@inquirer/prompts');
+  return asked(password({ message, mask: true }, { output: process.stderr }), nothingDone);
+}

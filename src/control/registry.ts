@@ -147,7 +147,15 @@ export async function unknownTenantError(
   c: Control,
   unknown: string[],
 ): Promise<FailedError> {
-  const names = await tenantNames(client, c);
+  return unknownTenantErrorAmong(await tenantNames(client, c), unknown, 'in this database');
+}
+
+/** unknownTenantError over any list of known tenants (the fleet's placements, for one). */
+export function unknownTenantErrorAmong(
+  names: { slug: string; schema: string }[],
+  unknown: string[],
+  where: string,
+): FailedError {
   const schemaOf = new Map(names.map((n) => [n.slug, n.schema]));
   const suggestions = [
     ...new Set(
@@ -160,7 +168,7 @@ export async function unknownTenantError(
       ),
     ),
   ].slice(0, 3);
-  return new FailedError(`no tenant ${unknown.map((s) => `"${s}"`).join(', ')} in this database`, {
+  return new FailedError(`no tenant ${unknown.map((s) => `"${s}"`).join(', ')} ${where}`, {
     code: 'tenant-unknown',
     suggestions,
   });

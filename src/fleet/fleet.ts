@@ -14,7 +14,12 @@ import {
   serverTarget,
   type ServerRow,
 } from './servers.js';
-import { getPlacement, resolveIntents, type PlacementRow } from './placement-store.js';
+import {
+  getPlacement,
+  resolveIntents,
+  unknownInFleet,
+  type PlacementRow,
+} from './placement-store.js';
 
 export interface FleetOptions {
   /** Where server passwords (env source) and the secret key come from; process.env by default. */
@@ -143,11 +148,11 @@ export class Fleet {
     const slug = normalizeSlug(slugInput, this.control.settings.schemaPrefix);
     await this.ready();
     await resolveIntents(this, { slug });
-    const placement = await withClient(this.control.db, (client) =>
-      getPlacement(client, this.control.control, slug),
-    );
-    if (!placement)
-      throw new FailedError(`no tenant "${slug}" in this fleet`, { code: 'tenant-unknown' });
+    const placement = await withClient(this.control.db, async (client) => {
+      const p = await getPlacement(client, this.control.control, slug);
+      if (!p) throw await unknownInFleet(client, this.control.control, slug);
+      return p;
+    });
     if (placement.state === 'creating')
       throw new FailedError(
         `tenant "${slug}" is still being created on server "${placement.server}" (by run ${placement.runId})`,

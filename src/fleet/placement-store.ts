@@ -6,6 +6,8 @@ import type { Queryable } from '../pg/pool.js';
 import { withClient, withTransaction } from '../pg/tx.js';
 import { takeXactLock } from '../pg/advisory-lock.js';
 import { placementRunLock, tenantLock } from '../control/locks.js';
+import { unknownTenantErrorAmong } from '../control/registry.js';
+import type { FailedError } from '../shared/errors.js';
 
 /** What resolving intents needs of the fleet (the Fleet class itself uses this module). */
 export interface FleetAccess {
@@ -42,6 +44,18 @@ export async function getPlacement(
 ): Promise<PlacementRow | undefined> {
   const { rows } = await client.query(`${PLACEMENT_SELECT(c)} WHERE slug = $1`, [slug]);
   return rows[0];
+}
+
+/** "no tenant X in this fleet", with the placed slugs close to it (did you mean...?). */
+export async function unknownInFleet(
+  client: Queryable,
+  c: Control,
+  slug: string,
+): Promise<FailedError> {
+  const { rows } = await client.query(
+    `SELECT slug, schema_name AS schema FROM ${c.placements} ORDER BY slug`,
+  );
+  return unknownTenantErrorAmong(rows, [slug], 'in this fleet');
 }
 
 /** Placements that hold any of these slugs or schema names (the fleet-wide uniqueness). */

@@ -3,7 +3,7 @@ import { tenantSearchPath } from '../pg/quote.js';
 import { FailedError } from '../shared/errors.js';
 import { normalizeSlug } from '../shared/names.js';
 import type { Fleet } from './fleet.js';
-import { getPlacement, resolveIntents } from './placement-store.js';
+import { getPlacement, resolveIntents, unknownInFleet } from './placement-store.js';
 import { getServer, redactUrl } from './servers.js';
 
 export interface Route {
@@ -30,7 +30,7 @@ export async function routeTenant(fleet: Fleet, slugInput: string): Promise<Rout
   const c = fleet.control.control;
   return withClient(fleet.control.db, async (client) => {
     const p = await getPlacement(client, c, slug);
-    if (!p) throw new FailedError(`no tenant "${slug}" in this fleet`, { code: 'tenant-unknown' });
+    if (!p) throw await unknownInFleet(client, c, slug);
     if (p.state === 'creating')
       throw new FailedError(`tenant "${slug}" is still being created on server "${p.server}"`);
     const s = await getServer(client, c, p.server);

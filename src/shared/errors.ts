@@ -6,37 +6,39 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
  * What kind of failure, for programs: stable across versions. The lower layers set it instead of
  * wording a remedy in CLI terms; the CLI turns it into a hint (src/cli/hints.ts).
  */
-export type ErrorCode =
-  | 'control-schema-missing'
-  | 'control-schema-outdated'
-  | 'tenant-unknown'
-  | 'tenant-schema-missing'
-  | 'lock-busy'
-  | 'no-database'
-  | 'no-migrations-dir'
-  | 'migration-edited'
-  | 'migration-line-endings'
-  | 'migrations-behind'
-  | 'archive-missing'
-  | 'schema-unknown'
-  | 'dev-not-running'
-  | 'cancelled'
-  | 'connect-refused'
-  | 'connect-host-unknown'
-  | 'connect-timeout'
-  | 'connect-no-password'
-  | 'connect-auth-failed'
-  | 'connect-ssl-unsupported'
-  | 'connect-ssl-verify'
-  | 'connect-database-missing'
-  | 'connect-closed'
-  | 'connect-starting'
-  | 'connect-failed'
-  | 'server-unknown'
-  | 'server-password-missing'
-  | 'secret-key-missing'
-  | 'secret-key-mismatch'
-  | 'no-server-available';
+export const ERROR_CODES = [
+  'control-schema-missing',
+  'control-schema-outdated',
+  'tenant-unknown',
+  'tenant-schema-missing',
+  'lock-busy',
+  'no-database',
+  'no-migrations-dir',
+  'migration-edited',
+  'migration-line-endings',
+  'migrations-behind',
+  'archive-missing',
+  'schema-unknown',
+  'dev-not-running',
+  'cancelled',
+  'connect-refused',
+  'connect-host-unknown',
+  'connect-timeout',
+  'connect-no-password',
+  'connect-auth-failed',
+  'connect-ssl-unsupported',
+  'connect-ssl-verify',
+  'connect-database-missing',
+  'connect-closed',
+  'connect-starting',
+  'connect-failed',
+  'server-unknown',
+  'server-password-missing',
+  'secret-key-missing',
+  'secret-key-mismatch',
+  'no-server-available',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /**
  * Everything PostgreSQL said about a failed statement of the user's SQL (a template, a migration,

@@ -92,12 +92,12 @@ describe('tenantctl server and placement across three servers', () => {
     const env = envFor('add', { S2_PASSWORD: PW2 });
     await ok(env, ['init']);
     const a = await ok(env, ['server', 'add', 's1', s1.url, '--region', 'eu-west', '--json']);
-    expect(a.json()).toMatchObject({
+    expect(a.result()).toMatchObject({
       server: { name: 's1', url: s1.url, region: 'eu-west', state: 'active', password: 'pgpass' },
       controlSchema: { created: true },
       adopted: [],
     });
-    expect(a.json().version).toMatch(/^18/);
+    expect(a.result().version).toMatch(/^18/);
     // installed there: the same control schema, with its own role tag
     const tag = await s1.query(`SELECT value FROM ctl_add.settings WHERE key = 'role_tag'`);
     expect(
@@ -120,6 +120,10 @@ describe('tenantctl server and placement across three servers', () => {
         `cannot connect to 127\\.0\\.0\\.1:${s2.port}/postgres \\(from server s2\\): the server asks for a password and none is configured`,
       ),
     );
+    // the code and remedy of a missing password, for a server (not PGPASSWORD, which it never gets)
+    expect(noPw.stderr).toMatch(/libpq password file \(~\/\.pgpass or PGPASSFILE\)/);
+    const noPwJson = await cli(env, ['server', 'add', 's2', s2.url, '--json']);
+    expect(noPwJson.json().error.code).toBe('connect-no-password');
     expect(await control('add', `SELECT name FROM ctl.servers WHERE name = 's2'`)).toEqual([]);
     // from an environment variable
     const e = await ok(env, [
@@ -131,7 +135,7 @@ describe('tenantctl server and placement across three servers', () => {
       'S2_PASSWORD',
       '--json',
     ]);
-    expect(e.json().server.password).toBe('env:S2_PASSWORD');
+    expect(e.result().server.password).toBe('env:S2_PASSWORD');
 
     const dup = await cli(env, ['server', 'add', 's1', s1.url]);
     expect(dup.code).toBe(1);
@@ -161,6 +165,7 @@ describe('tenantctl server and placement across three servers', () => {
     expect(audit.map((r) => `${r.command} ${r.outcome} ${r.details.server}`)).toEqual([
       'server add ok s1',
       'server add failed s2',
+      'server add failed s2',
       'server add ok s2',
       'server add failed other',
       'server add failed self',
@@ -186,7 +191,7 @@ describe('tenantctl server and placement across three servers', () => {
       ['server', 'add', 's3', s3.url, '--password-stdin', '--json'],
       `${PW3}\n`,
     );
-    const keyId1 = added.json().server.password.replace('encrypted:', '');
+    const keyId1 = added.result().server.password.replace('encrypted:', '');
     expect(keyId1).toMatch(/^[0-9a-f]{8}$/);
     await ok(env, ['create', 'acme', '--server', 's3']);
     await ok(env, ['create', 'beta', '--server', 's2']);
@@ -226,7 +231,7 @@ describe('tenantctl server and placement across three servers', () => {
       expect(r.stdout + r.stderr, args.join(' ')).not.toContain(PW3);
       expect(r.stdout + r.stderr, args.join(' ')).not.toContain(PW2);
     }
-    const route = (await ok(env, ['route', 'acme', '--json'])).json();
+    const route = (await ok(env, ['route', 'acme', '--json'])).result();
     expect(route).toEqual({
       slug: 'acme',
       server: 's3',
@@ -265,8 +270,8 @@ describe('tenantctl server and placement across three servers', () => {
       'rotate-key',
       '--json',
     ]);
-    expect(rot.json()).toMatchObject({ from: keyId1, rotated: ['s3'], current: [] });
-    const keyId2 = rot.json().to;
+    expect(rot.result()).toMatchObject({ from: keyId1, rotated: ['s3'], current: [] });
+    const keyId2 = rot.result().to;
     await ok({ ...env, TENANTCTL_SECRET_KEY: KEY2 }, ['info', 'acme']);
     const old = await cli(env, ['info', 'acme']);
     expect(old.stderr).toMatch(
@@ -278,7 +283,7 @@ describe('tenantctl server and placement across three servers', () => {
       'rotate-key',
       '--json',
     ]);
-    expect(again.json()).toMatchObject({ rotated: [], current: ['s3'] });
+    expect(again.result()).toMatchObject({ rotated: [], current: ['s3'] });
     const [after] = await control(
       'sec',
       `SELECT password_key_id FROM ctl.servers WHERE name = 's3'`,
@@ -310,7 +315,7 @@ describe('tenantctl server and placement across three servers', () => {
     const env = envFor('pgp', { PGPASSFILE: file });
     await ok(env, ['init']);
     const r = await ok(env, ['server', 'add', 's2', s2.url, '--json']);
-    expect(r.json().server.password).toBe('pgpass');
+    expect(r.result().server.password).toBe('pgpass');
     await ok(env, ['server', 'check', 's2']);
     const without = await cli(envFor('pgp'), ['server', 'check', 's2']);
     expect(without.code).toBe(1);
@@ -327,7 +332,7 @@ describe('tenantctl server and placement across three servers', () => {
     const slugs = Array.from({ length: 30 }, (_, i) => `t${String(i + 1).padStart(2, '0')}`);
     const c = await ok(env, ['create', ...slugs, '--json']);
     const by = new Map<string, string[]>();
-    for (const t of c.json().tenants) by.set(t.server, [...(by.get(t.server) ?? []), t.slug]);
+    for (const t of c.result().tenants) by.set(t.server, [...(by.get(t.server) ?? []), t.slug]);
     expect([...by.keys()].sort()).toEqual(['s1', 's2', 's3']);
     for (const [, list] of by) expect(list).toHaveLength(10);
     for (const [name, server] of [
@@ -338,7 +343,7 @@ describe('tenantctl server and placement across three servers', () => {
       const { rows } = await server.query(`SELECT slug FROM ctl_p30.tenants ORDER BY slug`);
       expect(rows.map((r) => r.slug)).toEqual(by.get(name)!.sort());
     }
-    const list = (await ok(env, ['server', 'list', '--json'])).json();
+    const list = (await ok(env, ['server', 'list', '--json'])).result();
     expect(list.servers.map((s: any) => [s.name, s.state, s.tenants, s.reachable])).toEqual([
       ['local', 'draining', 0, true],
       ['s1', 'active', 10, true],
@@ -348,7 +353,7 @@ describe('tenantctl server and placement across three servers', () => {
     expect(list.total).toMatchObject({ servers: 4, tenants: 30, unreachable: 0 });
     const human = await ok(env, ['server', 'list']);
     expect(human.stdout).toMatch(/^local\s+postgres:\/\/postgres@127\.0\.0\.1/m);
-    expect(human.stdout).toMatch(/4 server\(s\), 30 tenant\(s\)/);
+    expect(human.stdout).toMatch(/4 servers, 30 tenants/);
     await ok(env, ['server', 'check']);
 
     const one = by.get('s2')![0];
@@ -356,7 +361,7 @@ describe('tenantctl server and placement across three servers', () => {
     expect(r.stdout).toBe(
       `server       s2\nurl          ${s2.url}\nschema       p30_${one}\nsearch_path  "p30_${one}", public\n`,
     );
-    const info = (await ok(env, ['info', one, '--json'])).json();
+    const info = (await ok(env, ['info', one, '--json'])).result();
     expect(info).toMatchObject({
       server: 's2',
       schemaExists: true,
@@ -376,7 +381,7 @@ describe('tenantctl server and placement across three servers', () => {
     await ok(env, ['server', 'add', 's1', s1.url, '--max-tenants', '2']);
     await ok(env, ['server', 'add', 's3', s3.url, '--password-env', 'S3_PASSWORD', '--dedicated']);
     await ok(env, ['server', 'drain', 'local']);
-    const first = (await ok(env, ['create', 'a', 'b', '--json'])).json();
+    const first = (await ok(env, ['create', 'a', 'b', '--json'])).result();
     expect(first.tenants.map((t: any) => t.server)).toEqual(['s1', 's1']);
     // s1 full, s3 dedicated, local draining: nowhere to go, and the reasons said
     const full = await cli(env, ['create', 'c']);
@@ -385,7 +390,7 @@ describe('tenantctl server and placement across three servers', () => {
       /no server can take a new tenant \(local: draining: it takes no new tenants; s1: full: it holds 2 of at most 2 tenants; s3: dedicated \(only with --server\)\)/,
     );
     expect(full.stderr).toMatch(/hint: add a server/);
-    const big = (await ok(env, ['create', 'bigcorp', '--server', 's3', '--json'])).json();
+    const big = (await ok(env, ['create', 'bigcorp', '--server', 's3', '--json'])).result();
     expect(big.tenants[0]).toMatchObject({ slug: 'bigcorp', server: 's3', ok: true });
     const second = await cli(env, ['create', 'other', '--server', 's3']);
     expect(second.code).toBe(1);
@@ -393,9 +398,9 @@ describe('tenantctl server and placement across three servers', () => {
     const drained = await cli(env, ['create', 'c', '--server', 'local']);
     expect(drained.stderr).toMatch(/server "local" is draining: it takes no new tenants/);
     await ok(env, ['server', 'drain', 'local', '--undo']);
-    expect((await ok(env, ['create', 'c', '--json'])).json().tenants[0].server).toBe('local');
+    expect((await ok(env, ['create', 'c', '--json'])).result().tenants[0].server).toBe('local');
     // a dry run says where, and writes nothing
-    const dry = (await ok(env, ['create', 'd', '--dry-run', '--json'])).json();
+    const dry = (await ok(env, ['create', 'd', '--dry-run', '--json'])).result();
     expect(dry.plan[0]).toMatchObject({ slug: 'd', server: 'local' });
     expect(await control('ded', `SELECT slug FROM ctl.placements WHERE slug = 'd'`)).toEqual([]);
     expect((await cli(env, ['create', 'x', '--server', 'nope'])).stderr).toMatch(
@@ -522,7 +527,7 @@ describe('tenantctl server and placement across three servers', () => {
     await ok(env, ['create', 'on1', '--server', 's1']);
     await s1.stop();
     try {
-      const list = (await ok(env, ['server', 'list', '--json'])).json();
+      const list = (await ok(env, ['server', 'list', '--json'])).result();
       const row = list.servers.find((s: any) => s.name === 's1');
       expect(row).toMatchObject({ reachable: false, version: null, tenants: 1 });
       expect(row.error).toMatch(/cannot connect to .*\(from server s1\): connection refused/);
@@ -531,14 +536,15 @@ describe('tenantctl server and placement across three servers', () => {
       expect(check.code).toBe(1);
       const doc = check.json();
       expect(doc.ok).toBe(false);
-      expect(doc.servers.find((s: any) => s.name === 's1').checks).toMatchObject([
+      expect(doc.result.ok).toBe(false);
+      expect(doc.result.servers.find((s: any) => s.name === 's1').checks).toMatchObject([
         { check: 'connect', ok: false },
       ]);
-      expect(doc.servers.find((s: any) => s.name === 's2').ok).toBe(true);
+      expect(doc.result.servers.find((s: any) => s.name === 's2').ok).toBe(true);
       expect(doc.error.message).toBe('server check failed on "s1"');
       // default placement goes to the server that answers, and says why not the other
       const c = await ok(env, ['create', 'elsewhere', '--json']);
-      expect(c.json().tenants[0].server).toBe('s2');
+      expect(c.result().tenants[0].server).toBe('s2');
       expect(c.stderr).toMatch(/server "s1" passed over for new tenants/);
       // named: the tenant fails, the intent goes, nothing is left anywhere
       const named = await cli(env, ['create', 'nope', '--server', 's1']);
@@ -577,7 +583,7 @@ describe('tenantctl server and placement across three servers', () => {
     expect(check.stdout).toMatch(/placements .*1 placed here but not in its registry: keep/);
     await control('rm', `DELETE FROM ctl.placements WHERE slug = 'keep'`);
     const r = await ok(env, ['server', 'remove', 's1', '--json']);
-    expect(r.json()).toEqual({ server: 's1', registryChecked: true });
+    expect(r.result()).toEqual({ server: 's1', registryChecked: true });
     expect(await control('rm', `SELECT name FROM ctl.servers ORDER BY name`)).toEqual([
       { name: 'local' },
     ]);
@@ -597,10 +603,10 @@ describe('tenantctl server and placement across three servers', () => {
     const standalone = { ...env, DATABASE_URL: s1.url };
     await ok(standalone, ['init']);
     await ok(standalone, ['create', 'native']);
-    const add = (await ok(env, ['server', 'add', 's1', s1.url, '--json'])).json();
+    const add = (await ok(env, ['server', 'add', 's1', s1.url, '--json'])).result();
     expect(add.adopted).toEqual(['native']);
     expect(add.controlSchema).toEqual({ created: false, applied: [] });
-    expect((await ok(env, ['route', 'native', '--json'])).json().server).toBe('s1');
+    expect((await ok(env, ['route', 'native', '--json'])).result().server).toBe('s1');
     // s1's control schema as an older tenantctl left it
     await s1.query(`DROP TRIGGER keep_local_placement ON ctl_up.tenants;
       DROP FUNCTION ctl_up.keep_local_placement();
@@ -609,7 +615,7 @@ describe('tenantctl server and placement across three servers', () => {
     const check = await cli(env, ['server', 'check', 's1']);
     expect(check.code).toBe(1);
     expect(check.stdout).toMatch(/control schema .*older than this tenantctl/);
-    const init = (await ok(env, ['init', '--json'])).json();
+    const init = (await ok(env, ['init', '--json'])).result();
     expect(init.servers).toEqual([{ name: 's1', applied: ['fleet'], error: null }]);
     await ok(env, ['server', 'check', 's1']);
   });

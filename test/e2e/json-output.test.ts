@@ -9,6 +9,8 @@ import { freshDatabase, type TestDb } from '../helpers/db.js';
 import { migrationsDir } from '../helpers/migrations.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { allCommands, commandPath } from '../../src/cli/help.js';
+import { ERROR_CODES } from '../../src/shared/errors.js';
+import { FAILURE_CLASSES } from '../../src/cli/envelope.js';
 
 /**
  * Every command's --json output, success and failure, validates against the one schema kept in
@@ -258,12 +260,79 @@ describe('--json: one envelope for every command, valid against schema/output.sc
   });
 
   it('command groups: help, and a missing subcommand', async () => {
-    for (const group of ['access', 'dev']) {
+    for (const group of ['access', 'dev', 'server']) {
       const h = await ok(group, [group, '--help']);
       expect(h.result.help).toMatch(/Examples:/);
       const none = await fails(group, [group], 2);
       expect(none.error.message).toBe(`${group}: no subcommand given`);
     }
+  });
+
+  it('server add, list, check, drain, remove, rotate-key; route', async () => {
+    // A second database of the test cluster as a fleet server: its URL without the password,
+    // which comes from an environment variable.
+    const other = await freshDatabase();
+    try {
+      const u = new URL(other.url);
+      const pwEnv = { TC_JSON_SERVER_PW: decodeURIComponent(u.password) || 'unused' };
+      u.password = '';
+      const url = u.toString();
+      const add = ['server', 'add', 's2', url, '--password-env', 'TC_JSON_SERVER_PW'];
+      const added = await ok('server add', add, pwEnv);
+      expect(added.result.server).toMatchObject({ name: 's2', password: 'env:TC_JSON_SERVER_PW' });
+      const withPw = await fails('server add', ['server', 'add', 's3', 'postgres://a:b@h/d'], 2);
+      expect(withPw.error.message).toMatch(/carries a password/);
+      const list = await ok('server list', ['server', 'list'], pwEnv);
+      expect(list.result.servers.map((x: { name: string }) => x.name)).toEqual(['local', 's2']);
+      await fails('server list', [
+        'server',
+        'list',
+        '--database-url',
+        'postgres://x@127.0.0.1:1/x',
+      ]);
+      await ok('server check', ['server', 'check', 's2'], pwEnv);
+      const unknown = await fails('server check', ['server', 'check', 'nosuch'], 1, pwEnv);
+      expect(unknown.error.code).toBe('server-unknown');
+      await ok('server drain', ['server', 'drain', 's2'], pwEnv);
+      await fails('server drain', ['server', 'drain', 'nosuch'], 1, pwEnv);
+      await ok('server remove', ['server', 'remove', 's2'], pwEnv);
+      await fails('server remove', ['server', 'remove', 'local'], 2, pwEnv);
+      await ok('server add', add, pwEnv);
+      expect(
+        (await runCli(['create', 'routed', '--server', 's2'], { env: { ...env, ...pwEnv } })).code,
+      ).toBe(0);
+      const route = await ok('route', ['route', 'routed'], pwEnv);
+      expect(route.result).toMatchObject({
+        slug: 'routed',
+        server: 's2',
+        url,
+        schema: 'org_routed',
+      });
+      const noRoute = await fails('route', ['route', 'routd'], 1, pwEnv);
+      expect(noRoute.error).toMatchObject({
+        code: 'tenant-unknown',
+        hint: expect.stringMatching(/routed/),
+      });
+      const held = await fails('server remove', ['server', 'remove', 's2'], 1, pwEnv);
+      expect(held.error.message).toMatch(/routed/);
+      // new tenants of the later cases stay on the control database
+      await ok('server drain', ['server', 'drain', 's2'], pwEnv);
+      const keys = {
+        TENANTCTL_OLD_SECRET_KEY: '1'.repeat(64),
+        TENANTCTL_SECRET_KEY: '2'.repeat(64),
+        ...pwEnv,
+      };
+      const rotated = await ok('server rotate-key', ['server', 'rotate-key'], keys);
+      expect(rotated.result).toMatchObject({ rotated: [], current: [] });
+      await fails('server rotate-key', ['server', 'rotate-key'], 2, pwEnv);
+    } finally {
+      await other.cleanup();
+    }
+  });
+
+  it('error.code: the schema lists every failure class and every ErrorCode, nothing else', () => {
+    const listed = schema.$defs.error.properties.code.enum as string[];
+    expect([...listed].sort()).toEqual([...new Set([...FAILURE_CLASSES, ...ERROR_CODES])].sort());
   });
 
   it('covers every command, success and failure', () => {

@@ -2,14 +2,20 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { withSession, showResult, type Session } from '../session.js';
 import { positiveInt } from '../options.js';
-import { formatBytes, table } from '../output.js';
+import { formatBytes, plural, table } from '../output.js';
+import { examples } from '../help.js';
 import type { ServerCheckResult, ServerListResult } from '../../fleet/server-status.js';
 
 /** The password for --password-stdin: asked (hidden) in a terminal, else read whole from stdin. */
 async function readPassword(s: Session): Promise<string> {
   if (process.stdin.isTTY && s.out.interactive) {
-    const { password } = await import('@inquirer/prompts');
-    return password({ message: 'Server password:', mask: true }, { output: process.stderr });
+    const { askPassword } = await import('../prompts.js');
+    return askPassword(
+      s.out,
+      'Server password:',
+      'pipe the password to --password-stdin',
+      'no server added',
+    );
   }
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -37,7 +43,7 @@ function renderList(s: Session, r: ServerListResult): string {
       ]),
     ),
     '',
-    `${r.total.servers} server(s), ${r.total.tenants} tenant(s), ${formatBytes(r.total.bytes)}${r.total.unreachable ? c.red(`, ${r.total.unreachable} unreachable`) : ''}`,
+    `${plural(r.total.servers, 'server')}, ${plural(r.total.tenants, 'tenant')}, ${formatBytes(r.total.bytes)}${r.total.unreachable ? c.red(`, ${r.total.unreachable} unreachable`) : ''}`,
   ].join('\n');
 }
 
@@ -58,7 +64,18 @@ export function register(program: Command): void {
       'the servers of a fleet: add, list, check, drain, remove; secrets never stored in clear',
     );
 
-  server
+  examples(server, [
+    {
+      cmd: 'tenantctl server add eu-2 postgres://admin@db-eu-2:5432/app --password-env EU2_PASSWORD',
+      does: 'a second server; its password read from $EU2_PASSWORD when needed',
+    },
+    {
+      cmd: 'tenantctl server list',
+      does: 'every server with tenants, size, version, reachability',
+    },
+  ]);
+
+  const add = server
     .command('add')
     .description(
       'check a server, install the control schema there, and record it (URL without password)',
@@ -116,11 +133,11 @@ export function register(program: Command): void {
             (r) => [
               `added server ${r.server.name}: ${r.server.url}, PostgreSQL ${r.version}, password from ${r.server.password}`,
               r.controlSchema.applied.length
-                ? `  control schema ${r.controlSchema.created ? 'installed' : 'upgraded'} (${r.controlSchema.applied.length} migrations)`
+                ? `  control schema ${r.controlSchema.created ? 'installed' : 'upgraded'} (${plural(r.controlSchema.applied.length, 'migration')})`
                 : '  control schema already current',
               ...(r.adopted.length
                 ? [
-                    `  ${r.adopted.length} tenant(s) it already held now placed on it: ${r.adopted.join(', ')}`,
+                    `  ${plural(r.adopted.length, 'tenant')} it already held now placed on it: ${r.adopted.join(', ')}`,
                   ]
                 : []),
             ],
@@ -128,7 +145,22 @@ export function register(program: Command): void {
         }),
     );
 
-  server
+  examples(add, [
+    {
+      cmd: 'tenantctl server add eu-2 postgres://admin@db-eu-2:5432/app --password-env EU2_PASSWORD',
+      does: 'the password stays in the environment; only the variable name is stored',
+    },
+    {
+      cmd: 'printf %s "$PW" | tenantctl server add big-co postgres://admin@db-big:5432/app --password-stdin --dedicated',
+      does: 'a dedicated server, its password stored encrypted (TENANTCTL_SECRET_KEY)',
+    },
+    {
+      cmd: 'tenantctl server add us-1 postgres://admin@db-us-1/app --region us-east --max-tenants 500',
+      does: 'the password from ~/.pgpass; at most 500 tenants placed there',
+    },
+  ]);
+
+  const list = server
     .command('list')
     .description('servers with tenants, size, version, reachability and state')
     .action(async (_opts, cmd: Command) =>
@@ -139,12 +171,20 @@ export function register(program: Command): void {
       }),
     );
 
-  server
+  examples(list, [
+    { cmd: 'tenantctl server list', does: 'a table of the servers' },
+    {
+      cmd: "tenantctl server list --json | jq '.result.servers[] | select(.reachable | not) | .name'",
+      does: 'the servers that do not answer',
+    },
+  ]);
+
+  const check = server
     .command('check')
     .description(
       'connect, version, privileges, control schema, identity and placements of every server (or one); exit 1 when any fails',
     )
-    .argument('[name]')
+    .argument('[name]', 'the server to check (default: every server)')
     .action(async (name: string | undefined, _opts, cmd: Command) =>
       withSession(cmd, async (s) => {
         const { serverCheck } = await import('../../fleet/server-status.js');
@@ -157,12 +197,17 @@ export function register(program: Command): void {
       }),
     );
 
-  server
+  examples(check, [
+    { cmd: 'tenantctl server check', does: 'check every server; exit 1 when any check fails' },
+    { cmd: 'tenantctl server check eu-2', does: 'check one server' },
+  ]);
+
+  const drain = server
     .command('drain')
     .description(
       'place no new tenants on a server (its tenants stay); --undo to take new ones again',
     )
-    .argument('<name>')
+    .argument('<name>', 'the server')
     .option('--undo', 'end the drain')
     .action(async (name: string, opts: { undo?: boolean }, cmd: Command) =>
       withSession(cmd, async (s) => {
@@ -176,10 +221,15 @@ export function register(program: Command): void {
       }),
     );
 
-  server
+  examples(drain, [
+    { cmd: 'tenantctl server drain eu-1', does: 'new tenants go to the other servers' },
+    { cmd: 'tenantctl server drain eu-1 --undo', does: 'eu-1 takes new tenants again' },
+  ]);
+
+  const remove = server
     .command('remove')
     .description('forget a server that holds no tenant (nothing on it is dropped)')
-    .argument('<name>')
+    .argument('<name>', 'the server (it must hold no tenant)')
     .action(async (name: string, _opts, cmd: Command) =>
       withSession(cmd, async (s) => {
         const { removeServer } = await import('../../fleet/server-admin.js');
@@ -191,7 +241,15 @@ export function register(program: Command): void {
       }),
     );
 
-  server
+  examples(remove, [
+    { cmd: 'tenantctl server remove eu-1', does: 'forget eu-1 once it holds no tenant' },
+    {
+      cmd: 'tenantctl server drain eu-1 && tenantctl server remove eu-1',
+      does: 'stop placing tenants there first',
+    },
+  ]);
+
+  const rotate = server
     .command('rotate-key')
     .description(
       're-encrypt every stored password from TENANTCTL_OLD_SECRET_KEY to TENANTCTL_SECRET_KEY, in one transaction',
@@ -202,10 +260,20 @@ export function register(program: Command): void {
         const r = await rotateKey(await s.fleet());
         s.out.result(r, () =>
           [
-            `key ${r.from} -> ${r.to}: ${r.rotated.length} password(s) re-encrypted${r.rotated.length ? ` (${r.rotated.join(', ')})` : ''}`,
+            `key ${r.from} -> ${r.to}: ${plural(r.rotated.length, 'password')} re-encrypted${r.rotated.length ? ` (${r.rotated.join(', ')})` : ''}`,
             ...(r.current.length ? [`already under ${r.to}: ${r.current.join(', ')}`] : []),
           ].join('\n'),
         );
       }),
     );
+  examples(rotate, [
+    {
+      cmd: 'TENANTCTL_OLD_SECRET_KEY_FILE=old.key TENANTCTL_SECRET_KEY_FILE=new.key tenantctl server rotate-key',
+      does: 'every stored password from the old key to the new one',
+    },
+    {
+      cmd: 'tenantctl server rotate-key --json',
+      does: 'the same from a script: which passwords moved, which were already current',
+    },
+  ]);
 }
