@@ -191,9 +191,11 @@ export async function importArchive(
         roRole: roles.ro,
       });
       for (const mig of m.migrations) await recordMigration(client, c, id, mig, null);
+      // As a pg_dump script does: no statement or idle timeout cuts a restore short.
       await client.query(
         `SELECT set_config('search_path', $1, true), set_config('check_function_bodies', 'false', true),
-                  set_config('datestyle', 'ISO', true), set_config('intervalstyle', 'postgres', true)`,
+                  set_config('datestyle', 'ISO', true), set_config('intervalstyle', 'postgres', true),
+                  set_config('statement_timeout', '0', true), set_config('idle_in_transaction_session_timeout', '0', true)`,
         [tenantSearchPath(schema)],
       );
       await loadArchive(client, file, m, schema);

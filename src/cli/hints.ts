@@ -15,6 +15,18 @@ const HINTS: Record<ErrorCode, string> = {
     'set DATABASE_URL (or pass --database-url, or the PG* variables), or start a local one with `tenantctl dev up`',
   'no-migrations-dir':
     'pass --migrations-dir <dir> or set "migrationsDir" in tenantctl.config.json',
+  'transaction-pooler':
+    'give a direct or session-mode URL with --direct-url <url> or TENANTCTL_DIRECT_URL',
+  'connection-lost':
+    'see docs/operations.md ("lost connection"); rerun once the server is back: every tenant is either before or after',
+  'too-many-connections': 'lower --concurrency, or free connections on the server',
+  'connect-timeout':
+    'check the host and port; a slower network needs connect_timeout in the URL or PGCONNECT_TIMEOUT',
+  'run-lock-lost':
+    'see docs/operations.md ("run lock lost"); rerun: tenants not started are picked up',
+  interrupted: 'rerun to finish: every tenant is either before or after',
+  'insufficient-privilege': 'see docs/operations.md ("managed databases")',
+  'statement-timeout': 'raise the timeout for this run with --statement-timeout <duration>',
 };
 
 export function hintFor(err: { hint?: string; code?: ErrorCode }): string | undefined {

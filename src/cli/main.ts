@@ -3,12 +3,28 @@ import { buildProgram } from './program.js';
 import { EXIT, TenantctlError, CheckFailedError } from '../shared/errors.js';
 import { Output } from './output.js';
 import { hintFor } from './hints.js';
+import { interruptedBy, exitCodeFor } from './signals.js';
+
+/**
+ * The reader of our output went away (`tenantctl list --json | head -c 10`): nothing more can be
+ * said to it, and nothing went wrong here, so end quietly with 0, as `cat` does.
+ */
+function quietOnClosedPipes(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.OK);
+    throw err;
+  });
+  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
 
 /**
  * The one place errors become a message and an exit code. Expected failures are one line (plus a
  * hint); anything else is "unexpected" with the stack only under --verbose.
  */
 export async function main(argv: string[]): Promise<void> {
+  quietOnClosedPipes();
   const json = argv.includes('--json');
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   const out = new Output({ json, quiet: false, verbose, color: !argv.includes('--no-color') });
@@ -19,6 +35,9 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     code = report(err, out, json, verbose);
   }
+  // A signal came but the command finished anyway: its result stands, the exit says it was signalled.
+  const sig = interruptedBy();
+  if (sig && code === EXIT.OK) code = exitCodeFor(sig);
   process.exitCode = code;
 }
 

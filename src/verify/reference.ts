@@ -43,29 +43,33 @@ export async function buildReferences(
     out.set(version, { fingerprint, digest });
     await setTenantSearchPath(client, scratch);
   };
-  await withTransaction(client, async () => {
-    await client.query(createSchemaSql(scratch));
-    await setTenantSearchPath(client, scratch);
-    const where = template.id === template.dir ? template.dir : template.id;
-    for (const f of template.files) {
-      try {
-        await client.query(f.sql);
-      } catch (err) {
-        throw new SqlFileError(err, f.sql, `template ${where}/${f.name}`);
+  await withTransaction(
+    client,
+    async () => {
+      await client.query(createSchemaSql(scratch));
+      await setTenantSearchPath(client, scratch);
+      const where = template.id === template.dir ? template.dir : template.id;
+      for (const f of template.files) {
+        try {
+          await client.query(f.sql);
+        } catch (err) {
+          throw new SqlFileError(err, f.sql, `template ${where}/${f.name}`);
+        }
       }
-    }
-    await snapshot(0);
-    for (const m of migrations) {
-      const sql = m.transactional ? m.sql : m.sql.replace(/\bCONCURRENTLY\b/gi, '');
-      try {
-        await client.query(sql);
-      } catch (err) {
-        throw new SqlFileError(err, sql, `migration ${m.fileName}`);
+      await snapshot(0);
+      for (const m of migrations) {
+        const sql = m.transactional ? m.sql : m.sql.replace(/\bCONCURRENTLY\b/gi, '');
+        try {
+          await client.query(sql);
+        } catch (err) {
+          throw new SqlFileError(err, sql, `migration ${m.fileName}`);
+        }
+        await snapshot(m.id);
       }
-      await snapshot(m.id);
-    }
-    throw new RollBack();
-  }).catch((err) => {
+      throw new RollBack();
+    },
+    { noTimeouts: true },
+  ).catch((err) => {
     if (!(err instanceof RollBack)) throw err;
   });
   return out;

@@ -30,13 +30,16 @@ async function askForTenant(
   const { slugProblem } = await import('../../shared/names.js');
   const { builtinTemplateNames } = await import('../../provision/template.js');
   const hint = 'give the slug as an argument: tenantctl create <slug>';
+  const cancelled = 'cancelled; nothing created';
   const slug = await askText(
     s.out,
     'Tenant slug:',
     hint,
     (v) => slugProblem(v, s.settings.schemaPrefix) ?? true,
+    cancelled,
   );
-  const chosen = template ?? (await askChoice(s.out, 'Template:', builtinTemplateNames(), hint));
+  const chosen =
+    template ?? (await askChoice(s.out, 'Template:', builtinTemplateNames(), hint, cancelled));
   return { slugs: [slug], template: chosen };
 }
 

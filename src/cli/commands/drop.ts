@@ -27,6 +27,7 @@ export function register(program: Command): void {
             `This drops tenant ${normalized}, its schema and every row in it.`,
             normalized,
             'pass --yes',
+            'cancelled; nothing dropped',
           );
           if (!ok) throw new FailedError('not confirmed; nothing dropped');
         }

@@ -32,6 +32,8 @@ function renderRun(s: Session, r: MigrateResult): string[] {
         `${c.green('migrated')} ${t.slug}: ${t.from} -> ${t.to} (${formatDuration(t.durationMs)})`,
       );
     else if (t.status === 'failed') lines.push(`${c.red('failed')}   ${t.slug}: ${t.error}`);
+    else if (t.status === 'interrupted')
+      lines.push(`${c.yellow('interrupted')} ${t.slug}: rolled back (${t.error})`);
     else if (t.status === 'skipped' && s.out.verbose) lines.push(`${c.dim('skipped')}  ${t.slug}`);
   }
   const planned = r.tenants.filter((t) => t.status === 'planned').length;
@@ -41,7 +43,7 @@ function renderRun(s: Session, r: MigrateResult): string[] {
           `dry run: ${planned} of ${r.tenants.length} tenants would be migrated to ${r.latest}; nothing changed`,
         )
       : c.bold(
-          `${r.tenants.filter((t) => t.status === 'applied').length} migrated, ${r.tenants.filter((t) => t.status === 'current').length} already current, ${r.failed} failed, ${r.skipped} not started (latest ${r.latest})`,
+          `${r.tenants.filter((t) => t.status === 'applied').length} migrated, ${r.tenants.filter((t) => t.status === 'current').length} already current, ${r.failed} failed, ${r.interrupted ? `${r.interrupted} interrupted, ` : ''}${r.skipped} not started (latest ${r.latest})`,
         ),
   );
   return lines;
@@ -150,10 +152,13 @@ export function register(program: Command): void {
       withSession(cmd, async (s) => {
         const { migrateStatus } = await import('../../migrate/status.js');
         const ctx = await s.ctx(1);
+        // `migrate` has a --tenant of its own, and commander gives a parent's option the flag
+        // wherever it appears: `migrate status --tenant x` lands there.
+        const tenants = opts.tenant ?? (cmd.parent?.opts().tenant as string[] | undefined);
         await showResult(
           s,
           async () => {
-            const st = await migrateStatus(ctx, { tenants: opts.tenant });
+            const st = await migrateStatus(ctx, { tenants });
             if (opts.check && st.behind > 0) {
               const err = new FailedError(
                 `${st.behind} tenant${st.behind === 1 ? ' has' : 's have'} pending migrations`,
