@@ -5,7 +5,7 @@ import {
   FailedError,
   InterruptedError,
   PartialError,
-  TenantctlError,
+  type TenantctlError,
   abortError,
 } from '../shared/errors.js';
 import { isConnectionLost } from '../pg/connection.js';
