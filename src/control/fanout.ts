@@ -54,10 +54,13 @@ export function runStopper(err: unknown): TenantctlError | undefined {
   }
   for (const e of causes(err))
     if (isConnectionLost(e))
-      return new ConnectionError(`lost the connection to the server: ${(e as Error).message}`, {
-        cause: e,
-        code: 'connection-lost',
-      });
+      return new ConnectionError(
+        `lost the connection to the server: ${sqlstateOf(e) ? (e as Error).message : 'the connection closed unexpectedly'}`,
+        {
+          cause: e,
+          code: 'connection-lost',
+        },
+      );
   return undefined;
 }
 

@@ -235,10 +235,13 @@ export function isConnectionLost(err: unknown): boolean {
 /** A connection lost mid-command as one line naming the server; anything else passes through. */
 export function describeLostConnection(err: unknown, target: ConnectionTarget): unknown {
   if (!isConnectionLost(err) || err instanceof ConnectionError) return err;
-  const msg = (err as Error).message;
   const code = sqlstateOf(err);
-  return new ConnectionError(
-    `lost the connection to ${target.label}: ${msg}${code ? ` (${code})` : ''}`,
-    { cause: err, code: 'connection-lost' },
-  );
+  // pg's own words say nothing about why; the server's (a FATAL message) do.
+  const msg = code
+    ? `${(err as Error).message} (${code})`
+    : 'the connection closed unexpectedly (a server restart, crash or failover, or the network)';
+  return new ConnectionError(`lost the connection to ${target.label}: ${msg}`, {
+    cause: err,
+    code: 'connection-lost',
+  });
 }

@@ -150,7 +150,7 @@ describe('fan-out stops: a signal, a lost server', () => {
     );
     expect(err).toBeInstanceOf(PartialError);
     expect(err?.message).toMatch(
-      /^lost the connection to the server: Connection terminated unexpectedly; 2 migrated, 2 interrupted and rolled back, 2 not started$/,
+      /^lost the connection to the server: the connection closed unexpectedly; 2 migrated, 2 interrupted and rolled back, 2 not started$/,
     );
     expect(auditOutcomeOf(t, out.stopped)).toBe('partial');
   });
