@@ -125,14 +125,18 @@ export async function getTenant(client: Queryable, c: Control, slug: string): Pr
   return t;
 }
 
-/** Slugs among the given ones that are not registered, for one error listing them all. */
+/**
+ * Slugs among the given ones that are not registered, in the order given, for one error listing
+ * them all (without the ORDER BY a hash anti-join may return them in any order).
+ */
 export async function unknownSlugs(
   client: Queryable,
   c: Control,
   slugs: string[],
 ): Promise<string[]> {
   const { rows } = await client.query(
-    `SELECT s FROM unnest($1::text[]) s WHERE NOT EXISTS (SELECT 1 FROM ${c.tenants} t WHERE t.slug = s)`,
+    `SELECT s FROM unnest($1::text[]) WITH ORDINALITY AS u(s, ord)
+     WHERE NOT EXISTS (SELECT 1 FROM ${c.tenants} t WHERE t.slug = u.s) ORDER BY ord`,
     [slugs],
   );
   return rows.map((r) => r.s);
