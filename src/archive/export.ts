@@ -20,6 +20,7 @@ import { schemaDdl, accessStatements, accessScript, type TenantAccess } from './
 import { copyOutStream } from './data.js';
 import { tenantSearchPath } from '../pg/quote.js';
 import { writeAudit, writeAuditQuietly } from '../control/audit.js';
+import { failureOutcome } from '../control/fanout.js';
 import { isLockTimeout, sqlstateOf, SQLSTATE } from '../pg/sqlstate.js';
 import { isConnectionLost } from '../pg/connection.js';
 import { ArchiveWriter } from './write.js';
@@ -308,7 +309,7 @@ export async function exportTenant(
       await writeAuditQuietly(client, c, {
         command,
         tenant: slug,
-        outcome: 'failed',
+        outcome: failureOutcome(err, ctx.signal),
         durationMs: performance.now() - started,
         details: { file, error: (err as Error).message },
       });

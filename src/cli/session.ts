@@ -3,7 +3,7 @@ import { Output } from './output.js';
 import { makeReporter } from './progress.js';
 import { resolveSettings, type Settings, type SettingOverrides } from '../shared/config.js';
 import type { Ctx } from '../control/context.js';
-import { TenantctlError } from '../shared/errors.js';
+import { TenantctlError, throwIfAborted } from '../shared/errors.js';
 import { watchSignals } from './signals.js';
 import type { Reporter } from '../shared/reporter.js';
 
@@ -73,6 +73,8 @@ export async function withSession(
     settings,
     async ctx(poolSize) {
       if (ctx) return ctx;
+      // Interrupted before anything was connected: nothing to stop, nothing to start.
+      throwIfAborted(interrupts.signal);
       const [{ resolveConnection, resolveDirectConnection }, { Database }, { makeCtx }] =
         await Promise.all([
           import('../pg/connection.js'),

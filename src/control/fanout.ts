@@ -75,6 +75,14 @@ export function isInterruption(err: unknown): boolean {
 }
 
 /**
+ * The audit outcome of one piece of work that threw: 'interrupted' when it was cut short by a stop
+ * (`signal` fired, and the error is its consequence), 'failed' otherwise.
+ */
+export function failureOutcome(err: unknown, signal?: AbortSignal): 'interrupted' | 'failed' {
+  return signal?.aborted && isInterruption(err) ? 'interrupted' : 'failed';
+}
+
+/**
  * Bounded parallelism over items in order. `work` receives the worker slot so callers can keep
  * one connection per slot. Never rejects: every item ends as ok, failed, interrupted or skipped.
  */

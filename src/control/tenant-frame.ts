@@ -12,6 +12,7 @@ import {
   type TenantRow,
 } from './registry.js';
 import { writeAuditQuietly } from './audit.js';
+import { failureOutcome } from './fanout.js';
 
 /**
  * The two frames every per-tenant change runs in. Each is one transaction holding the tenant's
@@ -143,7 +144,7 @@ async function auditFailure(
   await writeAuditQuietly(client, ctx.control, {
     command: frame.command,
     tenant: frame.slug,
-    outcome: 'failed',
+    outcome: failureOutcome(err, ctx.signal),
     durationMs: performance.now() - started,
     details: { ...frame.details, error: (err as Error).message },
   });
