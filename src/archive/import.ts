@@ -18,6 +18,7 @@ import { createSchemaSql, createRoles, type TenantRoles } from '../provision/ten
 import { existingRoles } from '../pg/catalog.js';
 import { accessStatements } from './ddl.js';
 import { copyInStream } from './data.js';
+import { isConnectionLost } from '../pg/connection.js';
 import { quoteIdent, tenantSearchPath } from '../pg/quote.js';
 import { writeAudit } from '../control/audit.js';
 import { verifyArchive } from './verify.js';
@@ -73,6 +74,8 @@ async function runSqlFile(client: pg.ClientBase, name: string, sql: string): Pro
   try {
     await client.query(sql);
   } catch (err) {
+    // A lost server is not this file's fault: it goes up as such (withClient names the server).
+    if (isConnectionLost(err)) throw err;
     throw new FailedError(`restoring ${name} failed: ${(err as Error).message}`, { cause: err });
   }
 }
@@ -122,6 +125,7 @@ async function loadArchive(
         copyInStream(client, schema, table.name, table.columns),
       );
     } catch (err) {
+      if (isConnectionLost(err)) throw err;
       throw new FailedError(
         `loading ${e.name} into table ${table.name} failed: ${(err as Error).message}`,
         { cause: err },

@@ -249,6 +249,69 @@ describe('faults injected into a server of our own', () => {
     for (const f of archives) expect(recorded.has(f)).toBe(true);
   });
 
+  it('import while the server restarts: exit 1 naming the server, one JSON document, nothing imported', async () => {
+    expect((await runCli(['create', 'big'], { env })).code).toBe(0);
+    await q(`INSERT INTO org_big.items SELECT g, g FROM generate_series(501, 1500000) g`);
+    const file = path.join(tmp, 'big.tar.gz');
+    expect((await runCli(['export', 'big', '-o', file], { env })).code).toBe(0);
+    const run = spawnCli(['import', file, '--as', 'big-copy', '--json'], { env });
+    await waitFor(async () => {
+      const { rows } = await q(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'tenantctl%' AND query LIKE 'COPY%'`,
+      );
+      return rows[0].n > 0;
+    });
+    await server.restart();
+    const r = await run.done;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/lost the connection to 127\.0\.0\.1:\d+\/fleet/);
+    expect(r.stderr).not.toMatch(/unexpected error/);
+    expect(r.json().error.code).toBe('connection-lost');
+    const { rows } = await q(
+      `SELECT (SELECT count(*) FROM tenantctl.tenants WHERE slug = 'big-copy')::int AS registered,
+              (SELECT count(*) FROM pg_namespace WHERE nspname = 'org_big_copy')::int AS schemas,
+              (SELECT count(*) FROM pg_roles WHERE rolname LIKE 'org_big_copy_%')::int AS roles`,
+    );
+    expect(rows[0]).toEqual({ registered: 0, schemas: 0, roles: 0 });
+    expect((await runCli(['drop', 'big', '--yes'], { env })).code).toBe(0);
+  });
+
+  it('create while the server restarts: a summary, exit 3, every tenant whole or absent', async () => {
+    const slugs = Array.from({ length: 40 }, (_, i) => `new${i}`);
+    const run = spawnCli(['create', ...slugs, '--concurrency', '2', '--json'], { env });
+    await waitFor(async () => {
+      const { rows } = await q(
+        `SELECT count(*)::int AS n FROM tenantctl.tenants WHERE slug LIKE 'new%'`,
+      );
+      return rows[0].n >= 3;
+    });
+    await server.restart();
+    const r = await run.done;
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toMatch(/unexpected error/);
+    const created = r
+      .json()
+      .result.tenants.filter((t: { ok: boolean }) => t.ok)
+      .map((t: { slug: string }) => t.slug);
+    expect(created.length).toBeGreaterThanOrEqual(3);
+    const tag = (await q(`SELECT value FROM tenantctl.settings WHERE key = 'role_tag'`)).rows[0]
+      .value;
+    for (const slug of slugs) {
+      const { rows } = await q(
+        `SELECT (SELECT count(*) FROM tenantctl.tenants WHERE slug = $1)::int
+              + (SELECT count(*) FROM pg_namespace WHERE nspname = $2)::int
+              + (SELECT count(*) FROM pg_roles WHERE rolname IN ($3, $4))::int AS n`,
+        [slug, `org_${slug}`, `org_${slug}_${tag}_rw`, `org_${slug}_${tag}_ro`],
+      );
+      if (created.includes(slug)) expect(rows[0].n).toBe(4);
+      else expect([0, 4]).toContain(rows[0].n);
+    }
+    // Leave the fleet as the other cases expect it.
+    const made = await q(`SELECT slug FROM tenantctl.tenants WHERE slug LIKE 'new%'`);
+    for (const t of made.rows)
+      expect((await runCli(['drop', t.slug, '--yes'], { env })).code).toBe(0);
+  });
+
   it('max_connections below --concurrency: concurrency lowered (said so), no tenant fails', async () => {
     await server.restartWith({ max_connections: 8 });
     try {
