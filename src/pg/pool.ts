@@ -116,7 +116,20 @@ export class Database {
     max: number,
     readonly options: DatabaseOptions = {},
   ) {
-    this.pool = new pg.Pool({ ...target.config, max, application_name: APPLICATION_NAME });
+    // connect_timeout bounds connecting, not waiting for a busy pool's next free client (pg-pool
+    // reads one option for both): the pool waits as long as it takes, each client it opens not.
+    const connectTimeoutMs = target.config.connectionTimeoutMillis;
+    this.pool = new pg.Pool({
+      ...target.config,
+      connectionTimeoutMillis: 0,
+      max,
+      application_name: APPLICATION_NAME,
+      Client: class extends pg.Client {
+        constructor(config?: pg.ClientConfig) {
+          super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
+        }
+      },
+    });
     // An idle client dying (server restart) must not crash the process; the next checkout reconnects.
     this.pool.on('error', () => {});
     this.pool.on('connect', (client) => this.track(client, target));
