@@ -54,10 +54,15 @@ if (!PGBOUNCER) {
     bouncer = await startPgBouncer({
       host: u.hostname,
       port: Number(u.port || 5432),
-      users: [decodeURIComponent(u.username) || 'postgres'],
+      users: [
+        u.password
+          ? { name: decodeURIComponent(u.username), password: decodeURIComponent(u.password) }
+          : decodeURIComponent(u.username) || 'postgres',
+      ],
     });
     const common = { TENANTCTL_MIGRATIONS_DIR: m.dir, XDG_DATA_HOME: tmp };
     pooled = { ...common, DATABASE_URL: bouncer.url(db.name, decodeURIComponent(u.username)) };
+    // The client side of the pooler trusts; the password (if any) is PgBouncer's to the server.
     withDirect = { ...pooled, TENANTCTL_DIRECT_URL: db.url };
   });
   afterAll(async () => {

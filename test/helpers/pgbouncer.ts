@@ -44,7 +44,8 @@ function listening(port: number): Promise<boolean> {
 export async function startPgBouncer(opts: {
   host: string;
   port: number;
-  users: string[];
+  /** User names, or name and password when the server wants one (PgBouncer logs in with it). */
+  users: (string | { name: string; password: string })[];
   mode?: 'transaction' | 'session';
 }): Promise<PgBouncer> {
   if (!PGBOUNCER) throw new Error('pgbouncer is not installed');
@@ -53,7 +54,9 @@ export async function startPgBouncer(opts: {
   const port = await freePort();
   const ini = path.join(dir, 'pgbouncer.ini');
   const users = path.join(dir, 'users.txt');
-  writeFileSync(users, opts.users.map((u) => `"${u}" ""`).join('\n') + '\n', { mode: 0o644 });
+  const line = (u: string | { name: string; password: string }) =>
+    typeof u === 'string' ? `"${u}" ""` : `"${u.name}" "${u.password}"`;
+  writeFileSync(users, `${opts.users.map(line).join('\n')}\n`, { mode: 0o644 });
   writeFileSync(
     ini,
     [
