@@ -93,7 +93,10 @@ function sendCancelRequest(client: pg.ClientBase): Promise<void> {
     msg.writeInt32BE(c.processID!, 8);
     msg.writeInt32BE(c.secretKey!, 12);
     socket.setTimeout(5000, () => socket.destroy());
-    socket.on('connect', () => socket.end(msg));
+    // As libpq does: send, then wait for the other end to close. Closing first (end()) makes a
+    // pooler such as PgBouncer drop the request as "client unexpected eof" before forwarding it.
+    socket.on('connect', () => socket.write(msg));
+    socket.on('data', () => {});
     socket.on('error', () => resolve());
     socket.on('close', () => resolve());
   });

@@ -6,6 +6,9 @@ import { runCli } from '../helpers/cli.js';
 import { freshDatabase, type TestDb } from '../helpers/db.js';
 import { migrationsDir } from '../helpers/migrations.js';
 import { PGBOUNCER, startPgBouncer, type PgBouncer } from '../helpers/pgbouncer.js';
+import { Database } from '../../src/pg/pool.js';
+import { resolveConnection } from '../../src/pg/connection.js';
+import { withClient } from '../../src/pg/tx.js';
 
 /**
  * tenantctl through PgBouncer in pool_mode=transaction (Debian's package; .ci/run installs it),
@@ -157,6 +160,34 @@ if (!PGBOUNCER) {
       // And after it, the tenant path through the pooler still works (no statement names left).
       expect((await runCli(['suspend', 'p2'], { env: pooled })).code).toBe(0);
       expect((await runCli(['activate', 'p2'], { env: pooled })).code).toBe(0);
+    });
+
+    it('a stop cancels a running statement through the pooler too (its backend key is not a pid there)', async () => {
+      const controller = new AbortController();
+      const database = new Database(
+        await resolveConnection(pooled.DATABASE_URL, {}, () => undefined),
+        2,
+        { signal: controller.signal },
+      );
+      try {
+        const started = Date.now();
+        const sleeping = withClient(database, (c) => c.query('SELECT pg_sleep(20)')).catch(
+          (e) => e,
+        );
+        for (let i = 0; i < 100; i++) {
+          const { rows } = await db.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'`,
+          );
+          if (rows[0].n > 0) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        controller.abort();
+        const err = await sleeping;
+        expect(err.code).toBe('57014');
+        expect(Date.now() - started).toBeLessThan(10_000);
+      } finally {
+        await database.end();
+      }
     });
 
     it('create with a disable-transaction migration is refused through the pooler before any tenant exists', async () => {
