@@ -29,6 +29,8 @@ const HINTS: Record<ErrorCode, string> = {
   'statement-timeout': 'raise the timeout for this run with --statement-timeout <duration>',
 };
 
+/** The throw site's hint wins; an empty one there means "no hint", not the code's default. */
 export function hintFor(err: { hint?: string; code?: ErrorCode }): string | undefined {
-  return err.hint ?? (err.code ? HINTS[err.code] : undefined);
+  if (err.hint !== undefined) return err.hint || undefined;
+  return err.code ? HINTS[err.code] : undefined;
 }

@@ -10,7 +10,7 @@ async function cancellable<T>(prompt: Promise<T>, cancelled: string): Promise<T>
     return await prompt;
   } catch (err) {
     if ((err as Error)?.name === 'ExitPromptError')
-      throw new InterruptedError(cancelled, 'SIGINT', { cause: err });
+      throw new InterruptedError(cancelled, 'SIGINT', { cause: err, hint: '' });
     throw err;
   }
 }
