@@ -5,7 +5,7 @@ import type { Output } from './output.js';
  * Ctrl-C or Ctrl-D at a prompt (inquirer's ExitPromptError): the operator said no, as an
  * interruption (exit 130) with `cancelled` as the message.
  */
-async function cancellable<T>(prompt: Promise<T>, cancelled: string): Promise<T> {
+export async function cancellable<T>(prompt: Promise<T>, cancelled: string): Promise<T> {
   try {
     return await prompt;
   } catch (err) {

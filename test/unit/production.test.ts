@@ -189,3 +189,18 @@ describe('fan-out stops: a signal, a lost server', () => {
     expect(isInterruption(new Error('x', { cause: new InterruptedError('i') }))).toBe(true);
   });
 });
+
+describe('prompts', () => {
+  it('Ctrl-C or Ctrl-D at a prompt (ExitPromptError) is an interruption: exit 130, the message given', async () => {
+    const { cancellable } = await import('../../src/cli/prompts.js');
+    const closed = Object.assign(new Error('User force closed the prompt with SIGINT'), {
+      name: 'ExitPromptError',
+    });
+    const err = await cancellable(Promise.reject(closed), 'cancelled; nothing dropped').catch(
+      (e) => e,
+    );
+    expect(err).toBeInstanceOf(InterruptedError);
+    expect([err.message, err.exitCode, err.hint]).toEqual(['cancelled; nothing dropped', 130, '']);
+    expect(await cancellable(Promise.resolve('acme'), 'x')).toBe('acme');
+  });
+});
