@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Ctx } from '../control/context.js';
 import { UsageError } from '../shared/errors.js';
 import { fanOut, fanOutError, tally } from '../control/fanout.js';
+import { fitConcurrency } from '../control/budget.js';
 import { withClient } from '../pg/tx.js';
 import { requireControlSchema, listTenants } from '../control/registry.js';
 import { parseSelection, selectTenants } from '../control/selection.js';
@@ -31,6 +32,41 @@ export interface ExportedTenant {
 export interface ExportAllResult {
   outDir: string;
   tenants: ExportedTenant[];
+  /** Temporary files of earlier runs that died before cleaning up, removed by this one. */
+  removedStale: string[];
+}
+
+/** ArchiveWriter's temporary name: `.<archive>.partial-<pid>-<8 hex>`. */
+const PARTIAL = /^\.(.+\.tar\.gz)\.partial-(\d+)-[0-9a-f]{8}$/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, under another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Temporary archives left in `dir` by a tenantctl that was killed (kill -9, a second Ctrl-C, a
+ * power cut): files of tenantctl's own naming whose process is gone. A live writer's files (its
+ * pid still runs on this host) are left alone. Returns the names removed.
+ */
+export function removeStalePartials(dir: string): string[] {
+  const removed: string[] = [];
+  for (const f of readdirSync(dir)) {
+    const m = PARTIAL.exec(f);
+    if (!m || Number(m[2]) === process.pid || processAlive(Number(m[2]))) continue;
+    try {
+      unlinkSync(path.join(dir, f));
+      removed.push(f);
+    } catch {
+      // gone already, or not ours to remove: leave it
+    }
+  }
+  return removed;
 }
 
 /** Archives of one tenant in a directory, newest first (the timestamp sorts as text). */
@@ -57,18 +93,26 @@ export async function exportAll(ctx: Ctx, opts: ExportAllOptions): Promise<Expor
   const selection = { include: opts.tenants, exclude: opts.exclude };
   parseSelection(selection, ctx.settings.schemaPrefix);
   const outDir = ensureOutDir(opts.outDir);
-  const tenants = await withClient(ctx.db, async (client) => {
+  const removedStale = removeStalePartials(outDir);
+  if (removedStale.length)
+    ctx.reporter.info(
+      `removed ${removedStale.length} temporary file${removedStale.length === 1 ? '' : 's'} left in ${outDir} by an export that did not finish`,
+    );
+  const { tenants, concurrency } = await withClient(ctx.db, async (client) => {
     await requireControlSchema(client, ctx.control);
     const slugs = await selectTenants(client, ctx.control, selection, ctx.settings.schemaPrefix);
-    return listTenants(client, ctx.control, { slugs });
+    const tenants = await listTenants(client, ctx.control, { slugs });
+    const wanted = Math.min(opts.concurrency ?? ctx.settings.concurrency, tenants.length || 1);
+    return { tenants, concurrency: await fitConcurrency(client, ctx.reporter, wanted) };
   });
   const outcomes = await fanOut(
     tenants,
     {
-      concurrency: opts.concurrency ?? ctx.settings.concurrency,
+      concurrency,
       maxFailures: Infinity,
       label: 'exporting',
       reporter: ctx.reporter,
+      signal: ctx.signal,
     },
     async (t) => {
       const r = await exportTenant(ctx, t.slug, { outDir });
@@ -82,6 +126,7 @@ export async function exportAll(ctx: Ctx, opts: ExportAllOptions): Promise<Expor
   );
   const result: ExportAllResult = {
     outDir,
+    removedStale,
     tenants: tenants.map((t, i): ExportedTenant => {
       const o = outcomes[i];
       if (o.status === 'ok')
@@ -96,7 +141,12 @@ export async function exportAll(ctx: Ctx, opts: ExportAllOptions): Promise<Expor
       return {
         slug: t.slug,
         ok: false,
-        error: o.status === 'failed' ? (o.error as Error).message : 'not started',
+        error:
+          o.status === 'skipped'
+            ? 'not started'
+            : o.status === 'interrupted'
+              ? `interrupted: ${(o.error as Error).message}`
+              : (o.error as Error).message,
         deleted: [],
       };
     }),
@@ -105,11 +155,13 @@ export async function exportAll(ctx: Ctx, opts: ExportAllOptions): Promise<Expor
   const err = fanOutError(
     n,
     {
+      done: 'exported',
       partial: `${n.failed} of ${tenants.length} tenants failed to export; the others were exported`,
       failed: `no tenant exported: all ${n.failed} failed`,
       busy: `no tenant exported: all ${n.failed} were locked by other work`,
     },
     result,
+    outcomes.stopped,
   );
   if (err) throw err;
   return result;

@@ -2,11 +2,11 @@ import type pg from 'pg';
 import { existsSync, statSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Ctx } from '../control/context.js';
-import { UsageError, FailedError, BusyError } from '../shared/errors.js';
+import { UsageError, FailedError, BusyError, throwIfAborted } from '../shared/errors.js';
 import { normalizeSlug } from '../shared/names.js';
 import { tenantctlVersion } from '../shared/paths.js';
-import { withClient } from '../pg/tx.js';
-import { withAdvisoryLock, lockTimeoutSetting } from '../pg/advisory-lock.js';
+import { withClient, beginSql } from '../pg/tx.js';
+import { takeXactLock, lockTimeoutSetting } from '../pg/advisory-lock.js';
 import { tenantLock } from '../control/locks.js';
 import { requireControlSchema, getTenant, appliedMigrations } from '../control/registry.js';
 import {
@@ -20,7 +20,9 @@ import { schemaDdl, accessStatements, accessScript, type TenantAccess } from './
 import { copyOutStream } from './data.js';
 import { tenantSearchPath } from '../pg/quote.js';
 import { writeAudit, writeAuditQuietly } from '../control/audit.js';
+import { failureOutcome } from '../control/fanout.js';
 import { isLockTimeout, sqlstateOf, SQLSTATE } from '../pg/sqlstate.js';
+import { isConnectionLost } from '../pg/connection.js';
 import { ArchiveWriter } from './write.js';
 import { restoreScript, readmeText } from './restore-script.js';
 import {
@@ -114,11 +116,23 @@ async function serverVersion(client: pg.ClientBase): Promise<{ text: string; num
   return rows[0];
 }
 
+/** A deadlock, possibly behind the BusyError takeXactLock makes of it. */
+function isDeadlock(err: unknown): boolean {
+  return [err, (err as { cause?: unknown })?.cause].some(
+    (e) => sqlstateOf(e) === SQLSTATE.DEADLOCK_DETECTED,
+  );
+}
+
 /**
- * Takes the snapshot: share locks on every table first (LOCK is a utility statement and does
- * not fix the REPEATABLE READ snapshot), then the first catalog query fixes it. A table created
- * between listing and locking would be missed, so the list is compared and the whole attempt
- * retried when it changed.
+ * Opens the export's one transaction and takes its snapshot, all of it transaction-scoped (so
+ * correct through a transaction pooler): REPEATABLE READ READ ONLY with its settings (SET LOCAL:
+ * timeouts off as pg_dump has them, lock_timeout, search_path, output formats), share locks on
+ * every table (LOCK is a utility statement, so neither fixes the snapshot), then the tenant's
+ * advisory lock, whose SELECT is the first statement to take a snapshot: a migration that
+ * committed while we waited is in it, and no table rewritten after it can be read empty. A table
+ * created between listing and locking would be missed, so the list is compared and the whole
+ * attempt retried when it changed; a deadlock with a migration that held the tenant lock and
+ * wanted a table we had locked is retried the same way.
  */
 async function beginSnapshot(ctx: Ctx, client: pg.ClientBase, schema: string): Promise<number> {
   for (let attempt = 1; ; attempt++) {
@@ -128,21 +142,32 @@ async function beginSnapshot(ctx: Ctx, client: pg.ClientBase, schema: string): P
         hint: 'see `tenantctl verify`',
       });
     const before = await lockableRelations(client, nspBefore);
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await client.query(
+      beginSql({
+        begin: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+        noTimeouts: true,
+        settings: {
+          lock_timeout: lockTimeoutSetting(ctx.settings.lockTimeoutMs),
+          datestyle: 'ISO',
+          intervalstyle: 'postgres',
+          extra_float_digits: '3',
+          row_security: 'off',
+        },
+        searchPath: tenantSearchPath(schema),
+      }),
+    );
     try {
-      await client.query(
-        `SELECT set_config('lock_timeout', $1, true), set_config('search_path', $2, true), set_config('datestyle', 'ISO', true),
-                set_config('intervalstyle', 'postgres', true), set_config('extra_float_digits', '3', true), set_config('row_security', 'off', true)`,
-        [lockTimeoutSetting(ctx.settings.lockTimeoutMs), tenantSearchPath(schema)],
-      );
       const lock = lockTablesSql(schema, before);
       if (lock) await client.query(lock);
+      await takeXactLock(client, tenantLock(ctx.control.schema, schema));
       const nsp = await namespaceOid(client, schema);
       const now = nsp === null ? [] : await lockableRelations(client, nsp);
       if (nsp === nspBefore && now.length === before.length && now.every((t, i) => t === before[i]))
         return nsp;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
+      if (isDeadlock(err) && attempt < 3) continue;
+      if (err instanceof BusyError) throw err;
       if (isLockTimeout(err))
         throw new BusyError(`tables of ${schema} are locked (DDL in progress?)`, {
           cause: err,
@@ -177,128 +202,129 @@ export async function exportTenant(
     await requireControlSchema(client, c);
     const t = await getTenant(client, c, slug);
     try {
-      const result = await withAdvisoryLock(
-        client,
-        tenantLock(c.schema, t.schema),
-        ctx.settings.lockTimeoutMs,
-        async () => {
-          const migrations = (await appliedMigrations(client, c, t.id)).map((m) => ({
-            id: m.id,
-            name: m.name,
-            hash: m.hash,
-          }));
-          const version = await serverVersion(client);
-          const nsp = await beginSnapshot(ctx, client, t.schema);
-          const writer = ArchiveWriter.open(file);
-          try {
-            const cat = await readTenantCatalog(client, t.schema, nsp);
-            const seqs = await sequenceValues(
-              client,
-              t.schema,
-              cat.sequences.map((s) => s.name),
-            );
-            const ddl = schemaDdl(cat, seqs);
-            const access: TenantAccess = {
-              acls: cat.acls,
-              defaultAcls: cat.defaultAcls,
-              policies: cat.policies,
-              schemaComment: cat.comment,
-            };
-            await writer.addFile(PRE_DATA, ddl.preData);
-            const tables: ArchiveTable[] = [];
-            for (const [i, tbl] of ddl.tables.entries()) {
-              const stream = copyOutStream(client, t.schema, tbl.name, tbl.columns);
-              const files = await writer.addCopyData(stream, (part) => dataFileName(i, part));
-              tables.push({
-                name: tbl.name,
-                columns: tbl.columns,
-                rows: files.reduce((n, f) => n + f.rows, 0),
-                files,
-              });
-            }
-            await writer.addFile(POST_DATA, ddl.postData);
-            await writer.addFile(
-              ACCESS,
-              accessScript(accessStatements(access), {
-                schema: t.schema,
-                roles: [t.rwRole, t.roRole],
-              }),
-            );
-            const head = {
-              format: FORMAT,
-              formatVersion: FORMAT_VERSION,
-              tenantctlVersion: tenantctlVersion(),
-              serverVersion: version.text,
-              serverVersionNum: version.num,
-              createdAt: new Date().toISOString(),
-              slug: t.slug,
-              schema: t.schema,
-              displayName: t.displayName,
-              template: t.template,
-              status: t.status,
-              roles: { rw: t.rwRole, ro: t.roRole },
-              migrations,
-              tables,
-            } as const;
-            await writer.addFile(RESTORE, restoreScript(head));
-            await writer.addFile(README, readmeText(head, path.basename(file)));
-            const manifest: Manifest = {
-              ...head,
-              access,
-              warnings: ddl.warnings,
-              files: { ...writer.files },
-            };
-            await writer.addFile(MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
-            await client.query('COMMIT');
-            const bytes = await writer.commit();
-            return { tables, bytes, warnings: ddl.warnings };
-          } catch (err) {
-            await writer.abort();
-            await client.query('ROLLBACK').catch(() => {});
-            throw err;
-          }
-        },
-      );
-      const rows = result.tables.reduce((n, x) => n + x.rows, 0);
-      const durationMs = Math.round(performance.now() - started);
-      // Export changes nothing, so a read-only connection (a hot standby) is fine: the record is best effort.
-      await writeAudit(client, c, {
-        command,
-        tenant: slug,
-        outcome: 'ok',
-        durationMs,
-        details: {
+      const nsp = await beginSnapshot(ctx, client, t.schema);
+      const writer = ArchiveWriter.open(file);
+      let result: { tables: ArchiveTable[]; warnings: string[] };
+      try {
+        // Read in the snapshot, under the tenant lock: the manifest's migrations match its DDL.
+        const migrations = (await appliedMigrations(client, c, t.id)).map((m) => ({
+          id: m.id,
+          name: m.name,
+          hash: m.hash,
+        }));
+        const version = await serverVersion(client);
+        const cat = await readTenantCatalog(client, t.schema, nsp);
+        const seqs = await sequenceValues(
+          client,
+          t.schema,
+          cat.sequences.map((s) => s.name),
+        );
+        const ddl = schemaDdl(cat, seqs);
+        const access: TenantAccess = {
+          acls: cat.acls,
+          defaultAcls: cat.defaultAcls,
+          policies: cat.policies,
+          schemaComment: cat.comment,
+        };
+        await writer.addFile(PRE_DATA, ddl.preData);
+        const tables: ArchiveTable[] = [];
+        for (const [i, tbl] of ddl.tables.entries()) {
+          throwIfAborted(ctx.signal);
+          const stream = copyOutStream(client, t.schema, tbl.name, tbl.columns);
+          const files = await writer.addCopyData(stream, (part) => dataFileName(i, part));
+          tables.push({
+            name: tbl.name,
+            columns: tbl.columns,
+            rows: files.reduce((n, f) => n + f.rows, 0),
+            files,
+          });
+        }
+        await writer.addFile(POST_DATA, ddl.postData);
+        await writer.addFile(
+          ACCESS,
+          accessScript(accessStatements(access), {
+            schema: t.schema,
+            roles: [t.rwRole, t.roRole],
+          }),
+        );
+        const head = {
+          format: FORMAT,
+          formatVersion: FORMAT_VERSION,
+          tenantctlVersion: tenantctlVersion(),
+          serverVersion: version.text,
+          serverVersionNum: version.num,
+          createdAt: new Date().toISOString(),
+          slug: t.slug,
           schema: t.schema,
-          file,
-          bytes: result.bytes,
-          tables: result.tables.length,
-          rows,
-        },
-      }).catch((err) =>
-        result.warnings.push(`audit record not written: ${(err as Error).message}`),
-      );
+          displayName: t.displayName,
+          template: t.template,
+          status: t.status,
+          roles: { rw: t.rwRole, ro: t.roRole },
+          migrations,
+          tables,
+        } as const;
+        await writer.addFile(RESTORE, restoreScript(head));
+        await writer.addFile(README, readmeText(head, path.basename(file)));
+        const manifest: Manifest = {
+          ...head,
+          access,
+          warnings: ddl.warnings,
+          files: { ...writer.files },
+        };
+        await writer.addFile(MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
+        await client.query('COMMIT');
+        result = { tables, warnings: ddl.warnings };
+      } catch (err) {
+        await writer.abort();
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      }
+      const rows = result.tables.reduce((n, x) => n + x.rows, 0);
+      let bytes: number;
+      try {
+        bytes = await writer.finish();
+        throwIfAborted(ctx.signal);
+        // The record before the archive appears under its name: no archive without its record.
+        // Export changes nothing, so a read-only connection (a hot standby) is fine: a refused
+        // write is a warning; a lost connection is not (the archive is removed, export fails).
+        await writeAudit(client, c, {
+          command,
+          tenant: slug,
+          outcome: 'ok',
+          durationMs: Math.round(performance.now() - started),
+          details: { schema: t.schema, file, bytes, tables: result.tables.length, rows },
+        }).catch((err) => {
+          if (isConnectionLost(err)) throw err;
+          result.warnings.push(`audit record not written: ${(err as Error).message}`);
+        });
+        await writer.publish();
+      } catch (err) {
+        await writer.abort();
+        throw err;
+      }
       return {
         slug,
         schema: t.schema,
         file,
-        bytes: result.bytes,
+        bytes,
         tables: result.tables.length,
         rows,
-        durationMs,
+        durationMs: Math.round(performance.now() - started),
         warnings: result.warnings,
       };
     } catch (err) {
       await writeAuditQuietly(client, c, {
         command,
         tenant: slug,
-        outcome: 'failed',
+        outcome: failureOutcome(err, ctx.signal),
         durationMs: performance.now() - started,
         details: { file, error: (err as Error).message },
       });
       if (
         err instanceof Error &&
         'code' in err &&
-        typeof (err as NodeJS.ErrnoException).syscall === 'string'
+        typeof (err as NodeJS.ErrnoException).syscall === 'string' &&
+        !isConnectionLost(err)
       ) {
         throw new FailedError(`export of ${slug} failed writing ${file}: ${err.message}`, {
           cause: err,

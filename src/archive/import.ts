@@ -19,6 +19,7 @@ import { createSchemaSql, createRoles, type TenantRoles } from '../provision/ten
 import { existingRoles } from '../pg/catalog.js';
 import { accessStatements } from './ddl.js';
 import { copyInStream } from './data.js';
+import { isConnectionLost } from '../pg/connection.js';
 import { quoteIdent, tenantSearchPath } from '../pg/quote.js';
 import { writeAudit } from '../control/audit.js';
 import { verifyArchive } from './verify.js';
@@ -78,6 +79,8 @@ async function runSqlFile(client: pg.ClientBase, name: string, sql: string): Pro
   try {
     await client.query(sql);
   } catch (err) {
+    // A lost server is not this file's fault: it goes up as such (withClient names the server).
+    if (isConnectionLost(err)) throw err;
     // file, line, column and everything PostgreSQL said ride along on the cause (SqlFileError)
     const e = new SqlFileError(err, { label: `restoring ${name}`, file: name, text: sql });
     throw new FailedError(e.message, { cause: e, sql: e.sql });
@@ -129,6 +132,7 @@ async function loadArchive(
         copyInStream(client, schema, table.name, table.columns),
       );
     } catch (err) {
+      if (isConnectionLost(err)) throw err;
       throw new FailedError(
         `loading ${e.name} into table ${table.name} failed: ${(err as Error).message}`,
         { cause: err },
@@ -198,9 +202,11 @@ export async function importArchive(
         roRole: roles.ro,
       });
       for (const mig of m.migrations) await recordMigration(client, c, id, mig, null);
+      // As a pg_dump script does: no statement or idle timeout cuts a restore short.
       await client.query(
         `SELECT set_config('search_path', $1, true), set_config('check_function_bodies', 'false', true),
-                  set_config('datestyle', 'ISO', true), set_config('intervalstyle', 'postgres', true)`,
+                  set_config('datestyle', 'ISO', true), set_config('intervalstyle', 'postgres', true),
+                  set_config('statement_timeout', '0', true), set_config('idle_in_transaction_session_timeout', '0', true)`,
         [tenantSearchPath(schema)],
       );
       await loadArchive(client, file, m, schema);

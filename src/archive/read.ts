@@ -28,12 +28,18 @@ export function describeReadError(file: string, err: unknown): unknown {
 /** Entries of an archive in order, read as streams. */
 export async function* archiveEntries(file: string): AsyncGenerator<TarEntry> {
   requireArchiveFile(file);
-  const gunzip = createReadStream(file).pipe(createGunzip());
+  // pipe() does not forward errors: a read error (the file removed or unreadable mid-way) would
+  // be an unhandled 'error' event on the file stream; it is passed on to the gunzip stream.
+  const source = createReadStream(file);
+  const gunzip = createGunzip();
+  source.on('error', (err) => gunzip.destroy(err));
+  source.pipe(gunzip);
   try {
     yield* readTar(gunzip);
   } catch (err) {
     throw describeReadError(file, err);
   } finally {
+    source.destroy();
     gunzip.destroy();
   }
 }

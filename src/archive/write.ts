@@ -26,6 +26,7 @@ export class ArchiveWriter {
   private readonly done: Promise<void>;
   private readonly mtime = new Date();
   private failed: unknown;
+  private published = false;
 
   private constructor(
     readonly finalPath: string,
@@ -106,28 +107,40 @@ export class ArchiveWriter {
     return out;
   }
 
-  /** Ends the archive, syncs it and renames it into place. */
-  async commit(): Promise<number> {
+  /** Ends the archive and syncs it, still under its temporary name; returns its size. */
+  async finish(): Promise<number> {
     await this.write(END_OF_ARCHIVE);
     this.gzip.end();
     await this.done;
     const fh = await open(this.tempPath, 'r+');
-    let size: number;
     try {
       await fh.sync();
-      size = (await fh.stat()).size;
+      return (await fh.stat()).size;
     } finally {
       await fh.close();
     }
+  }
+
+  /** Renames the finished archive into place, durably. */
+  async publish(): Promise<void> {
     await rename(this.tempPath, this.finalPath);
+    this.published = true;
     // The rename itself must survive a crash for a cron job to trust the file.
     const dir = await open(path.dirname(this.finalPath), 'r').catch(() => null);
     await dir?.sync().catch(() => {});
     await dir?.close();
+  }
+
+  /** Ends the archive, syncs it and renames it into place. */
+  async commit(): Promise<number> {
+    const size = await this.finish();
+    await this.publish();
     return size;
   }
 
+  /** Removes the temporary file (never a published archive); safe to call more than once. */
   async abort(): Promise<void> {
+    if (this.published) return;
     this.failed ??= new Error('aborted');
     this.gzip.destroy();
     await this.done.catch(() => {});

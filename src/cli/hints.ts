@@ -50,15 +50,29 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
     'use the key the password was stored with; to change keys, put the old one in TENANTCTL_OLD_SECRET_KEY and run `tenantctl server rotate-key`',
   'no-server-available':
     'add a server (`tenantctl server add`), end a drain (`tenantctl server drain <name> --undo`) or name one with --server',
+  'transaction-pooler':
+    'give a direct or session-mode URL with --direct-url <url> or TENANTCTL_DIRECT_URL',
+  'connection-lost':
+    'see docs/operations.md ("lost connection"); rerun once the server is back: every tenant is either before or after',
+  'too-many-connections': 'lower --concurrency, or free connections on the server',
+  'run-lock-lost':
+    'see docs/operations.md ("run lock lost"); rerun: tenants not started are picked up',
+  interrupted: 'rerun to finish: every tenant is either before or after',
+  'insufficient-privilege': 'see docs/operations.md ("managed databases")',
+  'statement-timeout': 'raise the timeout for this run with --statement-timeout <duration>',
 };
 
-/** The hint for an error: its own, else its code's, led by close matches for an unknown name. */
+/**
+ * The hint for an error: its own, else its code's, led by close matches for an unknown name. An
+ * empty hint at the throw site means "no hint", not the code's default.
+ */
 export function hintFor(err: {
   hint?: string;
   code?: ErrorCode;
   suggestions?: string[];
 }): string | undefined {
-  const hint = err.hint ?? (err.code ? HINTS[err.code] : undefined);
+  const hint =
+    err.hint !== undefined ? err.hint || undefined : err.code ? HINTS[err.code] : undefined;
   if (!err.suggestions?.length) return hint;
   const names = err.suggestions.map((s) => `"${s}"`);
   const didYouMean = `did you mean ${names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`}?`;

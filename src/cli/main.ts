@@ -1,9 +1,24 @@
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
-import { EXIT, TenantctlError } from '../shared/errors.js';
+import { EXIT, InterruptedError, TenantctlError } from '../shared/errors.js';
 import { Output, type ColorWhen } from './output.js';
 import { describeError, envelope, setResult, setCommand, type ErrorDoc } from './envelope.js';
 import { offlineVersions } from './version.js';
+import { interruptedBy } from './signals.js';
+
+/**
+ * The reader of our output went away (`tenantctl list --json | head -c 10`): nothing more can be
+ * said to it, and nothing went wrong here, so end quietly with 0, as `cat` does.
+ */
+function quietOnClosedPipes(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.OK);
+    throw err;
+  });
+  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
 
 /** The flags main needs before commander has parsed anything (to report commander's own errors). */
 function earlyFlags(argv: string[]) {
@@ -28,6 +43,7 @@ function earlyFlags(argv: string[]) {
  * --version and commander's own usage errors.
  */
 export async function main(argv: string[]): Promise<void> {
+  quietOnClosedPipes();
   const flags = earlyFlags(argv);
   const out = new Output({ ...flags, quiet: false });
   await out.setup();
@@ -49,6 +65,22 @@ export async function main(argv: string[]): Promise<void> {
       noteHelpOrVersion(err as CommanderError, captured);
     }
     if (flags.json) writeEnvelope(envelope(error, err), flags.ndjson);
+    process.exitCode = code;
+    return;
+  }
+  // A signal came but the command finished anyway: its result stands, the exit (and the
+  // envelope's error) say it was signalled.
+  const sig = interruptedBy();
+  if (sig) {
+    const late = new InterruptedError(
+      `${sig} arrived as the command finished; its result stands`,
+      sig,
+      { hint: '' },
+    );
+    error = describeError(late)!;
+    code = error.exitCode;
+    reportHuman(late, error, out, false);
+    if (flags.json) writeEnvelope(envelope(error, late), flags.ndjson);
     process.exitCode = code;
     return;
   }

@@ -77,6 +77,12 @@ export function buildProgram(options: ProgramOptions = {}): Command {
         'PostgreSQL URL (else DATABASE_URL, else PG* variables, else the dev database)',
       ),
     )
+    .addOption(
+      new Option(
+        '--direct-url <url>',
+        'direct (or session-mode) URL for what needs a session (migrate, init, disable-transaction migrations) when --database-url is a transaction pooler (env TENANTCTL_DIRECT_URL)',
+      ),
+    )
     .addOption(new Option('--config <file>', 'config file (default ./tenantctl.config.json)'))
     .addOption(
       new Option('--schema-prefix <prefix>', 'tenant schema prefix (default org_)').env(

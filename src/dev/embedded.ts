@@ -220,11 +220,24 @@ export async function initCluster(dataDir: string): Promise<void> {
   );
 }
 
-export async function startCluster(dataDir: string, port: number): Promise<ClusterHandle> {
+/**
+ * Starts the cluster on 127.0.0.1:port. `settings` are extra server settings (-c name=value),
+ * for tests that need a server configured otherwise (a low max_connections, say).
+ */
+export async function startCluster(
+  dataDir: string,
+  port: number,
+  settings: Record<string, string | number> = {},
+): Promise<ClusterHandle> {
   const ids = serverIds();
   const bins = usableBinaries(await loadBinaries(), ids);
   const log = path.join(dataDir, 'server.log');
-  const opts = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off -c max_connections=200`;
+  const all = { max_connections: 200, ...settings };
+  const opts = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off ${Object.entries(
+    all,
+  )
+    .map(([k, v]) => `-c ${k}=${v}`)
+    .join(' ')}`;
   await run(
     bins.pg_ctl,
     ['-D', dataDir, '-l', log, '-o', opts, '-w', '-t', '60', 'start'],
@@ -232,6 +245,29 @@ export async function startCluster(dataDir: string, port: number): Promise<Clust
     'starting PostgreSQL',
   );
   return { dataDir, port, url: `postgres://postgres@127.0.0.1:${port}/postgres` };
+}
+
+/** pg_ctl restart (fast shutdown: every session is terminated), with the options it started with. */
+export async function restartCluster(dataDir: string): Promise<void> {
+  const ids = serverIds();
+  const bins = usableBinaries(await loadBinaries(), ids);
+  await run(
+    bins.pg_ctl,
+    [
+      '-D',
+      dataDir,
+      '-l',
+      path.join(dataDir, 'server.log'),
+      '-m',
+      'fast',
+      '-w',
+      '-t',
+      '60',
+      'restart',
+    ],
+    ids,
+    'restarting PostgreSQL',
+  );
 }
 
 export async function stopCluster(dataDir: string): Promise<void> {

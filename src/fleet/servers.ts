@@ -113,17 +113,6 @@ export function connectionUrl(target: ConnectionTarget): string {
 }
 
 /**
- * How long to wait for a server to answer a connection: PGCONNECT_TIMEOUT (seconds, at least 2,
- * as libpq reads it), else 10 s, so a server that is down or black-holed fails its own work
- * instead of holding up the fleet.
- */
-export function connectTimeoutMs(env: NodeJS.ProcessEnv): number {
-  const s = Number(env.PGCONNECT_TIMEOUT);
-  if (Number.isFinite(s) && s > 0) return Math.max(2, Math.floor(s)) * 1000;
-  return 10_000;
-}
-
-/**
  * The connection to a server: its URL read as the control connection's is (libpq's sslmode), and
  * a password function that gives only the server's own password (so PGPASSWORD, meant for the
  * control database, is never sent to another server), else the libpq password file's.
@@ -135,7 +124,9 @@ export function serverTarget(
   env: NodeJS.ProcessEnv,
 ): ConnectionTarget {
   const source = `server ${name}` as const;
-  const { config: parsed, label } = parseDatabaseUrl(url, source, env);
+  // connect_timeout from the URL, else PGCONNECT_TIMEOUT, else 10 s, as for the control database:
+  // a server that is down or black-holed fails its own work instead of holding up the fleet.
+  const { config: parsed, label, connectTimeout } = parseDatabaseUrl(url, source, env);
   const { password: _inUrl, ...rest } = parsed;
   const config = {
     ...rest,
@@ -148,9 +139,8 @@ export function serverTarget(
         );
       return found;
     },
-    connectionTimeoutMillis: connectTimeoutMs(env),
   } as unknown as pg.ClientConfig;
-  return { config, label, source };
+  return { config, label, source, connectTimeout };
 }
 
 export function viewOf(s: ServerRow, localUrl: string): ServerView {

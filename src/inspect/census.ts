@@ -47,7 +47,7 @@ function prefixPattern(prefix: string): string {
   return `${prefix.replace(/[\\%_]/g, '\\$&')}%`;
 }
 
-/** Best on a connection with JIT off (`dedicatedClient({ noJit: true })`): see there. */
+/** Best in a transaction with JIT off (see fleetStats). */
 export async function schemaCensus(
   client: Queryable,
   prefix: string,

@@ -1,6 +1,6 @@
 import type { Ctx } from '../control/context.js';
 import { loadMigrations, pendingMigrations } from '../control/migration-files.js';
-import { withClient, withDedicatedClient } from '../pg/tx.js';
+import { withClient, withDedicatedClient, withTransaction } from '../pg/tx.js';
 import { listTenants, requireControlSchema } from '../control/registry.js';
 import { schemaCensus } from './census.js';
 import { push } from '../shared/multimap.js';
@@ -66,6 +66,9 @@ function mode(values: number[]): number {
   return best;
 }
 
+/** The census transaction's own settings (besides the timeouts). */
+export const CENSUS_SETTINGS = { jit: 'off' };
+
 /** Two catalog-wide queries, whatever the fleet size, run side by side: the registry with migration counts, and the census. */
 export async function fleetStats(ctx: Ctx, opts: StatsOptions = {}): Promise<FleetStats> {
   const migrations = await loadMigrations(ctx.settings.migrationsDir);
@@ -75,14 +78,24 @@ export async function fleetStats(ctx: Ctx, opts: StatsOptions = {}): Promise<Fle
   // once instead of after a census (minutes with --exact-sizes on a big fleet). Then two
   // connections: the census (one pass over pg_class) is the long one, on a connection of its own
   // whatever size the caller gave the pool, and the registry with its migration counts runs beside it.
+  // Both read in transactions of their own with the timeouts off (a role's statement_timeout must
+  // not cut a census short, as pg_dump's sessions ignore it); the census with JIT off: at 10,000
+  // tenants its cost passes jit_above_cost, and compiling one catalog pass in every parallel
+  // worker buys nothing. All SET LOCAL, sent with the BEGIN: no startup parameter a pooler would
+  // refuse, nothing left behind on a pooled server connection.
   const [registry, census] = await withClient(ctx.db, async (client) => {
     await requireControlSchema(client, ctx.control);
     return Promise.all([
-      listTenants(client, ctx.control),
-      withDedicatedClient(
-        ctx.db,
-        (own) => schemaCensus(own, ctx.settings.schemaPrefix, opts.exactSizes),
-        { noJit: true },
+      withTransaction(client, () => listTenants(client, ctx.control), {
+        begin: 'BEGIN READ ONLY',
+        noTimeouts: true,
+      }),
+      withDedicatedClient(ctx.db, (own) =>
+        withTransaction(own, () => schemaCensus(own, ctx.settings.schemaPrefix, opts.exactSizes), {
+          begin: 'BEGIN READ ONLY',
+          noTimeouts: true,
+          settings: CENSUS_SETTINGS,
+        }),
       ),
     ]);
   });

@@ -4,7 +4,7 @@
 import type { MigrateOptions } from './types.js';
 import type pg from 'pg';
 import type { Ctx } from '../control/context.js';
-import { FailedError } from '../shared/errors.js';
+import { FailedError, throwIfAborted } from '../shared/errors.js';
 import type { MigrationFile } from '../control/migration-files.js';
 import type { TenantPlan } from './state.js';
 import { applyInTransaction, setTenantSearchPath, newTxMark, MigrationSqlError } from './apply.js';
@@ -19,7 +19,8 @@ import {
   tenantPresent,
   clearFailure,
 } from '../control/migration-state.js';
-import { tenantSearchPath } from '../pg/quote.js';
+import { qualify, tenantSearchPath } from '../pg/quote.js';
+import { invalidIndexes } from '../pg/catalog.js';
 import { recordMigration } from '../control/registry.js';
 
 /** Runs of consecutive transactional migrations share one transaction; a non-transactional one stands alone. */
@@ -40,6 +41,8 @@ export type TenantWork = Pick<TenantPlan, 'id' | 'slug' | 'schema' | 'pending'> 
 export interface Engine {
   ctx: Ctx;
   opts: Required<Pick<MigrateOptions, 'retries'>> & MigrateOptions;
+  /** The run's stop: a signal, or the run lock lost (see migrate). */
+  signal?: AbortSignal;
 }
 
 const droppedMeanwhile = (t: TenantWork) =>
@@ -86,27 +89,31 @@ export async function applyGroupInTransaction(
 ): Promise<number[]> {
   const c = e.ctx.control;
   const txMark = newTxMark();
-  return withTransaction(client, async () => {
-    const { applied: done, present } = await lockAndEnterTenant(
-      client,
-      c,
-      tenantLock(c.schema, t.schema),
-      e.ctx.settings.lockTimeoutMs,
-      t,
-      tenantSearchPath(t.schema),
-      txMark,
-    );
-    if (!present) throw droppedMeanwhile(t);
-    const applied = await applyInTransaction(
-      client,
-      c,
-      t,
-      group.filter((m) => !done.has(m.id)),
-      { txMark, statementByStatement: true },
-    );
-    if (t.failedBefore !== false) await clearFailure(client, c, t.id);
-    return applied;
-  });
+  return withTransaction(
+    client,
+    async () => {
+      const { applied: done, present } = await lockAndEnterTenant(
+        client,
+        c,
+        tenantLock(c.schema, t.schema),
+        e.ctx.settings.lockTimeoutMs,
+        t,
+        tenantSearchPath(t.schema),
+        txMark,
+      );
+      if (!present) throw droppedMeanwhile(t);
+      const applied = await applyInTransaction(
+        client,
+        c,
+        t,
+        group.filter((m) => !done.has(m.id)),
+        { txMark, statementByStatement: true },
+      );
+      if (t.failedBefore !== false) await clearFailure(client, c, t.id);
+      return applied;
+    },
+    { signal: e.signal },
+  );
 }
 
 /**
@@ -159,6 +166,8 @@ export async function applyNonTransactional(
       await setTenantSearchPath(client, t.schema, false);
       try {
         for (const [k, st] of statements.entries()) {
+          // Between statements a stop is honoured; those that ran stay (they cannot be undone).
+          throwIfAborted(e.signal);
           if (recordInside && k === statements.length - 1) await record();
           try {
             await client.query(st.sql);
@@ -176,8 +185,38 @@ export async function applyNonTransactional(
       } finally {
         await client.query('RESET search_path').catch(() => {});
       }
-      if (!recordInside) await withTransaction(client, record);
+      // A self-wrapped file (recorded inside its own transaction) cannot hold CREATE INDEX
+      // CONCURRENTLY, the one way an index is left INVALID.
+      if (!recordInside) {
+        await refuseInvalidIndexes(client, t, m);
+        await withTransaction(client, record);
+      }
       return [m.id];
     },
+  );
+}
+
+/** Whether the SQL names `ident` as a whole word (quoted or not), the way an index is named in DDL. */
+function mentions(sql: string, ident: string): boolean {
+  const escaped = ident.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^A-Za-z0-9_$])"?${escaped}"?($|[^A-Za-z0-9_$])`, 'i').test(sql);
+}
+
+/**
+ * A CREATE INDEX CONCURRENTLY that failed or was interrupted leaves an INVALID index behind, and
+ * `IF NOT EXISTS` then skips it on the rerun: the migration would be recorded as applied with a
+ * useless index. Any invalid index of the tenant that the migration names fails the tenant (not
+ * recorded) with the remedy.
+ */
+async function refuseInvalidIndexes(
+  client: pg.ClientBase,
+  t: TenantWork,
+  m: MigrationFile,
+): Promise<void> {
+  const invalid = (await invalidIndexes(client, t.schema)).filter((name) => mentions(m.sql, name));
+  if (!invalid.length) return;
+  const names = invalid.map((i) => qualify(t.schema, i));
+  throw new FailedError(
+    `migration ${m.fileName} leaves index ${names.join(', ')} INVALID (a CREATE INDEX CONCURRENTLY that failed or was interrupted; IF NOT EXISTS skips it); not recorded as applied. Remedy: DROP INDEX CONCURRENTLY ${names.join(', ')}; then run migrate again`,
   );
 }

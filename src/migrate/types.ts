@@ -24,7 +24,12 @@ export interface MigrateOptions {
   acceptLineEndings?: boolean;
 }
 
-export type TenantStatus = 'applied' | 'current' | 'failed' | 'skipped' | 'planned';
+/**
+ * applied / current: done; failed: a migration failed (recorded for `migrate status`);
+ * interrupted: cut short by what stopped the run (a signal, the server going away), rolled back
+ * and not a migration failure; skipped: not started; planned: --dry-run.
+ */
+export type TenantStatus = 'applied' | 'current' | 'failed' | 'interrupted' | 'skipped' | 'planned';
 
 export interface TenantMigrateResult {
   slug: string;
@@ -47,6 +52,8 @@ export interface MigrateResult {
   lineEndingsAccepted?: LineEndingsAccepted[];
   succeeded: number;
   failed: number;
+  /** Cut short by a signal or a lost server, rolled back (see TenantStatus). */
+  interrupted: number;
   skipped: number;
   tenants: TenantMigrateResult[];
 }

@@ -47,6 +47,7 @@ export async function takeXactLock(
     else {
       await client.query(
         prepared(
+          client,
           `SELECT set_config('lock_timeout', $3, true), pg_advisory_xact_lock(hashtext($1), hashtext($2))`,
           [key.namespace, key.name, lockTimeoutSetting(lockTimeoutMs)],
         ),
@@ -60,7 +61,9 @@ export async function takeXactLock(
 
 /**
  * Session-level advisory lock held while fn runs, released in finally. The wait is bounded by
- * timeoutMs; a crashed holder releases it with its connection.
+ * timeoutMs; a crashed holder releases it with its connection. Only on a session connection
+ * (Database.sessionClient): through a transaction pooler the lock would stay with a server
+ * connection other clients then use.
  */
 export async function withAdvisoryLock<T>(
   client: Queryable,

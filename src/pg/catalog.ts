@@ -1,4 +1,5 @@
 import type { Queryable } from './pool.js';
+import { conferringMembershipSql } from './roles.js';
 
 export interface RelationSize {
   name: string;
@@ -65,15 +66,18 @@ export async function existingRoles(client: Queryable, names: string[]): Promise
   return new Set(rows.map((r) => r.rolname));
 }
 
-/** Members of the given roles (who has access through them). */
+/**
+ * Members of the given roles (who has access through them); a membership that gives nothing (the
+ * creator's ADMIN-only one on 16+, see conferringMembershipSql) is no access.
+ */
 export async function roleMembers(
   client: Queryable,
   roles: string[],
 ): Promise<{ role: string; member: string }[]> {
   const { rows } = await client.query(
-    `SELECT r.rolname AS role, m.rolname AS member
+    `SELECT DISTINCT r.rolname AS role, m.rolname AS member
      FROM pg_auth_members am JOIN pg_roles r ON r.oid = am.roleid JOIN pg_roles m ON m.oid = am.member
-     WHERE r.rolname = ANY($1) ORDER BY 1, 2`,
+     WHERE r.rolname = ANY($1) AND ${await conferringMembershipSql(client)} ORDER BY 1, 2`,
     [roles],
   );
   return rows;
@@ -104,4 +108,18 @@ export async function outsideDependents(client: Queryable, schema: string): Prom
     [schema],
   );
   return rows.map((r) => r.what);
+}
+
+/**
+ * Indexes of the schema that are not valid: left by a CREATE INDEX CONCURRENTLY that failed or
+ * was interrupted (a later `IF NOT EXISTS` then skips them), or being built right now.
+ */
+export async function invalidIndexes(client: Queryable, schema: string): Promise<string[]> {
+  const { rows } = await client.query(
+    `SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+     JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND NOT i.indisvalid ORDER BY 1`,
+    [schema],
+  );
+  return rows.map((r) => r.relname);
 }

@@ -9,7 +9,45 @@ export interface ConnectionTarget {
   config: pg.ClientConfig;
   /** host:port/database, for messages. */
   label: string;
-  source: 'flag' | 'DATABASE_URL' | 'PG environment' | 'dev database' | `server ${string}`;
+  source:
+    | 'flag'
+    | 'DATABASE_URL'
+    | 'PG environment'
+    | 'dev database'
+    | '--direct-url'
+    | 'TENANTCTL_DIRECT_URL'
+    | `server ${string}`;
+  /** How long a connection attempt may take (0: for ever), and where that number comes from. */
+  connectTimeout: { ms: number; from: string };
+}
+
+/** libpq's default is to wait for ever; a cron job must not, so tenantctl waits this long. */
+export const DEFAULT_CONNECT_TIMEOUT_S = 10;
+
+/**
+ * connect_timeout as libpq reads it: the URL's parameter, else PGCONNECT_TIMEOUT, else our
+ * default. Whole seconds; 0 or less waits for ever; 1 counts as 2 (libpq's minimum).
+ */
+export function connectTimeout(
+  urlValue: string | null | undefined,
+  env: NodeJS.ProcessEnv,
+): ConnectionTarget['connectTimeout'] {
+  const [raw, from] =
+    urlValue != null
+      ? [urlValue, 'connect_timeout in the URL']
+      : env.PGCONNECT_TIMEOUT
+        ? [env.PGCONNECT_TIMEOUT, 'PGCONNECT_TIMEOUT']
+        : [String(DEFAULT_CONNECT_TIMEOUT_S), 'default'];
+  if (!/^\s*-?\d+\s*$/.test(raw))
+    throw new UsageError(
+      `invalid ${from} ${JSON.stringify(raw)}: expected whole seconds, such as 10 (0 waits for ever)`,
+    );
+  const s = Number(raw);
+  return { ms: s <= 0 ? 0 : Math.max(2, s) * 1000, from };
+}
+
+function withTimeout(config: pg.ClientConfig, t: ConnectionTarget['connectTimeout']) {
+  return { ...config, connectionTimeoutMillis: t.ms };
 }
 
 const LIBPQ_VARS = [
@@ -62,7 +100,7 @@ export function parseDatabaseUrl(
   url: string,
   source: ConnectionTarget['source'],
   env: NodeJS.ProcessEnv,
-): { config: pg.ClientConfig; label: string } {
+): { config: pg.ClientConfig; label: string; connectTimeout: ConnectionTarget['connectTimeout'] } {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -78,6 +116,7 @@ export function parseDatabaseUrl(
   }
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || undefined;
   const host = parsed.hostname || parsed.searchParams.get('host') || undefined;
+  const timeout = connectTimeout(parsed.searchParams.get('connect_timeout'), env);
   let config: pg.ClientConfig;
   try {
     config = clientConfig(parsed, env);
@@ -85,12 +124,13 @@ export function parseDatabaseUrl(
     throw new UsageError(`invalid database URL (from ${source}): ${(err as Error).message}`);
   }
   return {
-    config,
+    config: withTimeout(config, timeout),
     label: labelOf({
       host,
       port: parsed.port || undefined,
       database: database ?? decodeURIComponent(parsed.username),
     }),
+    connectTimeout: timeout,
   };
 }
 
@@ -99,8 +139,8 @@ function fromUrl(
   source: ConnectionTarget['source'],
   env: NodeJS.ProcessEnv,
 ): ConnectionTarget {
-  const { config, label } = parseDatabaseUrl(url, source, env);
-  return { config: withPasswordFile(config, env), label, source };
+  const { config, label, connectTimeout } = parseDatabaseUrl(url, source, env);
+  return { config: withPasswordFile(config, env), label, source, connectTimeout };
 }
 
 /**
@@ -162,13 +202,15 @@ function fromLibpqEnv(env: NodeJS.ProcessEnv): ConnectionTarget {
   const database = env.PGDATABASE ?? user;
   // The SSL variables with libpq's meaning (pg alone would read PGSSLMODE=require as verify-full).
   const ssl = clientConfig(new URL('postgres://localhost/'), env).ssl;
+  const timeout = connectTimeout(undefined, env);
   return {
-    config: withPasswordFile(
-      { host, port, user, database, ...(ssl === undefined ? {} : { ssl }) },
-      env,
+    config: withTimeout(
+      withPasswordFile({ host, port, user, database, ...(ssl === undefined ? {} : { ssl }) }, env),
+      timeout,
     ),
     label: labelOf({ host, port, database }),
     source: 'PG environment',
+    connectTimeout: timeout,
   };
 }
 
@@ -189,6 +231,20 @@ export async function resolveConnection(
   throw new UsageError('no database configured', {
     code: 'no-database',
   });
+}
+
+/**
+ * The direct (or session-mode) URL for what needs a session, where a service gives a pooler URL
+ * for everything else: `--direct-url`, else TENANTCTL_DIRECT_URL; undefined when neither is set.
+ */
+export function resolveDirectConnection(
+  flagUrl: string | undefined,
+  env: NodeJS.ProcessEnv,
+): ConnectionTarget | undefined {
+  if (flagUrl) return fromUrl(flagUrl, '--direct-url', env);
+  if (env.TENANTCTL_DIRECT_URL)
+    return fromUrl(env.TENANTCTL_DIRECT_URL, 'TENANTCTL_DIRECT_URL', env);
+  return undefined;
 }
 
 const NODE_REASONS: Record<string, [ErrorCode, string]> = {
@@ -244,7 +300,16 @@ export function describeConnectError(err: unknown, target: ConnectionTarget): un
   const fail = (code: ErrorCode, reason: string, hint?: string) =>
     new ConnectionError(`cannot connect to ${where}: ${reason}`, { cause: err, code, hint });
   if (err instanceof NoPasswordError) return fail('connect-no-password', err.reason, err.hint);
+  if (isConnectTimeout(err)) {
+    const t = target.connectTimeout;
+    return fail(
+      'connect-timeout',
+      `no answer within ${t.ms / 1000} s (${t.from === 'default' ? 'the default connect_timeout' : t.from})`,
+    );
+  }
   const sqlstate = sqlstateOf(err);
+  if (sqlstate === SQLSTATE.TOO_MANY_CONNECTIONS)
+    return fail('too-many-connections', `no free connection slot (${(err as Error).message})`);
   if (sqlstate && SERVER_REASONS[sqlstate])
     return fail(SERVER_REASONS[sqlstate], (err as Error).message);
   const nodeCode = (err as { code?: unknown } | null)?.code;
@@ -253,7 +318,63 @@ export function describeConnectError(err: unknown, target: ConnectionTarget): un
     return fail(code, reason);
   }
   const msg = (err as Error)?.message ?? '';
+  // PgBouncer (and other poolers) refuse startup parameters they do not know, PGOPTIONS among them.
+  const startup = /unsupported startup parameter: (\S+)/.exec(msg);
+  if (startup)
+    return fail(
+      'connect-failed',
+      `the server's pooler refuses the startup parameter "${startup[1]}"${startup[1] === 'options' && process.env.PGOPTIONS ? ' (from PGOPTIONS)' : ''}`,
+      'unset PGOPTIONS, or connect to the server directly',
+    );
   for (const [re, code, reason] of DRIVER_REASONS) if (re.test(msg)) return fail(code, reason);
   if (/password|SASL|authentication/i.test(msg)) return fail('connect-auth-failed', msg);
+  if (isConnectionLost(err)) return fail('connection-lost', msg);
   return err;
+}
+
+/** pg's own connect timeout, from a Client ("timeout expired") or a Pool. */
+function isConnectTimeout(err: unknown): boolean {
+  const msg = (err as Error)?.message ?? '';
+  return msg === 'timeout expired' || /connection timeout/i.test(msg);
+}
+
+const LOST_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'EHOSTUNREACH']);
+
+/**
+ * The connection is gone (or was never had): the server restarted, crashed, failed over,
+ * terminated the backend (pg_terminate_backend, idle_session_timeout, a fast shutdown), or the
+ * network dropped. Unlike a SQL error, no statement of ours decided this, and the connection is
+ * unusable afterwards.
+ */
+export function isConnectionLost(err: unknown): boolean {
+  if (err instanceof ConnectionError) return err.code === 'connection-lost';
+  const code = sqlstateOf(err);
+  if (code)
+    return (
+      code.startsWith('08') ||
+      code === SQLSTATE.ADMIN_SHUTDOWN ||
+      code === SQLSTATE.CRASH_SHUTDOWN ||
+      code === SQLSTATE.CANNOT_CONNECT_NOW ||
+      code === SQLSTATE.IDLE_SESSION_TIMEOUT ||
+      code === SQLSTATE.IDLE_IN_TRANSACTION_TIMEOUT
+    );
+  const e = err as NodeJS.ErrnoException | null;
+  if (e?.code && LOST_CODES.has(e.code)) return true;
+  return /Connection terminated|connection error and is not queryable|Client was closed and is not queryable|not queryable|write after end|This socket has been ended/i.test(
+    e?.message ?? '',
+  );
+}
+
+/** A connection lost mid-command as one line naming the server; anything else passes through. */
+export function describeLostConnection(err: unknown, target: ConnectionTarget): unknown {
+  if (!isConnectionLost(err) || err instanceof ConnectionError) return err;
+  const code = sqlstateOf(err);
+  // pg's own words say nothing about why; the server's (a FATAL message) do.
+  const msg = code
+    ? `${(err as Error).message} (${code})`
+    : 'the connection closed unexpectedly (a server restart, crash or failover, or the network)';
+  return new ConnectionError(`lost the connection to ${target.label}: ${msg}`, {
+    cause: err,
+    code: 'connection-lost',
+  });
 }

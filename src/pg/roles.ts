@@ -31,8 +31,74 @@ export async function caseFoldedRole(client: Queryable, name: string): Promise<s
 }
 
 export async function serverVersionNum(client: Queryable): Promise<number> {
-  const { rows } = await client.query(`SELECT current_setting('server_version_num')::int AS v`);
-  return rows[0].v;
+  let v = versions.get(client);
+  if (!v) {
+    v = client
+      .query(`SELECT current_setting('server_version_num')::int AS v`)
+      .then(({ rows }) => rows[0].v as number);
+    versions.set(client, v);
+    v.catch(() => versions.delete(client));
+  }
+  return v;
+}
+/** Per connection: a server's version does not change while we are connected to it. */
+const versions = new WeakMap<object, Promise<number>>();
+
+/**
+ * A condition on pg_auth_members `am`: the membership gives its member something, the group's
+ * privileges (INHERIT) or SET ROLE to it. On PostgreSQL 16+ the creator of a role (a CREATEROLE
+ * admin on a managed database) is made a member WITH ADMIN OPTION but neither INHERIT nor SET:
+ * it may manage the role, not act as it, so it reaches no tenant through it.
+ */
+export async function conferringMembershipSql(client: Queryable, am = 'am'): Promise<string> {
+  return (await serverVersionNum(client)) >= 160000
+    ? `(${am}.inherit_option OR ${am}.set_option)`
+    : 'true';
+}
+
+/**
+ * Roles among `roles` that the current user may not ALTER or DROP, each with what it lacks:
+ * a superuser may all; otherwise CREATEROLE is needed, and on 16+ ADMIN OPTION on the role too
+ * (its creator has it), on 15 the role must not be a superuser.
+ */
+export async function rolesBeyondReach(
+  client: Queryable,
+  roles: string[],
+): Promise<{ role: string; needs: string }[]> {
+  if (roles.length === 0) return [];
+  const v = await serverVersionNum(client);
+  const { rows } = await client.query(
+    `SELECT r.rolname AS role, r.rolsuper AS "targetSuper", me.rolsuper AS super, me.rolcreaterole AS createrole,
+            pg_has_role(me.oid, r.oid, 'MEMBER WITH ADMIN OPTION') AS admin, me.rolname AS me
+     FROM pg_roles r, pg_roles me WHERE me.rolname = current_user AND r.rolname = ANY($1) ORDER BY 1`,
+    [roles],
+  );
+  const out: { role: string; needs: string }[] = [];
+  for (const r of rows) {
+    if (r.super) continue;
+    if (r.targetSuper) out.push({ role: r.role, needs: 'superuser (it is a superuser role)' });
+    else if (!r.createrole) out.push({ role: r.role, needs: `CREATEROLE, which ${r.me} lacks` });
+    else if (v >= 160000 && !r.admin)
+      out.push({
+        role: r.role,
+        needs: `ADMIN OPTION on it, which ${r.me} lacks (on PostgreSQL 16+ CREATEROLE covers only the roles one created; GRANT ${quoteIdent(r.role)} TO ${quoteIdent(r.me)} WITH ADMIN OPTION, as a superuser)`,
+      });
+  }
+  return out;
+}
+
+/**
+ * Gives the current user the privileges of `role` when it lacks them (a CREATEROLE admin is not
+ * a member of the roles it manages, or on 16+ only with ADMIN OPTION): DROP OWNED BY needs them.
+ * Inside the caller's transaction; the membership goes with the role when it is dropped.
+ */
+export async function takePrivilegesOf(client: Queryable, role: string): Promise<void> {
+  const { rows } = await client.query(`SELECT pg_has_role(current_user, $1, 'USAGE') AS has`, [
+    role,
+  ]);
+  if (rows[0].has) return;
+  const opts = (await serverVersionNum(client)) >= 160000 ? ' WITH INHERIT TRUE, SET FALSE' : '';
+  await client.query(`GRANT ${quoteIdent(role)} TO CURRENT_USER${opts}`);
 }
 
 export async function currentRoles(
@@ -71,7 +137,10 @@ export interface Membership {
   grantor: string;
 }
 
-/** Direct memberships of the given members in the given groups (either list may be null for all). */
+/**
+ * Direct memberships of the given members in the given groups (either list may be null for all),
+ * those that give access only (see conferringMembershipSql).
+ */
 export async function memberships(
   client: Queryable,
   groups: string[],
@@ -81,6 +150,7 @@ export async function memberships(
     `SELECT g.rolname AS "group", m.rolname AS member, coalesce(pg_get_userbyid(am.grantor), '') AS grantor
      FROM pg_auth_members am JOIN pg_roles g ON g.oid = am.roleid JOIN pg_roles m ON m.oid = am.member
      WHERE g.rolname = ANY($1) AND ($2::text[] IS NULL OR m.rolname = ANY($2))
+       AND ${await conferringMembershipSql(client)}
      ORDER BY 1, 2, 3`,
     [groups, members],
   );
@@ -102,17 +172,20 @@ export function setLoginSql(role: string, login: boolean): string {
 
 /**
  * Login roles that exist only for this tenant: direct members of its group roles and of no other
- * role at all, never superusers and never the role running tenantctl. A role that also serves
+ * role at all, never superusers and never the role running tenantctl. Memberships that give
+ * nothing (a creator's ADMIN-only one, 16+) do not count: another admin is never taken for a
+ * tenant's login. A role that also serves
  * something else keeps its login; it loses this tenant's privileges all the same.
  */
 export async function tenantOnlyLoginRoles(client: Queryable, groups: string[]): Promise<string[]> {
+  const conferring = await conferringMembershipSql(client);
   const { rows } = await client.query(
     `SELECT m.rolname FROM pg_roles m
      WHERE m.rolcanlogin AND NOT m.rolsuper AND m.rolname NOT IN (current_user, session_user)
        AND EXISTS (SELECT 1 FROM pg_auth_members am JOIN pg_roles g ON g.oid = am.roleid
-                   WHERE am.member = m.oid AND g.rolname = ANY($1))
+                   WHERE am.member = m.oid AND g.rolname = ANY($1) AND ${conferring})
        AND NOT EXISTS (SELECT 1 FROM pg_auth_members am JOIN pg_roles g ON g.oid = am.roleid
-                       WHERE am.member = m.oid AND g.rolname <> ALL($1))
+                       WHERE am.member = m.oid AND g.rolname <> ALL($1) AND ${conferring})
      ORDER BY 1`,
     [groups],
   );

@@ -19,6 +19,11 @@ export const SQLSTATE = {
   UNIQUE_VIOLATION: '23505',
   CANNOT_CONNECT_NOW: '57P03',
   ADMIN_SHUTDOWN: '57P01',
+  CRASH_SHUTDOWN: '57P02',
+  IDLE_SESSION_TIMEOUT: '57P05',
+  IDLE_IN_TRANSACTION_TIMEOUT: '25P03',
+  TOO_MANY_CONNECTIONS: '53300',
+  OBJECT_IN_USE: '55006',
   DEPENDENT_OBJECTS_STILL_EXIST: '2BP01',
 } as const;
 
@@ -35,6 +40,14 @@ export function sqlstateName(code: string): string | undefined {
 export function isLockTimeout(err: unknown): boolean {
   const code = sqlstateOf(err);
   return code === SQLSTATE.LOCK_NOT_AVAILABLE || code === SQLSTATE.DEADLOCK_DETECTED;
+}
+
+/** A statement cancelled by statement_timeout (rather than by a cancel request). */
+export function isStatementTimeout(err: unknown): boolean {
+  return (
+    sqlstateOf(err) === SQLSTATE.QUERY_CANCELED &&
+    /statement timeout/i.test((err as Error)?.message ?? '')
+  );
 }
 
 /** statement_timeout or a cancel request: re-running the same work would only wait as long again. */

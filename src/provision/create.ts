@@ -12,6 +12,7 @@ import { applyInTransaction, enterTenantTransaction } from '../migrate/apply.js'
 import { migrateOneTenant } from '../migrate/tenant.js';
 import { assertAppliedUnchanged } from '../control/migration-state.js';
 import { fanOut, fanOutError, tally } from '../control/fanout.js';
+import { fitConcurrency } from '../control/budget.js';
 import { SqlFileError, findSqlDiagnostics } from '../pg/sql-error.js';
 import { withClient } from '../pg/tx.js';
 import { underNewTenantLock } from '../control/tenant-frame.js';
@@ -206,13 +207,26 @@ export async function createTenants(ctx: Ctx, opts: CreateOptions): Promise<Crea
   // A new tenant runs every migration: none may end its provisioning transaction.
   refuseTransactionControl(migrations);
   const c = ctx.control;
-  const tag = await withClient(ctx.db, async (client) => {
+  const { tag, concurrency } = await withClient(ctx.db, async (client) => {
     await requireControlSchema(client, c);
     if (ctx.settings.migrationsDir)
       await assertAppliedUnchanged(client, c, migrations, 'create tenants');
     else await refuseBornBehind(client, c);
-    return roleTag(client, c);
+    const wanted = Math.min(opts.concurrency ?? ctx.settings.concurrency, names.length);
+    return {
+      tag: await roleTag(client, c),
+      concurrency: opts.dryRun ? wanted : await fitConcurrency(client, ctx.reporter, wanted),
+    };
   });
+  // Migrations marked disable-transaction run after the commit, under a session lock: refused up
+  // front through a transaction pooler (with --direct-url they go there), before any tenant exists.
+  const rest = afterCommit(migrations);
+  if (!opts.dryRun && rest.some((m) => !m.transactional)) {
+    const probe = await ctx.db.sessionClient(
+      `migration ${rest.find((m) => !m.transactional)!.fileName} is marked disable-transaction and runs statement by statement under a session lock`,
+    );
+    await probe.end().catch(() => {});
+  }
   const rolesOf = (n: TenantName): TenantRoles => ({
     rw: tenantRoleName(n.schema, 'rw', tag),
     ro: tenantRoleName(n.schema, 'ro', tag),
@@ -230,17 +244,17 @@ export async function createTenants(ctx: Ctx, opts: CreateOptions): Promise<Crea
   const outcomes = await fanOut(
     names,
     {
-      concurrency: opts.concurrency ?? ctx.settings.concurrency,
+      concurrency,
       maxFailures: Infinity,
       label: 'creating',
       reporter: ctx.reporter,
+      signal: ctx.signal,
     },
     async (name) => {
       const started = performance.now();
       const { id, applied } = await withClient(ctx.db, (client) =>
         provisionOne(ctx, client, name, rolesOf(name), template, migrations, opts.displayName),
       );
-      const rest = afterCommit(migrations);
       if (rest.length) {
         try {
           const work = { id, slug: name.slug, schema: name.schema, pending: rest };
@@ -284,14 +298,19 @@ export async function createTenants(ctx: Ctx, opts: CreateOptions): Promise<Crea
         migrations: o.value.applied,
         durationMs: o.value.durationMs,
       };
-    const error = o.status === 'failed' ? (o.error as Error).message : 'not started';
+    const error =
+      o.status === 'skipped'
+        ? 'not started'
+        : o.status === 'interrupted'
+          ? `interrupted: ${(o.error as Error).message}`
+          : (o.error as Error).message;
     const sql = o.status === 'failed' ? findSqlDiagnostics(o.error) : undefined;
     return { ...base, ok: false, error, ...(sql ? { sql } : {}), migrations: [], durationMs: 0 };
   });
   const result: CreateResult = { dryRun: false, template: template.id, tenants };
   // One tenant asked for: its own error is the run's, with its exit code.
   const only = outcomes.length === 1 ? outcomes[0] : undefined;
-  if (only?.status === 'failed') {
+  if (only?.status === 'failed' || (only?.status === 'interrupted' && !outcomes.stopped)) {
     const err =
       only.error instanceof TenantctlError
         ? only.error
@@ -305,11 +324,13 @@ export async function createTenants(ctx: Ctx, opts: CreateOptions): Promise<Crea
   const err = fanOutError(
     t,
     {
+      done: 'created',
       partial: `${t.failed} of ${names.length} tenants failed; the others were created`,
       failed: `no tenant created: all ${t.failed} failed`,
       busy: `no tenant created: all ${t.failed} were locked by other work`,
     },
     result,
+    outcomes.stopped,
   );
   if (err) throw err;
   return result;

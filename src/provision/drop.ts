@@ -3,6 +3,7 @@ import { FailedError } from '../shared/errors.js';
 import { normalizeSlug } from '../shared/names.js';
 import { underTenantLock } from '../control/tenant-frame.js';
 import { existingRoles, outsideDependents } from '../pg/catalog.js';
+import { rolesBeyondReach, takePrivilegesOf } from '../pg/roles.js';
 import { dropTenantSql } from './tenant-ddl.js';
 import { writeAudit } from '../control/audit.js';
 import { SQLSTATE, sqlstateOf } from '../pg/sqlstate.js';
@@ -70,6 +71,16 @@ export async function dropTenant(
       }
       const roles = { rw: t.rwRole, ro: t.roRole };
       const present = await existingRoles(client, [roles.rw, roles.ro]);
+      // A managed database's admin (CREATEROLE, not superuser): what it cannot do is refused
+      // before anything is dropped; DROP OWNED BY needs the role's privileges, which it takes.
+      const beyond = await rolesBeyondReach(client, [...present]);
+      if (beyond.length) {
+        throw new FailedError(
+          `cannot drop ${t.slug}: dropping role ${beyond[0].role} needs ${beyond[0].needs}; nothing dropped`,
+          { code: 'insufficient-privilege' },
+        );
+      }
+      for (const role of present) await takePrivilegesOf(client, role);
       for (const sql of dropTenantSql(t.schema, roles, {
         rw: present.has(roles.rw),
         ro: present.has(roles.ro),

@@ -1,5 +1,14 @@
 /** Exit codes are part of the product contract (SPEC "Exit codes"). */
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, PARTIAL: 3, BUSY: 4, INTERRUPTED: 130 } as const;
+export const EXIT = {
+  OK: 0,
+  FAILED: 1,
+  USAGE: 2,
+  PARTIAL: 3,
+  BUSY: 4,
+  /** 128 + the signal's number, as shells report a process ended by SIGINT or SIGTERM. */
+  SIGINT: 130,
+  SIGTERM: 143,
+} as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /**
@@ -20,9 +29,11 @@ export const ERROR_CODES = [
   'archive-missing',
   'schema-unknown',
   'dev-not-running',
+  // Ctrl-C or Ctrl-D at a prompt, before anything changed (exit 130)
   'cancelled',
   'connect-refused',
   'connect-host-unknown',
+  // No answer within connect_timeout.
   'connect-timeout',
   'connect-no-password',
   'connect-auth-failed',
@@ -37,6 +48,20 @@ export const ERROR_CODES = [
   'secret-key-missing',
   'secret-key-mismatch',
   'no-server-available',
+  // SIGINT/SIGTERM, or a library caller's AbortSignal, stopped a run (exit 130/143)
+  'interrupted',
+  // Session state does not survive a transaction through this pooler; a session is needed.
+  'transaction-pooler',
+  // The server went away mid-command (restart, crash, failover, a terminated backend).
+  'connection-lost',
+  // The server refused a connection: max_connections (or a role/database limit) reached.
+  'too-many-connections',
+  // The connection holding a run's lock went away; the run stopped.
+  'run-lock-lost',
+  // The role running tenantctl lacks a privilege the command needs (named in the message).
+  'insufficient-privilege',
+  // statement_timeout cancelled a statement (the message says where the setting comes from).
+  'statement-timeout',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -115,8 +140,44 @@ export class UsageError extends TenantctlError {
 /** The operation failed; the tenant concerned is unchanged. */
 export class FailedError extends TenantctlError {}
 
-/** The server could not be reached or refused us. */
+/** The server could not be reached or refused us, or went away mid-command. */
 export class ConnectionError extends TenantctlError {}
+
+export type SignalName = 'SIGINT' | 'SIGTERM';
+
+/**
+ * The run was stopped on purpose: a signal (exit 130/143) or a library caller's AbortSignal. Work
+ * in flight was cancelled and rolled back before this was thrown. (Ctrl-C at a prompt, before
+ * anything started, is a CancelledError.)
+ */
+export class InterruptedError extends TenantctlError {
+  override readonly exitCode: ExitCode;
+  constructor(
+    message: string,
+    readonly signal: SignalName = 'SIGINT',
+    options?: Omit<ErrorOptions, 'code'>,
+  ) {
+    super(message, { ...options, code: 'interrupted' });
+    this.exitCode = signal === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
+  }
+}
+
+/**
+ * Why `signal` was aborted, as an error to throw: its reason when that is an error of ours,
+ * otherwise an InterruptedError (a library caller's plain abort()).
+ */
+export function abortError(signal: AbortSignal): TenantctlError {
+  const r = signal.reason;
+  if (r instanceof TenantctlError) return r;
+  return new InterruptedError(r instanceof Error ? r.message : 'interrupted', 'SIGINT', {
+    cause: r,
+  });
+}
+
+/** Throws the abort reason (see abortError) when the signal has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError(signal);
+}
 
 /** A lock held by another run could not be had in time. */
 export class BusyError extends TenantctlError {
@@ -127,9 +188,12 @@ export class BusyError extends TenantctlError {
   lockedSchema?: string;
 }
 
-/** The user stopped it (Ctrl-C at a prompt) before anything was changed. */
+/**
+ * The user stopped it (Ctrl-C or Ctrl-D at a prompt) before anything was changed: exit 130, as a
+ * SIGINT, with only "cancelled; nothing ..." to say (no hint).
+ */
 export class CancelledError extends TenantctlError {
-  override readonly exitCode = EXIT.INTERRUPTED;
+  override readonly exitCode = EXIT.SIGINT;
   constructor(message = 'cancelled', options?: ErrorOptions) {
     super(message, { code: 'cancelled', ...options });
   }

@@ -15,10 +15,15 @@ import { underTenantLock } from '../control/tenant-frame.js';
 import { withClient } from '../pg/tx.js';
 import { existingRoles } from '../pg/catalog.js';
 import { schemaAcl, schemaDefaultAcl } from '../pg/acl.js';
-import { tenantOnlyLoginRoles, setLoginSql, terminateSessions } from '../pg/roles.js';
+import {
+  tenantOnlyLoginRoles,
+  setLoginSql,
+  terminateSessions,
+  rolesBeyondReach,
+} from '../pg/roles.js';
 import { readSuspendedPrivileges, markSuspended, markActive } from './suspension.js';
 import { writeAudit } from '../control/audit.js';
-import { isLockTimeout } from '../pg/sqlstate.js';
+import { isLockTimeout, sqlstateOf, SQLSTATE } from '../pg/sqlstate.js';
 
 export const MAX_REASON = 500;
 
@@ -131,6 +136,15 @@ export async function suspendTenant(ctx: Ctx, opts: SuspendOptions): Promise<Sus
           loginsDisabled: [],
         };
       }
+      // What needs more than the running role has is refused before anything changes.
+      const logins = await tenantOnlyLoginRoles(client, [t.rwRole, t.roRole]);
+      const beyond = await rolesBeyondReach(client, logins);
+      if (beyond.length) {
+        throw new FailedError(
+          `cannot suspend ${slug}: it disables login of role ${beyond[0].role}, which needs ${beyond[0].needs}; tenant unchanged`,
+          { code: 'insufficient-privilege' },
+        );
+      }
       const objects = await schemaAcl(client, t.schema);
       const defaults = await schemaDefaultAcl(client, t.schema);
       for (const sql of revokePlan(t.schema, objects, defaults))
@@ -145,7 +159,6 @@ export async function suspendTenant(ctx: Ctx, opts: SuspendOptions): Promise<Sus
           { hint: 'run tenantctl as the schema owner or a superuser' },
         );
       }
-      const logins = await tenantOnlyLoginRoles(client, [t.rwRole, t.roRole]);
       for (const role of logins) await run(client, setLoginSql(role, false), `role ${role}`);
       const snapshot = makeSnapshot(t.schema, objects, defaults, logins);
       const since = await markSuspended(client, c, t.id, reason, snapshot);
@@ -175,7 +188,7 @@ export async function suspendTenant(ctx: Ctx, opts: SuspendOptions): Promise<Sus
       );
     } catch (err) {
       result.warnings.push(
-        `suspended, but ending the sessions of ${result.loginsDisabled.join(', ')} failed: ${(err as Error).message}`,
+        `suspended, but ending the sessions of ${result.loginsDisabled.join(', ')} failed: ${(err as Error).message}${sqlstateOf(err) === SQLSTATE.INSUFFICIENT_PRIVILEGE ? " (ending other roles' sessions needs membership in pg_signal_backend)" : ''}`,
       );
     }
   }

@@ -74,29 +74,33 @@ export async function buildReferences(
     out.set(version, { fingerprint, digest });
     await setTenantSearchPath(client, scratch);
   };
-  await withTransaction(client, async () => {
-    await client.query(createSchemaSql(scratch));
-    await setTenantSearchPath(client, scratch);
-    // one reference per run: statement by statement, so any error names its statement
-    await runTemplateFiles(client, template, true);
-    await snapshot(0);
-    for (const m of migrations) {
-      for (const step of referenceSteps(m)) {
-        try {
-          await client.query(step.sql);
-        } catch (err) {
-          throw new SqlFileError(err, {
-            label: `migration ${m.fileName}`,
-            file: m.fileName,
-            text: m.sql,
-            statement: step.statement,
-          });
+  await withTransaction(
+    client,
+    async () => {
+      await client.query(createSchemaSql(scratch));
+      await setTenantSearchPath(client, scratch);
+      // one reference per run: statement by statement, so any error names its statement
+      await runTemplateFiles(client, template, true);
+      await snapshot(0);
+      for (const m of migrations) {
+        for (const step of referenceSteps(m)) {
+          try {
+            await client.query(step.sql);
+          } catch (err) {
+            throw new SqlFileError(err, {
+              label: `migration ${m.fileName}`,
+              file: m.fileName,
+              text: m.sql,
+              statement: step.statement,
+            });
+          }
         }
+        await snapshot(m.id);
       }
-      await snapshot(m.id);
-    }
-    throw new RollBack();
-  }).catch((err) => {
+      throw new RollBack();
+    },
+    { noTimeouts: true },
+  ).catch((err) => {
     if (!(err instanceof RollBack)) throw err;
   });
   return out;

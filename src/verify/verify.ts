@@ -181,6 +181,7 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
         maxFailures: 1,
         label: 'verifying',
         reporter: ctx.reporter,
+        signal: ctx.signal,
       },
       async (batch) => {
         const check = batch.filter((t) => problems.has(t.slug));
@@ -232,12 +233,13 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
               }
               return { grants, found };
             },
-            'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+            { begin: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', noTimeouts: true },
           ),
         );
       },
     );
     const grants: AclGrant[] = [];
+    if (outcomes.stopped) throw outcomes.stopped;
     for (const o of outcomes) {
       if (o.status === 'failed') throw o.error;
       if (o.status !== 'ok') continue;

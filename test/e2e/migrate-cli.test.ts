@@ -70,7 +70,7 @@ describe('migrate from the command line', () => {
     // its client died; count once the killed run's backends are gone.
     for (let i = 0; i < 200; i++) {
       const { rows } = await db.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tenantctl' AND datname = current_database()`,
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'tenantctl%' AND datname = current_database() AND pid <> pg_backend_pid()`,
       );
       if (rows[0].n === 0) break;
       await new Promise((r) => setTimeout(r, 50));

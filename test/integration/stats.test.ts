@@ -5,7 +5,8 @@ import path from 'node:path';
 import { freshDatabase, type TestDb } from '../helpers/db.js';
 import { initControlSchema } from '../../src/control/init.js';
 import { createTenants } from '../../src/provision/create.js';
-import { fleetStats } from '../../src/inspect/stats.js';
+import { fleetStats, CENSUS_SETTINGS } from '../../src/inspect/stats.js';
+import { withTransaction } from '../../src/pg/tx.js';
 
 let db: TestDb;
 let mdir: string;
@@ -82,23 +83,24 @@ describe('stats', () => {
     expect(r.tenants.find((t) => t.slug === 'alpha')!.bytes).toBe(Number(rows[0].b));
   });
 
-  it('the census connection runs with JIT off and keeps PGOPTIONS', async () => {
+  it('the census transaction has JIT and the timeouts off, SET LOCAL: nothing stays on the connection', async () => {
     const ctx = db.ctx();
-    const before = process.env.PGOPTIONS;
-    process.env.PGOPTIONS = '-c work_mem=7MB';
+    const c = await ctx.db.dedicatedClient();
     try {
-      const c = await ctx.db.dedicatedClient({ noJit: true });
-      try {
-        const { rows } = await c.query(
-          `SELECT current_setting('jit') AS jit, current_setting('work_mem') AS work_mem`,
+      await c.query(`SET statement_timeout = '5s'`);
+      const read = () =>
+        c.query(
+          `SELECT current_setting('jit') AS jit, current_setting('statement_timeout') AS st, current_setting('idle_in_transaction_session_timeout') AS idle`,
         );
-        expect(rows[0]).toEqual({ jit: 'off', work_mem: '7MB' });
-      } finally {
-        await c.end();
-      }
+      const inside = await withTransaction(c, read, {
+        begin: 'BEGIN READ ONLY',
+        noTimeouts: true,
+        settings: CENSUS_SETTINGS,
+      });
+      expect(inside.rows[0]).toEqual({ jit: 'off', st: '0', idle: '0' });
+      expect((await read()).rows[0]).toMatchObject({ st: '5s' });
     } finally {
-      if (before === undefined) delete process.env.PGOPTIONS;
-      else process.env.PGOPTIONS = before;
+      await c.end();
     }
   });
 

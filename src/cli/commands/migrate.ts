@@ -45,6 +45,9 @@ function renderRun(s: Session, r: MigrateResult): string[] {
         `${c.red('failed')}   ${t.slug}: ${partWay}${t.error}`,
         ...sqlErrorLines(t.sql, '           '),
       );
+    } else if (t.status === 'interrupted') {
+      const partWay = t.applied.length ? `${t.from} -> ${t.to} committed, then ` : '';
+      lines.push(`${c.yellow('interrupted')} ${t.slug}: ${partWay}rolled back (${t.error})`);
     } else if (t.status === 'skipped' && s.out.verbose)
       lines.push(`${c.dim('skipped')}  ${t.slug}`);
   }
@@ -59,7 +62,7 @@ function renderRun(s: Session, r: MigrateResult): string[] {
           `dry run: ${planned} of ${r.tenants.length} tenants would be migrated to ${r.latest}; nothing changed`,
         )
       : c.bold(
-          `${r.tenants.filter((t) => t.status === 'applied').length} migrated, ${r.tenants.filter((t) => t.status === 'current').length} already current, ${r.failed} failed, ${r.skipped} not started (latest ${r.latest})`,
+          `${r.tenants.filter((t) => t.status === 'applied').length} migrated, ${r.tenants.filter((t) => t.status === 'current').length} already current, ${r.failed} failed, ${r.interrupted ? `${r.interrupted} interrupted, ` : ''}${r.skipped} not started (latest ${r.latest})`,
         ),
   );
   return lines;
