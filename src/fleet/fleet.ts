@@ -119,8 +119,15 @@ export class Fleet {
   ): Ctx {
     const password = this.passwordOf(row);
     const target = serverTarget(row.name, row.url!, () => password, this.env);
-    const db = new Database(target, Math.max(poolSize ?? 0, this.control.settings.concurrency + 1));
-    return makeCtx(db, this.control.settings, this.control.reporter);
+    // The command's stop reaches every server: no further work starts, running statements are
+    // cancelled there too.
+    const signal = this.control.signal;
+    const db = new Database(
+      target,
+      Math.max(poolSize ?? 0, this.control.settings.concurrency + 1),
+      { signal },
+    );
+    return makeCtx(db, this.control.settings, this.control.reporter, signal);
   }
 
   /** The server's password from its source; undefined leaves it to the libpq password file. */

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { Ctx } from '../control/context.js';
 import type { Control } from '../control/control.js';
 import type { Queryable } from '../pg/pool.js';
-import { withClient, withTransaction } from '../pg/tx.js';
+import { beginSql, withClient, withTransaction } from '../pg/tx.js';
 import { takeXactLock } from '../pg/advisory-lock.js';
 import { placementRunLock, tenantLock } from '../control/locks.js';
 import { unknownTenantErrorAmong } from '../control/registry.js';
@@ -20,8 +20,8 @@ export interface FleetAccess {
  * server crash-safe (docs/fleet.md "Crashes"). A tenant and its placement live in two databases,
  * so no transaction covers both: the placement is written first as an intent ('creating',
  * committed), then the tenant is provisioned on its server (one transaction there), then the
- * intent becomes 'placed'. The run holds a session advisory lock named after its run id while its
- * intents are open; whoever can take that lock knows the run is dead and resolves them by asking
+ * intent becomes 'placed'. The run holds an advisory lock named after its run id (in a transaction
+ * it keeps open, see IntentRun) while its intents are open; whoever can take that lock knows the run is dead and resolves them by asking
  * the server (present -> 'placed', absent -> deleted).
  */
 
@@ -123,8 +123,12 @@ export async function settleIntents(
 }
 
 /**
- * A run that writes intents: a connection of its own to the control database holding the run's
- * session lock until `end()`. A kill -9 closes the connection and so releases the lock.
+ * A run that writes intents: a connection of its own to the control database with a transaction
+ * open until `end()`, holding the run's transaction-level lock. A kill -9 closes the connection,
+ * which ends the transaction and so releases the lock. Transaction-scoped, not a session lock, so
+ * it holds through a transaction pooler too (a pooler keeps one server connection for the whole
+ * transaction); the transaction writes nothing and holds no snapshot while idle, and its
+ * idle-in-transaction timeout is off (SET LOCAL).
  */
 export class IntentRun {
   private constructor(
@@ -135,12 +139,9 @@ export class IntentRun {
   static async start(control: Ctx): Promise<IntentRun> {
     const id = randomUUID();
     const client = await control.db.dedicatedClient();
-    const key = placementRunLock(control.control.schema, id);
     try {
-      await client.query('SELECT pg_advisory_lock(hashtext($1), hashtext($2))', [
-        key.namespace,
-        key.name,
-      ]);
+      await client.query(beginSql({ settings: { idle_in_transaction_session_timeout: '0' } }));
+      await takeXactLock(client, placementRunLock(control.control.schema, id));
     } catch (err) {
       await client.end().catch(() => {});
       throw err;
@@ -149,6 +150,7 @@ export class IntentRun {
   }
 
   async end(): Promise<void> {
+    await this.client.query('COMMIT').catch(() => {});
     await this.client.end().catch(() => {});
   }
 }
@@ -204,30 +206,23 @@ export async function resolveIntents(
   if (intents.length === 0) return report;
   const runs = new Map<string, PlacementRow[]>();
   for (const p of intents) runs.set(p.runId!, [...(runs.get(p.runId!) ?? []), p]);
-  const client = await control.db.dedicatedClient();
-  try {
-    for (const [runId, rows] of runs) {
-      const key = placementRunLock(c.schema, runId);
-      const { rows: got } = await client.query(
-        'SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS ok',
-        [key.namespace, key.name],
-      );
-      if (!got[0].ok) {
-        report.live.push(...rows.map((p) => ({ slug: p.slug, server: p.server })));
-        continue;
-      }
-      try {
+  // A run whose lock can be had is dead; its intents are resolved under that lock, in one
+  // transaction of the control database per run (transaction-scoped, so through a pooler too).
+  for (const [runId, rows] of runs)
+    await withClient(control.db, (client) =>
+      withTransaction(client, async () => {
+        const key = placementRunLock(c.schema, runId);
+        const { rows: got } = await client.query(
+          'SELECT pg_try_advisory_xact_lock(hashtext($1), hashtext($2)) AS ok',
+          [key.namespace, key.name],
+        );
+        if (!got[0].ok) {
+          report.live.push(...rows.map((p) => ({ slug: p.slug, server: p.server })));
+          return;
+        }
         for (const p of rows) await resolveOne(fleet, client, runId, p, report);
-      } finally {
-        await client.query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', [
-          key.namespace,
-          key.name,
-        ]);
-      }
-    }
-  } finally {
-    await client.end().catch(() => {});
-  }
+      }),
+    );
   for (const p of report.placed)
     control.reporter.info(
       `an interrupted create of "${p.slug}" finished on server "${p.server}": placed`,
