@@ -36,7 +36,8 @@ export const EXIT_CODES: [number, string][] = [
   [2, 'usage or invalid input, found before anything was touched'],
   [3, 'partial: a fan-out finished with some tenants failed and the rest done'],
   [4, 'busy: a lock held by another run could not be had within --lock-timeout'],
-  [130, 'cancelled at a prompt (Ctrl-C)'],
+  [130, 'cancelled at a prompt (Ctrl-C), or interrupted by SIGINT: running statements cancelled'],
+  [143, 'interrupted by SIGTERM, as 130'],
 ];
 
 export function exitCodesText(): string {
@@ -53,9 +54,14 @@ export const ENVIRONMENT: [string, string][] = [
     'PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE',
     'read as psql reads them when no URL is given; ~/.pgpass (or PGPASSFILE) as well',
   ],
+  ['PGCONNECT_TIMEOUT', 'seconds to wait for a connection (default 10; 0 waits for ever)'],
   [
     'TENANTCTL_*',
-    'SCHEMA_PREFIX, CONTROL_SCHEMA, TEMPLATE, MIGRATIONS_DIR, CONCURRENCY, LOCK_TIMEOUT',
+    'SCHEMA_PREFIX, CONTROL_SCHEMA, TEMPLATE, MIGRATIONS_DIR, CONCURRENCY, LOCK_TIMEOUT, DIRECT_URL',
+  ],
+  [
+    'TENANTCTL_SECRET_KEY, TENANTCTL_SECRET_KEY_FILE',
+    "the key (32 bytes, hex or base64) that seals fleet servers' stored passwords",
   ],
   ['NO_COLOR, FORCE_COLOR', 'no colour / colour even without a terminal (--color beats both)'],
 ];
