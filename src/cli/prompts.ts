@@ -10,7 +10,7 @@ function requireTerminal(out: Output, flagHint: string): void {
  * Ctrl-C or Ctrl-D at a prompt: inquirer rejects with ExitPromptError; that is the user saying
  * no, before anything changed (exit 130, "cancelled; nothing dropped").
  */
-async function asked<T>(prompt: Promise<T>, nothingDone: string): Promise<T> {
+export async function asked<T>(prompt: Promise<T>, nothingDone: string): Promise<T> {
   try {
     return await prompt;
   } catch (err) {

@@ -45,7 +45,7 @@ describe('command-line edges', () => {
       env,
     });
     expect(ahead.code).toBe(0);
-    expect(ahead.json()).toMatchObject({ tenants: 1, behind: 0 });
+    expect(ahead.result()).toMatchObject({ tenants: 1, behind: 0 });
     const behind = await runCli(['migrate', 'status', '--tenant', 'behind', '--check'], { env });
     expect(behind.code).toBe(1);
     expect(behind.stderr).toMatch(/1 tenant has pending migrations/);

@@ -206,7 +206,7 @@ describe('faults injected into a server of our own', () => {
       const r = await runCli(['migrate', '--json', '--concurrency', '2'], { env });
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expect(r.json()).toMatchObject({ failed: 0, interrupted: 0, skipped: 0 });
+      expect(r.result()).toMatchObject({ failed: 0, interrupted: 0, skipped: 0 });
       expect((await lastAudit()).outcome).toBe('ok');
       expect(await consistency(id)).toEqual({ disagree: [], after: N });
     } finally {
@@ -335,7 +335,7 @@ describe('faults injected into a server of our own', () => {
         },
       );
       expect(all.code).toBe(0);
-      expect(all.json().tenants.filter((t: { ok: boolean }) => t.ok)).toHaveLength(N);
+      expect(all.result().tenants.filter((t: { ok: boolean }) => t.ok)).toHaveLength(N);
     } finally {
       await server.restartWith({});
     }

@@ -80,10 +80,10 @@ describe('an admin with CREATEROLE but not superuser (managed databases)', () =>
     await run(['access', 'grant', app, 'alpha']);
     const list = await run(['access', 'list', '--json']);
     // The admin's own (creator's) membership in every tenant role gives it nothing: not access.
-    expect(list.json().access.map((a: { role: string }) => a.role)).toEqual([app]);
+    expect(list.result().access.map((a: { role: string }) => a.role)).toEqual([app]);
 
     const s = await run(['suspend', 'alpha', '--json']);
-    expect(s.json()).toMatchObject({ changed: true, loginsDisabled: [app] });
+    expect(s.result()).toMatchObject({ changed: true, loginsDisabled: [app] });
     expect(await loginOf(app)).toBe(false);
     // The admin is never mistaken for a tenant's login role.
     expect(await loginOf(admin)).toBe(true);
@@ -94,7 +94,7 @@ describe('an admin with CREATEROLE but not superuser (managed databases)', () =>
     await run(['export', 'beta', '-o', file]);
     await run(['import', file, '--as', 'beta-copy']);
     const v = await run(['verify', '--json']);
-    expect(v.json().tenants.filter((t: { ok: boolean }) => !t.ok)).toEqual([]);
+    expect(v.result().tenants.filter((t: { ok: boolean }) => !t.ok)).toEqual([]);
     await run(['stats']);
     await run(['access', 'revoke', app, 'alpha']);
     await run(['drop', 'gamma', '--yes', '--backup-to', path.join(tmp, 'backups')]);

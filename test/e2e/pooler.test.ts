@@ -112,16 +112,16 @@ if (!PGBOUNCER) {
         env: pooled,
       });
       expect(all.code).toBe(0);
-      expect(all.json().tenants.filter((t: { ok: boolean }) => t.ok)).toHaveLength(12);
+      expect(all.result().tenants.filter((t: { ok: boolean }) => t.ok)).toHaveLength(12);
       expect(readdirSync(path.join(tmp, 'all')).filter((f) => f.includes('.partial-'))).toEqual([]);
 
       // stats used to send an `options` startup parameter, which PgBouncer refuses.
       const stats = await runCli(['stats', '--json'], { env: pooled });
       expect([stats.code, stats.stderr]).toEqual([0, '']);
-      expect(stats.json().totals.tenants).toBe(12);
+      expect(stats.result().totals.tenants).toBe(12);
       const verify = await runCli(['verify', '--json'], { env: pooled });
       expect(verify.code).toBe(0);
-      expect(verify.json().ok).toBe(true);
+      expect(verify.result().ok).toBe(true);
       // Nothing of a session stays behind on the pooler's server connections.
       expect(await advisoryLocks()).toBe(0);
     });
@@ -145,7 +145,7 @@ if (!PGBOUNCER) {
       );
       const r = await runCli(['migrate', '--concurrency', '4', '--json'], { env: withDirect });
       expect(r.code).toBe(0);
-      expect(r.json()).toMatchObject({ failed: 0, interrupted: 0, skipped: 0 });
+      expect(r.result()).toMatchObject({ failed: 0, interrupted: 0, skipped: 0 });
       const state = await indexMatchesBookkeeping();
       expect(state.every((t) => t.index && t.applied)).toBe(true);
       const stray = await db.query(

@@ -211,6 +211,10 @@ describe('disable-transaction migrations: statement by statement under the sessi
     );
     expect(work(s)).toEqual([
       'CREATE INDEX CONCURRENTLY i ON t (x)',
+      // an INVALID index the migration names fails the tenant before anything is recorded
+      expect.stringMatching(
+        /^SELECT c\.relname FROM pg_index i .* NOT i\.indisvalid .* -- \["org_acme"\]$/,
+      ),
       'BEGIN',
       expect.stringMatching(/^INSERT INTO "tenantctl"\.tenant_migrations /),
       'DELETE FROM "tenantctl".migration_failures WHERE tenant_id = $1 -- [7]',

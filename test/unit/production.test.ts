@@ -16,6 +16,7 @@ import {
   isInterruption,
 } from '../../src/control/fanout.js';
 import {
+  CancelledError,
   ConnectionError,
   FailedError,
   InterruptedError,
@@ -191,16 +192,20 @@ describe('fan-out stops: a signal, a lost server', () => {
 });
 
 describe('prompts', () => {
-  it('Ctrl-C or Ctrl-D at a prompt (ExitPromptError) is an interruption: exit 130, the message given', async () => {
-    const { cancellable } = await import('../../src/cli/prompts.js');
+  it('Ctrl-C or Ctrl-D at a prompt (ExitPromptError) is a cancellation: exit 130, the message given, no hint', async () => {
+    const { asked } = await import('../../src/cli/prompts.js');
+    const { hintFor } = await import('../../src/cli/hints.js');
     const closed = Object.assign(new Error('User force closed the prompt with SIGINT'), {
       name: 'ExitPromptError',
     });
-    const err = await cancellable(Promise.reject(closed), 'cancelled; nothing dropped').catch(
-      (e) => e,
-    );
-    expect(err).toBeInstanceOf(InterruptedError);
-    expect([err.message, err.exitCode, err.hint]).toEqual(['cancelled; nothing dropped', 130, '']);
-    expect(await cancellable(Promise.resolve('acme'), 'x')).toBe('acme');
+    const err = await asked(Promise.reject(closed), 'nothing dropped').catch((e) => e);
+    expect(err).toBeInstanceOf(CancelledError);
+    expect([err.message, err.exitCode, err.code, hintFor(err)]).toEqual([
+      'cancelled; nothing dropped',
+      130,
+      'cancelled',
+      undefined,
+    ]);
+    expect(await asked(Promise.resolve('acme'), 'x')).toBe('acme');
   });
 });

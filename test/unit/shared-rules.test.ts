@@ -34,7 +34,7 @@ describe('the fan-out verdict', () => {
       [ok(1), ok(0), failed(busyError), failed(flagged), failed(new Error('boom')), skipped],
       (n) => n > 0,
     );
-    expect(t).toEqual({ done: 1, failed: 3, busy: 2, skipped: 1 });
+    expect(t).toEqual({ done: 1, failed: 3, busy: 2, skipped: 1, interrupted: 0 });
   });
 
   it('words the error by verdict and carries the per-tenant result; exit codes 3, 1, 4', () => {
