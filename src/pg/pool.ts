@@ -152,7 +152,13 @@ export class Database {
       max,
       Client: class extends ClosingClient {
         constructor(config?: pg.ClientConfig) {
-          super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
+          // pg-pool keeps the password as a hidden (non-enumerable) option, which a spread drops:
+          // a password from .pgpass or a fleet server's own source is a function there.
+          super({
+            ...config,
+            password: config?.password,
+            connectionTimeoutMillis: connectTimeoutMs,
+          });
         }
       },
     });
