@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { Ctx } from '../control/context.js';
 import type { Control } from '../control/control.js';
 import type { Queryable } from '../pg/pool.js';
-import { beginSql, withClient, withTransaction } from '../pg/tx.js';
+import { beginSql, withClient, withDedicatedClient, withTransaction } from '../pg/tx.js';
 import { takeXactLock } from '../pg/advisory-lock.js';
 import { placementRunLock, tenantLock } from '../control/locks.js';
 import { unknownTenantErrorAmong } from '../control/registry.js';
@@ -207,10 +207,12 @@ export async function resolveIntents(
   const runs = new Map<string, PlacementRow[]>();
   for (const p of intents) runs.set(p.runId!, [...(runs.get(p.runId!) ?? []), p]);
   // A run whose lock can be had is dead; its intents are resolved under that lock, in one
-  // transaction of the control database per run (transaction-scoped, so through a pooler too).
-  for (const [runId, rows] of runs)
-    await withClient(control.db, (client) =>
-      withTransaction(client, async () => {
+  // transaction of the control database per run (transaction-scoped, so through a pooler too), on
+  // a connection outside the pool: asking a server may need a pooled connection of the same
+  // database ('local'), and a command's pool may hold only one.
+  await withDedicatedClient(control.db, async (client) => {
+    for (const [runId, rows] of runs)
+      await withTransaction(client, async () => {
         const key = placementRunLock(c.schema, runId);
         const { rows: got } = await client.query(
           'SELECT pg_try_advisory_xact_lock(hashtext($1), hashtext($2)) AS ok',
@@ -221,8 +223,8 @@ export async function resolveIntents(
           return;
         }
         for (const p of rows) await resolveOne(fleet, client, runId, p, report);
-      }),
-    );
+      });
+  });
   for (const p of report.placed)
     control.reporter.info(
       `an interrupted create of "${p.slug}" finished on server "${p.server}": placed`,
