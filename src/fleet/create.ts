@@ -263,6 +263,9 @@ async function provisionGroup(
   for (const slug of slugs) {
     const t = result?.tenants.find((x) => x.slug === slug);
     if (t?.ok) out.set(slug, { status: 'ok', value: t });
+    // Refused before anything was touched on that server (exit 2): the same error for each.
+    else if (groupError instanceof UsageError)
+      out.set(slug, { status: 'failed', error: groupError });
     else if (slugs.length === 1 || !t)
       out.set(slug, {
         status: 'failed',
@@ -349,6 +352,17 @@ function verdict(
     };
   });
   const result: FleetCreateResult = { dryRun: false, template, tenants };
+  // Every tenant refused up front by the same usage error (a disable-transaction migration through
+  // a transaction pooler, say): that error, exit 2, as createTenants gives it on one database.
+  const first = ordered[0];
+  if (
+    first?.status === 'failed' &&
+    first.error instanceof UsageError &&
+    ordered.every((o) => o.status === 'failed' && o.error === first.error)
+  ) {
+    first.error.result = result;
+    throw first.error;
+  }
   const only = ordered.length === 1 ? ordered[0] : undefined;
   if (only?.status === 'failed') {
     const err =

@@ -4,7 +4,8 @@ import type { Ctx } from '../control/context.js';
 import type { Control } from '../control/control.js';
 import type { Queryable } from '../pg/pool.js';
 import { beginSql, withClient, withDedicatedClient, withTransaction } from '../pg/tx.js';
-import { takeXactLock } from '../pg/advisory-lock.js';
+import { takeXactLock, type LockKey } from '../pg/advisory-lock.js';
+import { quoteLiteral } from '../pg/quote.js';
 import { placementRunLock, tenantLock } from '../control/locks.js';
 import { unknownTenantErrorAmong } from '../control/registry.js';
 import type { FailedError } from '../shared/errors.js';
@@ -122,6 +123,11 @@ export async function settleIntents(
     );
 }
 
+/** The run lock as literal SQL (simple protocol: no portal outlives it, see IntentRun). */
+function xactLockSql(key: LockKey, tryOnly = false): string {
+  return `SELECT pg_${tryOnly ? 'try_' : ''}advisory_xact_lock(hashtext(${quoteLiteral(key.namespace)}), hashtext(${quoteLiteral(key.name)})) AS ok`;
+}
+
 /**
  * A run that writes intents: a connection of its own to the control database with a transaction
  * open until `end()`, holding the run's transaction-level lock. A kill -9 closes the connection,
@@ -140,8 +146,13 @@ export class IntentRun {
     const id = randomUUID();
     const client = await control.db.dedicatedClient();
     try {
-      await client.query(beginSql({ settings: { idle_in_transaction_session_timeout: '0' } }));
-      await takeXactLock(client, placementRunLock(control.control.schema, id));
+      // One simple-protocol query: an extended-protocol statement's unnamed portal would keep its
+      // snapshot (backend_xmin) for as long as the transaction stays open, and CREATE INDEX
+      // CONCURRENTLY in this database (a disable-transaction migration of the tenant being
+      // created on 'local') waits for every older snapshot.
+      await client.query(
+        `${beginSql({ settings: { idle_in_transaction_session_timeout: '0' } })}; ${xactLockSql(placementRunLock(control.control.schema, id))}`,
+      );
     } catch (err) {
       await client.end().catch(() => {});
       throw err;
@@ -213,10 +224,8 @@ export async function resolveIntents(
   await withDedicatedClient(control.db, async (client) => {
     for (const [runId, rows] of runs)
       await withTransaction(client, async () => {
-        const key = placementRunLock(c.schema, runId);
         const { rows: got } = await client.query(
-          'SELECT pg_try_advisory_xact_lock(hashtext($1), hashtext($2)) AS ok',
-          [key.namespace, key.name],
+          xactLockSql(placementRunLock(c.schema, runId), true),
         );
         if (!got[0].ok) {
           report.live.push(...rows.map((p) => ({ slug: p.slug, server: p.server })));

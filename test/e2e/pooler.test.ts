@@ -87,7 +87,11 @@ if (!PGBOUNCER) {
       const created = await runCli(['create', ...slugs, '--concurrency', '4', '--json'], {
         env: pooled,
       });
-      expect(created.stderr).toBe('');
+      // Nothing but the per-tenant lines a run without a terminal prints (no warning, no error).
+      const lines = created.stderr.trim().split('\n');
+      expect(lines.map((l) => l.replace(/ \(.*\)$/, '')).sort()).toEqual(
+        slugs.map((s) => `create ${s}: created at migration 1`).sort(),
+      );
       expect(created.code).toBe(0);
       // Suspend and activate side by side: the same server connections serve different clients,
       // which is where named prepared statements collided.
