@@ -147,13 +147,7 @@ function report<T, R>(
   if (o.status === 'failed')
     reporter.tenant({ slug, status: 'failed', durationMs, error: (o.error as Error).message });
   else if (o.status === 'interrupted')
-    reporter.tenant({
-      slug,
-      status: 'interrupted',
-      detail: 'rolled back',
-      durationMs,
-      error: (o.error as Error).message,
-    });
+    reporter.tenant({ slug, status: 'interrupted', durationMs, error: (o.error as Error).message });
   else if (o.status === 'ok')
     reporter.tenant({ slug, durationMs, ...(p.describe?.(o.value) ?? { status: 'ok' }) });
 }

@@ -12,7 +12,13 @@ import { takeXactLock } from '../pg/advisory-lock.js';
 import { findSqlDiagnostics } from '../pg/sql-error.js';
 import { placementLock } from '../control/locks.js';
 import { fanOutError, tally, type Outcome } from '../control/fanout.js';
-import { BusyError, FailedError, TenantctlError, UsageError } from '../shared/errors.js';
+import {
+  BusyError,
+  FailedError,
+  InterruptedError,
+  TenantctlError,
+  UsageError,
+} from '../shared/errors.js';
 import { parseSlugs, type TenantName } from '../shared/names.js';
 import { crashPoint } from '../shared/crash-point.js';
 import { writeAuditQuietly } from '../control/audit.js';
@@ -71,14 +77,23 @@ export async function createPlaced(
     const results = await Promise.all(
       [...groups].map(async ([server, group]) => ({
         server,
-        outcomes: await provisionGroup(fleet, server, group, opts),
+        ...(await provisionGroup(fleet, server, group, opts)),
       })),
     );
     for (const r of results) for (const [slug, o] of r.outcomes) outcomes.set(slug, o);
     crashPoint('create:after-provision');
     await settle(fleet, run.id, names, placed, outcomes);
     crashPoint('create:after-placed');
-    return verdict(names, template, placed, outcomes);
+    // Every tenant on one server (a fleet of one, or --server): createTenants' own verdict stands
+    // (its words, code and exit: partial, interrupted by a signal, a lost connection...), with the
+    // fleet's result.
+    const only = results.length === 1 && refused.size === 0 ? results[0].error : undefined;
+    if (only) {
+      only.result = result(names, template, placed, outcomes);
+      throw only;
+    }
+    const stopped = results.find((r) => r.error instanceof InterruptedError)?.error;
+    return verdict(names, template, placed, outcomes, stopped);
   } finally {
     await run.end();
   }
@@ -243,14 +258,15 @@ function groupByServer(names: TenantName[], placed: Map<string, string>): Map<st
 
 /**
  * One server's tenants through createTenants on that server's Ctx; its per-tenant results become
- * outcomes. A failure of the whole group (server down, password missing) fails each tenant.
+ * outcomes (interrupted and not started as such), and its error, when it ended with one, is kept.
+ * A failure of the whole group (server down, password missing) fails each tenant.
  */
 async function provisionGroup(
   fleet: Fleet,
   server: string,
   slugs: string[],
   opts: FleetCreateOptions,
-): Promise<Map<string, Outcome<CreatedTenant>>> {
+): Promise<{ outcomes: Map<string, Outcome<CreatedTenant>>; error?: TenantctlError }> {
   const out = new Map<string, Outcome<CreatedTenant>>();
   let result: CreateResult | undefined;
   let groupError: unknown;
@@ -271,6 +287,12 @@ async function provisionGroup(
         status: 'failed',
         error: groupError ?? new FailedError(t?.error ?? 'failed'),
       });
+    else if (t.error === 'not started') out.set(slug, { status: 'skipped' });
+    else if (groupError instanceof InterruptedError && t.error?.startsWith('interrupted: '))
+      out.set(slug, {
+        status: 'interrupted',
+        error: new InterruptedError(t.error.slice('interrupted: '.length), groupError.signal),
+      });
     else
       out.set(slug, {
         status: 'failed',
@@ -280,7 +302,10 @@ async function provisionGroup(
             : new FailedError(t.error ?? 'failed', { sql: t.sql }),
       });
   }
-  return out;
+  return {
+    outcomes: out,
+    error: groupError instanceof TenantctlError ? groupError : undefined,
+  };
 }
 
 /**
@@ -326,19 +351,23 @@ async function settle(
   );
 }
 
-/** The fleet-wide result and its verdict, worded as createTenants words its own. */
-function verdict(
+/** The fleet-wide result: each tenant as createTenants reports it, with its server. */
+function result(
   names: TenantName[],
   template: string,
   placed: Map<string, string>,
   outcomes: Map<string, Outcome<CreatedTenant>>,
 ): FleetCreateResult {
-  const ordered = names.map((n) => outcomes.get(n.slug) ?? { status: 'skipped' as const });
-  const tenants = names.map((n, i): PlacedTenant => {
-    const o = ordered[i];
+  const tenants = names.map((n): PlacedTenant => {
+    const o = outcomes.get(n.slug) ?? { status: 'skipped' as const };
     const server = placed.get(n.slug) ?? null;
     if (o.status === 'ok') return { ...o.value, server };
-    const error = o.status === 'failed' ? errorText(o.error) : 'not started';
+    const error =
+      o.status === 'skipped'
+        ? 'not started'
+        : o.status === 'interrupted'
+          ? `interrupted: ${errorText(o.error)}`
+          : errorText(o.error);
     const sql = o.status === 'failed' ? findSqlDiagnostics(o.error) : undefined;
     return {
       slug: n.slug,
@@ -351,7 +380,22 @@ function verdict(
       server,
     };
   });
-  const result: FleetCreateResult = { dryRun: false, template, tenants };
+  return { dryRun: false, template, tenants };
+}
+
+/**
+ * The fleet-wide verdict, worded as createTenants words its own; `stopped` when a server's group
+ * was interrupted by a signal (exit 130/143 with the summary).
+ */
+function verdict(
+  names: TenantName[],
+  template: string,
+  placed: Map<string, string>,
+  outcomes: Map<string, Outcome<CreatedTenant>>,
+  stopped?: TenantctlError,
+): FleetCreateResult {
+  const ordered = names.map((n) => outcomes.get(n.slug) ?? { status: 'skipped' as const });
+  const fleetResult = result(names, template, placed, outcomes);
   // Every tenant refused up front by the same usage error (a disable-transaction migration through
   // a transaction pooler, say): that error, exit 2, as createTenants gives it on one database.
   const first = ordered[0];
@@ -360,7 +404,7 @@ function verdict(
     first.error instanceof UsageError &&
     ordered.every((o) => o.status === 'failed' && o.error === first.error)
   ) {
-    first.error.result = result;
+    first.error.result = fleetResult;
     throw first.error;
   }
   const only = ordered.length === 1 ? ordered[0] : undefined;
@@ -371,21 +415,23 @@ function verdict(
         : new FailedError(`create ${names[0].slug}: ${errorText(only.error)}`, {
             cause: only.error,
           });
-    err.result = result;
+    err.result = fleetResult;
     throw err;
   }
   const t = tally(ordered);
   const err = fanOutError(
     t,
     {
+      done: 'created',
       partial: `${t.failed} of ${names.length} tenants failed; the others were created`,
       failed: `no tenant created: all ${t.failed} failed`,
       busy: `no tenant created: all ${t.failed} were locked by other work`,
     },
-    result,
+    fleetResult,
+    stopped,
   );
   if (err) throw err;
-  return result;
+  return fleetResult;
 }
 
 function errorText(err: unknown): string {
