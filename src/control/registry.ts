@@ -132,7 +132,8 @@ export async function unknownSlugs(
   slugs: string[],
 ): Promise<string[]> {
   const { rows } = await client.query(
-    `SELECT s FROM unnest($1::text[]) s WHERE NOT EXISTS (SELECT 1 FROM ${c.tenants} t WHERE t.slug = s)`,
+    `SELECT s FROM unnest($1::text[]) WITH ORDINALITY AS u(s, n)
+     WHERE NOT EXISTS (SELECT 1 FROM ${c.tenants} t WHERE t.slug = u.s) ORDER BY u.n`,
     [slugs],
   );
   return rows.map((r) => r.s);
