@@ -9,14 +9,8 @@ import {
   type TenantRow,
   type AppliedMigration,
 } from '../control/registry.js';
-import {
-  schemaRelations,
-  schemaGrants,
-  existingRoles,
-  roleMembers,
-  type RelationSize,
-  type SchemaGrant,
-} from '../pg/catalog.js';
+import { schemaRelations, existingRoles, roleMembers, type RelationSize } from '../pg/catalog.js';
+import { schemaGrants, type SchemaGrant } from '../pg/acl.js';
 import { tenantAuditHistory, type AuditRow } from '../control/audit.js';
 
 export interface TenantInfo {

@@ -1,4 +1,4 @@
-import type { AclGrant } from './isolation-sql.js';
+import type { AclGrant } from '../pg/acl.js';
 import { push } from '../shared/multimap.js';
 
 export interface IsolationTenant {

@@ -11,7 +11,7 @@ import { withClient, withDedicatedClient, withTransaction } from '../pg/tx.js';
 import { listTenants, requireControlSchema, type TenantRow } from '../control/registry.js';
 import { appliedGroups, type AppliedGroup } from '../control/migration-state.js';
 import { fingerprintRows, fingerprintDigests, setNeutralSearchPath } from './fingerprint-sql.js';
-import { aclGrants, type AclGrant } from './isolation-sql.js';
+import { aclSummary, type AclGrant } from '../pg/acl.js';
 import { recordedAccessGrants } from '../control/access-grants.js';
 import { buildFingerprints, diffFingerprint } from './fingerprint.js';
 import { buildReferences, type Reference } from './reference.js';
@@ -186,7 +186,7 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
             conn,
             async () => {
               await setNeutralSearchPath(conn);
-              const grants = await aclGrants(
+              const grants = await aclSummary(
                 conn,
                 batch.map((t) => t.schema),
               );
@@ -248,7 +248,7 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
     const recorded = await recordedAccessGrants(client, c);
     for (const [slug, list] of isolationProblems({ tenants: all, grants, members, recorded }))
       add(slug, list);
-    const control = controlProblems(await aclGrants(client, [c.schema]));
+    const control = controlProblems(await aclSummary(client, [c.schema]));
 
     const tenants = selected.map((t): VerifiedTenant => {
       const list = problems.get(t.slug)!;

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { normaliser, buildFingerprints, diffFingerprint } from '../../src/verify/fingerprint.js';
 import { isolationProblems, controlProblems, describeGrants } from '../../src/verify/isolation.js';
-import type { AclGrant } from '../../src/verify/isolation-sql.js';
+import type { AclGrant } from '../../src/pg/acl.js';
 
 describe('normaliser', () => {
   it('removes the schema as qualifier and elsewhere, but not inside longer names', () => {
