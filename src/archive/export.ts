@@ -16,7 +16,8 @@ import {
   readTenantCatalog,
   sequenceValues,
 } from './catalog.js';
-import { schemaDdl, accessStatements, accessScript, type TenantAccess } from './ddl.js';
+import { schemaDdl } from './schema-ddl.js';
+import { accessStatements, accessScript, type TenantAccess } from './access-ddl.js';
 import { copyOutStream } from './data.js';
 import { tenantSearchPath } from '../pg/quote.js';
 import { writeAudit, writeAuditQuietly } from '../control/audit.js';

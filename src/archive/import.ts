@@ -16,7 +16,7 @@ import {
 } from '../control/registry.js';
 import { createSchemaSql, createRoles, type TenantRoles } from '../provision/tenant-ddl.js';
 import { existingRoles } from '../pg/catalog.js';
-import { accessStatements } from './ddl.js';
+import { accessStatements } from './access-ddl.js';
 import { copyInStream } from './data.js';
 import { quoteIdent, tenantSearchPath } from '../pg/quote.js';
 import { writeAudit } from '../control/audit.js';

@@ -1,4 +1,4 @@
-import type { TenantAccess } from './ddl.js';
+import type { TenantAccess } from './access-ddl.js';
 
 /** Bumped whenever a reader of version N could misread an archive written by a newer writer. */
 export const FORMAT = 'tenantctl-archive';
