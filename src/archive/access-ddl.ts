@@ -1,6 +1,7 @@
 import { privilegeSql } from '../pg/acl.js';
 import { quoteIdent, quoteLiteral } from '../pg/quote.js';
-import type { CatAcl, CatDefaultAcl, CatPolicy } from './catalog.js';
+import { SCHEMA_MARK } from './relocate.js';
+import type { CatAcl, CatDefaultAcl, CatPolicy, CatPublication } from './catalog.js';
 
 /**
  * The tenant's access as data (grants, default privileges, policies: everything that names a
@@ -10,18 +11,27 @@ import type { CatAcl, CatDefaultAcl, CatPolicy } from './catalog.js';
 
 const qi = quoteIdent;
 
-/** Grants, default privileges and policies: everything that names a role, kept apart so roles can be mapped. */
+/**
+ * Grants, default privileges and policies: everything that names a role, kept apart so roles can
+ * be mapped; and what belongs to the database rather than the tenant (publications).
+ */
 export interface TenantAccess {
   acls: CatAcl[];
   defaultAcls: CatDefaultAcl[];
-  policies: CatPolicy[];
+  policies: (CatPolicy & { comment?: string })[];
   /** The schema's own comment; it names the schema, so it is applied with the grants. */
   schemaComment: string | null;
+  /** Publications the tenant's tables (or schema) are members of (archive format 2). */
+  publications?: CatPublication[];
 }
 
-/** One access statement and the roles (other than PUBLIC) it needs. `schemaRef` is SQL naming the target schema. */
+/**
+ * One access statement and what it needs: roles (other than PUBLIC) and, for publication
+ * membership, the publication. `schemaRef` is SQL naming the target schema.
+ */
 export interface AccessStatement {
   roles: string[];
+  publication?: string;
   describe: string;
   sql: (schemaRef: string) => string;
 }
@@ -47,7 +57,7 @@ function aclTarget(a: CatAcl): string {
     case 'column':
       return `TABLE ${qi(a.object)}`;
     case 'function':
-      return `${a.prokind === 'p' ? 'PROCEDURE' : 'FUNCTION'} ${qi(a.object)}(${a.signature})`;
+      return `${a.prokind === 'p' ? 'PROCEDURE' : a.prokind === 'a' ? 'ROUTINE' : 'FUNCTION'} ${qi(a.object)}(${a.signature})`;
     case 'type':
       return `${a.typtype === 'd' ? 'DOMAIN' : 'TYPE'} ${qi(a.object)}`;
     default:
@@ -125,11 +135,32 @@ export function accessStatements(
     if (p.using !== null) sql += ` USING (${p.using})`;
     if (p.withCheck !== null) sql += ` WITH CHECK (${p.withCheck})`;
     out.push({ roles: need(p.roles), describe: `policy ${p.name} on ${p.table}`, sql: () => sql });
+    const comment = p.comment;
+    if (comment)
+      out.push({
+        roles: need(p.roles),
+        describe: `comment on policy ${p.name} on ${p.table}`,
+        sql: () => comment,
+      });
+  }
+  for (const m of access.publications ?? []) {
+    const pub = qi(m.publication);
+    const what =
+      m.table === null
+        ? 'the schema'
+        : `table ${m.table}${m.columns ? ` (${m.columns.join(', ')})` : ''}`;
+    out.push({
+      roles: [],
+      publication: m.publication,
+      describe: `${what} in publication ${m.publication}`,
+      sql: (s) =>
+        m.table === null
+          ? `ALTER PUBLICATION ${pub} ADD TABLES IN SCHEMA ${s}`
+          : `ALTER PUBLICATION ${pub} ADD TABLE ${qi(m.table)}${m.columns ? ` (${m.columns.map(qi).join(', ')})` : ''}${m.where !== null ? ` WHERE (${m.where})` : ''}`,
+    });
   }
   return out;
 }
-
-const SCHEMA_MARK = '\u0001schema\u0001';
 
 /**
  * access.sql for plain psql: statements needing no role run as they are; the others run inside
@@ -141,33 +172,53 @@ export function accessScript(
 ): string {
   const plain: string[] = [];
   const groups = new Map<string, AccessStatement[]>();
+  const blocks: string[] = [];
+  const publicationBlocks: string[] = [];
+  const statementIn = (st: AccessStatement) => {
+    const text = st.sql(SCHEMA_MARK);
+    if (!text.includes(SCHEMA_MARK)) return `    ${text};`;
+    const template = text.replace(/%/g, '%%').split(SCHEMA_MARK).join('%I');
+    return `    EXECUTE format(${quoteLiteral(template)}, current_schema());`;
+  };
+  const tagFor = (sts: AccessStatement[], base: string) => {
+    let tag = `$${base}$`;
+    for (let i = 0; sts.some((st) => st.sql('').includes(tag)); i++) tag = `$${base}${i}$`;
+    return tag;
+  };
   for (const st of statements) {
-    if (st.roles.length === 0) plain.push(`${st.sql(':"schema"')};`);
+    if (st.publication !== undefined) {
+      // A publication belongs to the database: re-added where one of that name exists.
+      const tag = tagFor([st], 'publication');
+      publicationBlocks.push(
+        [
+          `DO ${tag}`,
+          'BEGIN',
+          `  IF EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = ${quoteLiteral(st.publication)}) THEN`,
+          statementIn(st),
+          '  ELSE',
+          `    RAISE WARNING 'publication % does not exist here: % not added to it', ${quoteLiteral(st.publication)}, ${quoteLiteral(st.describe.replace(/ in publication .*$/, ''))};`,
+          '  END IF;',
+          `END ${tag};`,
+        ].join('\n'),
+      );
+    } else if (st.roles.length === 0) plain.push(`${st.sql(':"schema"')};`);
     else {
       const key = JSON.stringify([...st.roles].sort());
       groups.set(key, [...(groups.get(key) ?? []), st]);
     }
   }
-  const blocks: string[] = [];
   for (const [key, sts] of groups) {
     const roles: string[] = JSON.parse(key);
     // A copy restored under another name must not hand the source tenant's roles access to it.
     const ownRoles = roles.some((r) => source.roles.includes(r));
     const sameSchema = ownRoles ? ` AND current_schema() = ${quoteLiteral(source.schema)}` : '';
-    const body = sts.map((st) => {
-      const text = st.sql(SCHEMA_MARK);
-      if (!text.includes(SCHEMA_MARK)) return `    ${text};`;
-      const template = text.replace(/%/g, '%%').split(SCHEMA_MARK).join('%I');
-      return `    EXECUTE format(${quoteLiteral(template)}, current_schema());`;
-    });
-    let tag = '$access$';
-    for (let i = 0; sts.some((st) => st.sql('').includes(tag)); i++) tag = `$access${i}$`;
+    const tag = tagFor(sts, 'access');
     blocks.push(
       [
         `DO ${tag}`,
         'BEGIN',
         `  IF (SELECT count(*) FROM pg_catalog.pg_roles WHERE rolname IN (${roles.map(quoteLiteral).join(', ')})) = ${roles.length}${sameSchema} THEN`,
-        ...body,
+        ...sts.map(statementIn),
         '  ELSE',
         `    RAISE WARNING 'roles % do not all exist here${ownRoles ? ' (or this is a copy under another schema name)' : ''}: % grants/policies not restored', ${quoteLiteral(roles.join(', '))}, ${sts.length};`,
         '  END IF;',
@@ -175,5 +226,5 @@ export function accessScript(
       ].join('\n'),
     );
   }
-  return `${[...plain, ...blocks].join('\n')}\n`;
+  return `${[...plain, ...blocks, ...publicationBlocks].join('\n')}\n`;
 }

@@ -1,34 +1,34 @@
 import type { Queryable } from '../pg/pool.js';
 import { collectObjects } from './catalog/objects.js';
-import { readRelations, readViewDeps, type CatRelation } from './catalog/relations.js';
-import { readColumns, type CatColumn } from './catalog/columns.js';
-import { readTypes, readDomainChecks, type CatType, type CatDomainCheck } from './catalog/types.js';
-import { readSequences, type CatSequence } from './catalog/sequences.js';
-import { readFunctions, type CatFunction } from './catalog/functions.js';
-import { readConstraints, type CatConstraint } from './catalog/constraints.js';
-import { readIndexes, type CatIndex } from './catalog/indexes.js';
-import { readTriggers, type CatTrigger } from './catalog/triggers.js';
-import { readRules, type CatRule } from './catalog/rules.js';
-import { readPolicies, type CatPolicy } from './catalog/policies.js';
-import { readStatistics, type CatStatistic } from './catalog/statistics.js';
-import { readComments, readSchemaComment, type CatComment } from './catalog/comments.js';
+import type { ArchiveObject, Gap, SchemaMention } from './catalog/model.js';
+import { readCollations } from './catalog/collations.js';
+import { readTextSearch } from './catalog/text-search.js';
+import { readConversions } from './catalog/conversions.js';
+import { readTypes } from './catalog/types.js';
+import { readFunctions, readAggregates } from './catalog/functions.js';
+import { readOperators, readOperatorClasses } from './catalog/operators.js';
+import { readSequences } from './catalog/sequences.js';
+import { readTables, type CopyTable } from './catalog/tables.js';
+import { readViews } from './catalog/views.js';
+import { readConstraints } from './catalog/constraints.js';
+import { readIndexes } from './catalog/indexes.js';
+import { readTriggers } from './catalog/triggers.js';
+import { readRules } from './catalog/rules.js';
+import { readStatistics } from './catalog/statistics.js';
+import { readPolicies, policyOwner, type CatPolicy } from './catalog/policies.js';
+import { readPublications, type CatPublication } from './catalog/publications.js';
+import { readComments, readSchemaComment } from './catalog/comments.js';
 import { readAcls, readDefaultAcls, type CatAcl, type CatDefaultAcl } from './catalog/acls.js';
-import { classifyUnsupported } from './catalog/unsupported.js';
+import { findGaps } from './catalog/unsupported.js';
+import { readDependencies } from './catalog/dependencies.js';
 
 export type {
-  CatRelation,
-  CatColumn,
-  CatType,
-  CatDomainCheck,
-  CatSequence,
-  CatFunction,
-  CatConstraint,
-  CatIndex,
-  CatTrigger,
-  CatRule,
+  ArchiveObject,
+  Gap,
+  SchemaMention,
+  CopyTable,
   CatPolicy,
-  CatStatistic,
-  CatComment,
+  CatPublication,
   CatAcl,
   CatDefaultAcl,
 };
@@ -36,40 +36,39 @@ export { namespaceOid, lockableRelations, lockTablesSql } from './catalog/scope.
 export { sequenceValues } from './catalog/sequences.js';
 
 /**
- * Everything the archive carries of one tenant schema, read from the catalog. The work is cut
- * along its jobs: collecting the tenant's objects (catalog/objects.ts), one reader per kind of
- * object (catalog/<kind>.ts), the rewriting of definitions the deparser qualifies
- * (catalog/rewrite.ts) and what cannot be carried (catalog/unsupported.ts).
+ * Everything the archive carries of one tenant schema. The work is cut along its jobs:
+ * collecting the tenant's objects (catalog/objects.ts), one reader per kind of object
+ * (catalog/<kind>.ts: it reads the catalog and writes the object's DDL, so a new kind is a new
+ * file), the dependencies between them (catalog/dependencies.ts), comments on all of them
+ * (catalog/comments.ts) and what cannot be carried (catalog/unsupported.ts).
  */
 export interface TenantCatalog {
   schema: string;
-  nspOid: number;
-  comment: string | null;
-  relations: CatRelation[];
-  columns: CatColumn[];
-  types: CatType[];
-  domainChecks: CatDomainCheck[];
-  sequences: CatSequence[];
-  functions: CatFunction[];
-  constraints: CatConstraint[];
-  indexes: CatIndex[];
-  triggers: CatTrigger[];
-  rules: CatRule[];
-  policies: CatPolicy[];
-  statistics: CatStatistic[];
-  comments: CatComment[];
-  acls: CatAcl[];
-  defaultAcls: CatDefaultAcl[];
-  /** Relation name pairs (view or materialized view -> what it reads), for creation order. */
-  viewDeps: { view: string; uses: string }[];
-  /** Kinds of objects in the schema that the archive does not carry, with counts. */
-  unsupported: { what: string; count: number }[];
+  objects: ArchiveObject[];
+  /** [X, Y]: X needs Y created first. */
+  edges: [string, string][];
+  /** COMMENT statements by the object (or part) they follow. */
+  comments: Map<string, string[]>;
+  tables: CopyTable[];
+  sequences: string[];
+  access: {
+    acls: CatAcl[];
+    defaultAcls: CatDefaultAcl[];
+    policies: (CatPolicy & { comment?: string })[];
+    schemaComment: string | null;
+    publications: CatPublication[];
+  };
+  gaps: Gap[];
+  warnings: string[];
+  mentions: SchemaMention[];
 }
 
 /**
  * Reads one tenant schema. Every query is filtered by the tenant's own objects, so the cost
  * follows the tenant's size, not the number of schemas in the database (pg_dump reads the whole
- * catalog). The caller has set search_path to the tenant schema.
+ * catalog). The caller has set search_path to the tenant schema (and public): the deparser then
+ * prints the tenant's own names unqualified, which is what lets an archive be restored under
+ * another schema name.
  */
 export async function readTenantCatalog(
   client: Queryable,
@@ -77,44 +76,48 @@ export async function readTenantCatalog(
   nsp: number,
 ): Promise<TenantCatalog> {
   const s = await collectObjects(client, schema, nsp);
-  const comment = await readSchemaComment(s);
-  const relations = await readRelations(s);
-  const columns = await readColumns(s);
-  const types = await readTypes(s);
-  const domainChecks = await readDomainChecks(s);
+  await readCollations(s);
+  await readTextSearch(s);
+  await readConversions(s);
+  await readTypes(s);
+  await readFunctions(s);
+  await readAggregates(s);
+  await readOperators(s);
+  await readOperatorClasses(s);
   const sequences = await readSequences(s);
-  const functions = await readFunctions(s);
-  const constraints = await readConstraints(s);
-  const indexes = await readIndexes(s);
-  const triggers = await readTriggers(s);
-  const rules = await readRules(s);
+  const { copy } = await readTables(s);
+  await readViews(s);
+  await readConstraints(s);
+  await readIndexes(s);
+  await readTriggers(s);
+  await readRules(s);
+  await readStatistics(s);
   const policies = await readPolicies(s);
-  const statistics = await readStatistics(s);
+  const publications = await readPublications(s);
   const comments = await readComments(s);
-  const acls = await readAcls(s);
-  const defaultAcls = await readDefaultAcls(s);
-  const viewDeps = await readViewDeps(s);
-  const unsupported = await classifyUnsupported(s, relations, types);
+  const withComments = policies.map((p, i) => {
+    const c = comments.get(policyOwner(i));
+    comments.delete(policyOwner(i));
+    return c ? { ...p, comment: c[0] } : p;
+  });
+  await findGaps(s);
+  const edges = await readDependencies(s);
   return {
     schema,
-    nspOid: nsp,
-    comment,
-    relations,
-    columns,
-    types,
-    domainChecks,
-    sequences,
-    functions,
-    constraints,
-    indexes,
-    triggers,
-    rules,
-    policies,
-    statistics,
+    objects: s.reg.objects,
+    edges,
     comments,
-    acls,
-    defaultAcls,
-    viewDeps,
-    unsupported,
+    tables: copy,
+    sequences,
+    access: {
+      acls: await readAcls(s),
+      defaultAcls: await readDefaultAcls(s),
+      policies: withComments,
+      schemaComment: await readSchemaComment(s),
+      publications,
+    },
+    gaps: s.reg.gaps,
+    warnings: s.reg.warnings,
+    mentions: s.reg.mentions,
   };
 }

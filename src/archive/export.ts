@@ -17,6 +17,7 @@ import {
   sequenceValues,
 } from './catalog.js';
 import { schemaDdl } from './schema-ddl.js';
+import type { Gap } from './catalog/model.js';
 import { accessStatements, accessScript, type TenantAccess } from './access-ddl.js';
 import { copyOutStream } from './data.js';
 import { tenantSearchPath } from '../pg/quote.js';
@@ -45,6 +46,8 @@ export interface ExportOptions {
   outDir?: string;
   /** Audit command name (drop --backup-to records its export as part of the drop). */
   auditCommand?: string;
+  /** Write the archive although some objects cannot be carried, recording them in the manifest. */
+  allowIncomplete?: boolean;
 }
 
 export interface ExportResult {
@@ -56,6 +59,8 @@ export interface ExportResult {
   rows: number;
   durationMs: number;
   warnings: string[];
+  /** What the archive does not carry (only with allowIncomplete; otherwise export fails). */
+  gaps: Gap[];
 }
 
 /** 20250102T030405.678Z: sortable, one per millisecond, no characters shells or Windows dislike. */
@@ -186,18 +191,17 @@ export async function exportTenant(
           const writer = ArchiveWriter.open(file);
           try {
             const cat = await readTenantCatalog(client, t.schema, nsp);
-            const seqs = await sequenceValues(
-              client,
-              t.schema,
-              cat.sequences.map((s) => s.name),
-            );
+            if (cat.gaps.length && !opts.allowIncomplete)
+              throw new FailedError(
+                [
+                  `${slug}: ${cat.gaps.length} object${cat.gaps.length === 1 ? '' : 's'} cannot be carried by the archive; nothing written`,
+                  ...cat.gaps.map((g) => `${g.object}: ${g.reason}`),
+                ].join('\n  '),
+                { code: 'archive-incomplete' },
+              );
+            const seqs = await sequenceValues(client, t.schema, cat.sequences);
             const ddl = schemaDdl(cat, seqs);
-            const access: TenantAccess = {
-              acls: cat.acls,
-              defaultAcls: cat.defaultAcls,
-              policies: cat.policies,
-              schemaComment: cat.comment,
-            };
+            const access: TenantAccess = cat.access;
             await writer.addFile(PRE_DATA, ddl.preData);
             const tables: ArchiveTable[] = [];
             for (const [i, tbl] of ddl.tables.entries()) {
@@ -240,12 +244,15 @@ export async function exportTenant(
               ...head,
               access,
               warnings: ddl.warnings,
+              gaps: cat.gaps,
+              description: ddl.description,
+              schemaMentions: cat.mentions,
               files: { ...writer.files },
             };
             await writer.addFile(MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
             await client.query('COMMIT');
             const bytes = await writer.commit();
-            return { tables, bytes, warnings: ddl.warnings };
+            return { tables, bytes, warnings: ddl.warnings, gaps: cat.gaps };
           } catch (err) {
             await writer.abort();
             await client.query('ROLLBACK').catch(() => {});
@@ -267,6 +274,7 @@ export async function exportTenant(
           bytes: result.bytes,
           tables: result.tables.length,
           rows,
+          ...(result.gaps.length ? { gaps: result.gaps } : {}),
         },
       }).catch((err) =>
         result.warnings.push(`audit record not written: ${(err as Error).message}`),
@@ -280,6 +288,7 @@ export async function exportTenant(
         rows,
         durationMs,
         warnings: result.warnings,
+        gaps: result.gaps,
       };
     } catch (err) {
       await writeAuditQuietly(client, c, {

@@ -1,282 +1,270 @@
-import { quoteIdent, quoteLiteral } from '../pg/quote.js';
-import type { TenantCatalog, CatColumn, CatRelation, CatComment } from './catalog.js';
+import { FailedError } from '../shared/errors.js';
+import type { ArchiveObject, ObjectPart, Section } from './catalog/model.js';
+import type { CopyTable, TenantCatalog } from './catalog.js';
+import { setvalSql } from './catalog/sequences.js';
+import { relocate } from './relocate.js';
 
 /**
- * Turns a tenant's catalog into schema-less SQL: every name unqualified, to be run with
- * search_path set to the target schema. Split as pg_dump does (pre-data, data, post-data) so
- * rows load into bare tables and indexes, keys and triggers are built once, afterwards.
+ * Writes a tenant's objects as schema-less SQL, to be run with search_path = <target>, public:
+ * pre-data (everything the rows need), the rows (COPY), post-data (keys, indexes, foreign keys,
+ * triggers, rules, statistics, materialized view contents), as pg_dump splits it. Within each
+ * section objects come in a topological order of their pg_depend edges, the way pg_dump sorts its
+ * archive: an object is written once everything it needs is, ties broken by kind (collations,
+ * text search, types, functions... first) and creation order. Functions whose bodies are not
+ * checked at creation (check_function_bodies = off in the restore) come as early as their
+ * signatures allow. A cycle through a column default or CHECK constraint is broken by adding it
+ * after the table, as pg_dump does.
  */
 
-const qi = quoteIdent;
-const lines = (xs: string[]) => (xs.length ? `${xs.join(';\n')};\n` : '');
-
-export interface CopyTable {
-  name: string;
-  /** Stored columns in table order; generated columns are left to the server. */
-  columns: string[];
-}
+export type { CopyTable };
 
 export interface SchemaDdl {
   preData: string;
   postData: string;
   tables: CopyTable[];
   warnings: string[];
+  /** Object facts that survive a round trip: what `export verify --restore` compares. */
+  description: string[];
 }
 
-function columnSql(
-  col: CatColumn,
-  identitySeq: { name: string; seq: TenantCatalog['sequences'][number] } | undefined,
-): string {
-  let s = `${qi(col.name)} ${col.type}`;
-  if (col.collation) s += ` COLLATE ${col.collation}`;
-  if (col.generated)
-    s += ` GENERATED ALWAYS AS (${col.default}) ${col.generated === 'v' ? 'VIRTUAL' : 'STORED'}`;
-  else if (col.identity && identitySeq) {
-    const q = identitySeq.seq;
-    s += ` GENERATED ${col.identity === 'a' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY (SEQUENCE NAME ${qi(q.name)} START WITH ${q.start} INCREMENT BY ${q.increment} MINVALUE ${q.min} MAXVALUE ${q.max} CACHE ${q.cache}${q.cycle ? ' CYCLE' : ''})`;
-  } else if (col.default !== null) s += ` DEFAULT ${col.default}`;
-  if (col.notNull) s += ' NOT NULL';
-  return s;
+interface Node {
+  id: string;
+  kind: string;
+  name: string;
+  section: Section;
+  priority: number;
+  seq: number;
+  deps: Set<string>;
+  object?: ArchiveObject;
+  part?: ObjectPart;
 }
 
-/** Parents before children, otherwise creation (oid) order. */
-function tableOrder(rels: CatRelation[]): CatRelation[] {
-  const byName = new Map(rels.map((r) => [r.name, r]));
-  const out: CatRelation[] = [];
-  const seen = new Set<string>();
-  const visit = (r: CatRelation) => {
-    if (seen.has(r.name)) return;
-    seen.add(r.name);
-    for (const p of r.parents) {
-      const parent = byName.get(p);
-      if (parent) visit(parent);
+const lines = (xs: string[]) => (xs.length ? `${xs.join(';\n')};\n` : '');
+
+/** Smallest (priority, seq) first. */
+class Ready {
+  private heap: Node[] = [];
+  get size() {
+    return this.heap.length;
+  }
+  private less(a: Node, b: Node) {
+    return a.priority < b.priority || (a.priority === b.priority && a.seq < b.seq);
+  }
+  push(n: Node) {
+    const h = this.heap;
+    h.push(n);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(h[i], h[p])) break;
+      [h[i], h[p]] = [h[p], h[i]];
+      i = p;
     }
-    out.push(r);
-  };
-  rels.forEach(visit);
-  return out;
-}
-
-/** Views and materialized views after everything they read. */
-function viewOrder(views: CatRelation[], deps: { view: string; uses: string }[]): CatRelation[] {
-  const byName = new Map(views.map((v) => [v.name, v]));
-  const uses = new Map<string, string[]>();
-  for (const d of deps) uses.set(d.view, [...(uses.get(d.view) ?? []), d.uses]);
-  const out: CatRelation[] = [];
-  const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (v: CatRelation) => {
-    if (state.get(v.name)) return;
-    state.set(v.name, 'visiting');
-    for (const u of uses.get(v.name) ?? []) {
-      const dep = byName.get(u);
-      if (dep) visit(dep);
+  }
+  pop(): Node {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop()!;
+    if (h.length) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l], h[m])) m = l;
+        if (r < h.length && this.less(h[r], h[m])) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m], h[i]];
+        i = m;
+      }
     }
-    state.set(v.name, 'done');
-    out.push(v);
-  };
-  views.forEach(visit);
-  return out;
-}
-
-function withOptions(options: string[] | null): string {
-  return options?.length ? ` WITH (${options.join(', ')})` : '';
-}
-
-const RELKIND_WORD: Record<string, string> = {
-  r: 'TABLE',
-  p: 'TABLE',
-  v: 'VIEW',
-  m: 'MATERIALIZED VIEW',
-  S: 'SEQUENCE',
-  i: 'INDEX',
-  I: 'INDEX',
-  f: 'FOREIGN TABLE',
-};
-
-function commentSql(c: CatComment): string | null {
-  const text = quoteLiteral(c.text);
-  switch (c.kind) {
-    case 'relation':
-      return RELKIND_WORD[c.relkind!]
-        ? `COMMENT ON ${RELKIND_WORD[c.relkind!]} ${qi(c.object)} IS ${text}`
-        : null;
-    case 'column':
-      return `COMMENT ON COLUMN ${qi(c.object)}.${qi(c.sub!)} IS ${text}`;
-    case 'constraint':
-      return `COMMENT ON CONSTRAINT ${qi(c.sub!)} ON ${qi(c.object)} IS ${text}`;
-    case 'domain-constraint':
-      return `COMMENT ON CONSTRAINT ${qi(c.sub!)} ON DOMAIN ${qi(c.object)} IS ${text}`;
-    case 'trigger':
-      return `COMMENT ON TRIGGER ${qi(c.sub!)} ON ${qi(c.object)} IS ${text}`;
-    case 'policy':
-      return `COMMENT ON POLICY ${qi(c.sub!)} ON ${qi(c.object)} IS ${text}`;
-    case 'rule':
-      return `COMMENT ON RULE ${qi(c.sub!)} ON ${qi(c.object)} IS ${text}`;
-    case 'function':
-      if (c.prokind !== 'f' && c.prokind !== 'p') return null;
-      return `COMMENT ON ${c.prokind === 'p' ? 'PROCEDURE' : 'FUNCTION'} ${qi(c.object)}(${c.signature}) IS ${text}`;
-    case 'type':
-      // A table's row type shares the table's comment slot; relation comments cover it.
-      if (c.typtype === 'c' || c.typtype === 'b') return null;
-      return `COMMENT ON ${c.typtype === 'd' ? 'DOMAIN' : 'TYPE'} ${qi(c.object)} IS ${text}`;
-    default:
-      return null;
+    return top;
   }
 }
 
+/** Kahn's algorithm; returns the order and whatever is left in a cycle. */
+function topoSort(nodes: Node[]): { order: Node[]; stuck: Node[] } {
+  const ids = new Set(nodes.map((n) => n.id));
+  const waiting = new Map<string, number>();
+  const dependents = new Map<string, Node[]>();
+  for (const n of nodes) {
+    let count = 0;
+    for (const d of n.deps) {
+      if (!ids.has(d)) continue;
+      count++;
+      dependents.set(d, [...(dependents.get(d) ?? []), n]);
+    }
+    waiting.set(n.id, count);
+  }
+  const ready = new Ready();
+  for (const n of nodes) if (waiting.get(n.id) === 0) ready.push(n);
+  const order: Node[] = [];
+  while (ready.size) {
+    const n = ready.pop();
+    order.push(n);
+    for (const m of dependents.get(n.id) ?? []) {
+      const left = waiting.get(m.id)! - 1;
+      waiting.set(m.id, left);
+      if (left === 0) ready.push(m);
+    }
+  }
+  const done = new Set(order.map((n) => n.id));
+  return { order, stuck: nodes.filter((n) => !done.has(n.id)) };
+}
+
+/** Orders the catalog's objects; throws when a cycle cannot be broken. */
+export function orderObjects(cat: Pick<TenantCatalog, 'objects' | 'edges'>): {
+  pre: Node[];
+  post: Node[];
+  split: Set<string>;
+} {
+  const objects = new Map(cat.objects.map((o) => [o.id, o]));
+  const parts = new Map<string, { part: ObjectPart; owner: ArchiveObject }>();
+  for (const o of cat.objects)
+    for (const p of o.parts ?? []) parts.set(p.id, { part: p, owner: o });
+  for (const [from, to] of cat.edges) {
+    const p = parts.get(from);
+    if (p) {
+      if (to !== p.owner.id) p.part.deps.add(to);
+    } else objects.get(from)?.deps.add(to);
+  }
+  const split = new Set<string>();
+  const seqOf = new Map(cat.objects.map((o, i) => [o.id, i]));
+  for (;;) {
+    // Where a dependency lands: a split part is its own node, an inline one is its owner.
+    const target = (id: string) => (parts.has(id) && !split.has(id) ? parts.get(id)!.owner.id : id);
+    const nodes = new Map<string, Node>();
+    for (const o of cat.objects) {
+      const deps = new Set<string>();
+      for (const d of o.deps) deps.add(target(d));
+      for (const p of o.parts ?? [])
+        if (!split.has(p.id)) for (const d of p.deps) deps.add(target(d));
+      deps.delete(o.id);
+      nodes.set(o.id, {
+        id: o.id,
+        kind: o.kind,
+        name: o.name,
+        section: o.section,
+        priority: o.priority,
+        seq: seqOf.get(o.id)!,
+        deps,
+        object: o,
+      });
+    }
+    for (const id of split) {
+      const { part, owner } = parts.get(id)!;
+      const deps = new Set([owner.id, ...[...part.deps].map(target)]);
+      deps.delete(id);
+      nodes.set(id, {
+        id,
+        kind: part.kind,
+        name: part.name,
+        section: owner.section,
+        priority: owner.priority + 0.5,
+        seq: seqOf.get(owner.id)!,
+        deps,
+        part,
+      });
+    }
+    // Pre-data must not wait for post-data: a view grouping by a primary key needs the key.
+    let changed = true;
+    let resplit = false;
+    while (changed) {
+      changed = false;
+      for (const n of nodes.values()) {
+        if (n.section !== 'pre') continue;
+        const late = [...n.deps].filter((d) => nodes.get(d)?.section === 'post');
+        if (late.length === 0) continue;
+        const o = n.object;
+        const movable = o?.parts?.filter(
+          (p) => !split.has(p.id) && [...p.deps].some((d) => late.includes(target(d))),
+        );
+        if (movable?.length) {
+          for (const p of movable) split.add(p.id);
+          resplit = true;
+          break;
+        }
+        if (o && (o.kind === 'table' || o.kind === 'foreign table'))
+          throw new FailedError(
+            `${o.kind} ${o.name} needs ${late.map((d) => describe(nodes.get(d)!)).join(', ')}, which are created after the data`,
+          );
+        n.section = 'post';
+        changed = true;
+      }
+      if (resplit) break;
+    }
+    if (resplit) continue;
+    const pre = topoSort([...nodes.values()].filter((n) => n.section === 'pre'));
+    const post = topoSort([...nodes.values()].filter((n) => n.section === 'post'));
+    const stuck = [...pre.stuck, ...post.stuck];
+    if (stuck.length === 0) return { pre: pre.order, post: post.order, split };
+    const stuckIds = new Set(stuck.map((n) => n.id));
+    let broke = false;
+    for (const n of stuck)
+      for (const p of n.object?.parts ?? [])
+        if (!split.has(p.id) && [...p.deps].some((d) => stuckIds.has(target(d)))) {
+          split.add(p.id);
+          broke = true;
+        }
+    if (!broke)
+      throw new FailedError(
+        `the tenant's objects depend on each other in a cycle that cannot be written in order: ${stuck.map(describe).join(', ')}`,
+      );
+  }
+}
+
+const describe = (n: { kind: string; name: string }) => `${n.kind} ${n.name}`;
+
+/** Pre-data and post-data SQL of a tenant, with sequence positions and its description. */
 export function schemaDdl(
   cat: TenantCatalog,
   seqValues: Map<string, { lastValue: string; isCalled: boolean }>,
 ): SchemaDdl {
-  const pre: string[] = [];
-  const post: string[] = [];
-  const warnings: string[] = [];
-  for (const u of cat.unsupported)
-    warnings.push(`${u.count} ${u.what}${u.count === 1 ? '' : 's'} in ${cat.schema} not exported`);
-
-  const colsOf = new Map<number, CatColumn[]>();
-  for (const c of cat.columns) colsOf.set(c.relid, [...(colsOf.get(c.relid) ?? []), c]);
-  const relByName = new Map(cat.relations.map((r) => [r.name, r]));
-
-  // Types: enums first (others may use them), then domains, composites and ranges in creation order.
-  for (const t of cat.types.filter((t) => t.kind === 'e')) {
-    pre.push(
-      `CREATE TYPE ${qi(t.name)} AS ENUM (${(t.labels ?? []).map(quoteLiteral).join(', ')})`,
+  const { pre, post, split } = orderObjects(cat);
+  const emit = (n: Node): string[] => {
+    const out = n.part ? [n.part.separate] : n.object!.build(split);
+    out.push(...(cat.comments.get(n.id) ?? []));
+    for (const p of n.object?.parts ?? [])
+      if (!split.has(p.id)) out.push(...(cat.comments.get(p.id) ?? []));
+    return out.map((sql) => relocate(sql, cat.schema));
+  };
+  const preSql = pre.flatMap(emit);
+  // Materialized views are refreshed last, in the order they were created (one may read another).
+  const position = new Map(pre.map((n, i) => [n.id, i]));
+  const refreshes = post
+    .filter((n) => n.kind === 'refresh')
+    .sort((a, b) => (position.get([...a.deps][0]) ?? 0) - (position.get([...b.deps][0]) ?? 0));
+  const postSql = [
+    ...cat.sequences.flatMap((name) => {
+      const v = seqValues.get(name);
+      return v ? [setvalSql(name, v)] : [];
+    }),
+    ...post.filter((n) => n.kind !== 'refresh').flatMap(emit),
+    ...refreshes.flatMap(emit),
+  ];
+  const warnings = [...cat.warnings];
+  for (const m of cat.mentions)
+    warnings.push(
+      `function ${m.routine} names its schema ${cat.schema} in its body (line ${m.line}: ${m.text}); a copy under another name still points there (import --as refuses it unless --force)`,
     );
-  }
-  for (const t of cat.types.filter((t) => t.kind !== 'e')) {
-    if (t.kind === 'd') {
-      let s = `CREATE DOMAIN ${qi(t.name)} AS ${t.base}`;
-      if (t.default !== null) s += ` DEFAULT ${t.default}`;
-      if (t.notNull) s += ' NOT NULL';
-      pre.push(s);
-      for (const ck of cat.domainChecks.filter((d) => d.typeName === t.name))
-        pre.push(`ALTER DOMAIN ${qi(t.name)} ADD CONSTRAINT ${qi(ck.name)} ${ck.def}`);
-    } else if (t.kind === 'c') {
-      const attrs = (colsOf.get(t.relid) ?? []).map(
-        (a) => `${qi(a.name)} ${a.type}${a.collation ? ` COLLATE ${a.collation}` : ''}`,
-      );
-      pre.push(`CREATE TYPE ${qi(t.name)} AS (${attrs.join(', ')})`);
-    } else if (t.kind === 'r') {
-      pre.push(`CREATE TYPE ${qi(t.name)} AS RANGE (SUBTYPE = ${t.rangeSubtype})`);
-    }
-  }
+  return {
+    preData: lines(preSql),
+    postData: lines(postSql),
+    tables: cat.tables,
+    warnings,
+    description: describeTenant(cat),
+  };
+}
 
-  // Free-standing and serial sequences; identity sequences come with their column.
-  for (const s of cat.sequences.filter((s) => s.ownership !== 'i')) {
-    pre.push(
-      `CREATE SEQUENCE ${qi(s.name)} AS ${s.type} START WITH ${s.start} INCREMENT BY ${s.increment} MINVALUE ${s.min} MAXVALUE ${s.max} CACHE ${s.cache}${s.cycle ? ' CYCLE' : ''}`,
-    );
-  }
-
-  const early = cat.functions.filter((f) => f.def !== null && !f.late);
-  const late = cat.functions.filter((f) => f.def !== null && f.late);
-  for (const f of cat.functions) {
-    if (f.mentionsSchema)
-      warnings.push(
-        `function ${f.name}(${f.identityArgs}) spells the schema name ${cat.schema} in its body or settings; it is copied as is and still points there after a restore under another name`,
-      );
-  }
-  // pg_get_functiondef ends the body without a statement terminator of its own.
-  for (const f of early) pre.push(f.def!.trim());
-
-  const identityOf = new Map<string, { name: string; seq: TenantCatalog['sequences'][number] }>();
-  for (const s of cat.sequences)
-    if (s.ownership === 'i' && s.ownedByTable)
-      identityOf.set(`${s.ownedByTable}.${s.ownedByColumn}`, { name: s.name, seq: s });
-
-  const tables = tableOrder(cat.relations.filter((r) => r.kind === 'r' || r.kind === 'p'));
-  const copyTables: CopyTable[] = [];
-  for (const r of tables) {
-    for (const fp of r.foreignParents)
-      warnings.push(
-        `table ${r.name} inherits from ${fp} outside the schema; restored without that link`,
-      );
-    const cols = colsOf.get(r.oid) ?? [];
-    const head = `CREATE ${r.unlogged ? 'UNLOGGED ' : ''}TABLE ${qi(r.name)}`;
-    const partKey = r.partitionKey ? ` PARTITION BY ${r.partitionKey}` : '';
-    if (r.partitionBound !== null && r.parents.length === 1) {
-      const parent = relByName.get(r.parents[0])!;
-      pre.push(
-        `${head} PARTITION OF ${qi(parent.name)} ${r.partitionBound}${partKey}${withOptions(r.options)}`,
-      );
-      const parentCols = new Map((colsOf.get(parent.oid) ?? []).map((c) => [c.name, c]));
-      for (const c of cols) {
-        const pc = parentCols.get(c.name);
-        if (c.notNull && pc && !pc.notNull)
-          pre.push(`ALTER TABLE ${qi(r.name)} ALTER COLUMN ${qi(c.name)} SET NOT NULL`);
-        if (!c.generated && !c.identity && c.default !== null && c.default !== pc?.default)
-          pre.push(`ALTER TABLE ${qi(r.name)} ALTER COLUMN ${qi(c.name)} SET DEFAULT ${c.default}`);
-      }
-    } else {
-      const own = r.parents.length ? cols.filter((c) => c.local) : cols;
-      const body = own.map((c) => columnSql(c, identityOf.get(`${r.name}.${c.name}`)));
-      const inherits = r.parents.length ? ` INHERITS (${r.parents.map(qi).join(', ')})` : '';
-      pre.push(
-        `${head} (\n    ${body.join(',\n    ')}\n)${inherits}${partKey}${withOptions(r.options)}`,
-      );
-    }
-    if (r.kind === 'r')
-      copyTables.push({
-        name: r.name,
-        columns: cols.filter((c) => !c.generated).map((c) => c.name),
-      });
-  }
-  // Checks go in before the rows so a bad row is refused at load, as in the source.
-  for (const c of cat.constraints.filter((c) => c.type === 'c'))
-    pre.push(`ALTER TABLE ${qi(c.table)} ADD CONSTRAINT ${qi(c.name)} ${c.def}`);
-  for (const s of cat.sequences.filter((s) => s.ownership === 'a' && s.ownedByTable)) {
-    pre.push(
-      `ALTER SEQUENCE ${qi(s.name)} OWNED BY ${qi(s.ownedByTable!)}.${qi(s.ownedByColumn!)}`,
-    );
-  }
-
-  const views = viewOrder(
-    cat.relations.filter((r) => r.kind === 'v' || r.kind === 'm'),
-    cat.viewDeps,
-  );
-  for (const v of views) {
-    if (v.kind === 'v')
-      pre.push(`CREATE VIEW ${qi(v.name)}${withOptions(v.options)} AS\n${v.viewDef}`);
-    else
-      pre.push(
-        `CREATE MATERIALIZED VIEW ${qi(v.name)}${withOptions(v.options)} AS\n${v.viewDef}\nWITH NO DATA`,
-      );
-  }
-  for (const f of late) pre.push(f.def!.trim());
-
-  // Post-data: sequence positions, materialized views, keys and indexes, foreign keys, triggers, rules, RLS, comments.
-  for (const s of cat.sequences) {
-    const v = seqValues.get(s.name);
-    if (v)
-      post.push(
-        `SELECT pg_catalog.setval(${quoteLiteral(qi(s.name))}, ${v.lastValue}, ${v.isCalled})`,
-      );
-  }
-  for (const v of views.filter((v) => v.kind === 'm' && v.populated))
-    post.push(`REFRESH MATERIALIZED VIEW ${qi(v.name)}`);
-  for (const c of cat.constraints.filter((c) => c.type === 'p' || c.type === 'u' || c.type === 'x'))
-    post.push(`ALTER TABLE ${qi(c.table)} ADD CONSTRAINT ${qi(c.name)} ${c.def}`);
-  for (const i of cat.indexes) post.push(i.def);
-  for (const i of cat.indexes.filter((i) => i.clustered))
-    post.push(`ALTER TABLE ${qi(i.table)} CLUSTER ON ${qi(i.name)}`);
-  for (const c of cat.constraints.filter((c) => c.type === 'f'))
-    post.push(`ALTER TABLE ${qi(c.table)} ADD CONSTRAINT ${qi(c.name)} ${c.def}`);
-  for (const t of cat.triggers) {
-    post.push(t.def);
-    const mode = { D: 'DISABLE', R: 'ENABLE REPLICA', A: 'ENABLE ALWAYS' }[t.enabled];
-    if (mode) post.push(`ALTER TABLE ${qi(t.table)} ${mode} TRIGGER ${qi(t.name)}`);
-  }
-  for (const r of cat.rules) post.push(r.def.replace(/;\s*$/, ''));
-  for (const r of cat.relations) {
-    if (r.rowSecurity) post.push(`ALTER TABLE ${qi(r.name)} ENABLE ROW LEVEL SECURITY`);
-    if (r.forceRowSecurity) post.push(`ALTER TABLE ${qi(r.name)} FORCE ROW LEVEL SECURITY`);
-  }
-  for (const s of cat.statistics) post.push(s.def);
-  for (const c of cat.comments) {
-    const sql = commentSql(c);
-    if (sql) post.push(sql);
-  }
-
-  return { preData: lines(pre), postData: lines(post), tables: copyTables, warnings };
+/** Facts about every object that a restore must reproduce, sorted, schema-free. */
+export function describeTenant(
+  cat: Pick<TenantCatalog, 'objects' | 'comments' | 'access'>,
+): string[] {
+  const out: string[] = [];
+  for (const o of cat.objects) out.push(...(o.describe ?? [describe(o)]));
+  for (const list of cat.comments.values()) out.push(...list);
+  for (const p of cat.access.policies)
+    out.push(`policy ${p.table}.${p.name}${p.comment ? ` ${p.comment}` : ''}`);
+  return out.filter((l) => l.length > 0).sort();
 }

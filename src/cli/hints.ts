@@ -15,6 +15,10 @@ const HINTS: Record<ErrorCode, string> = {
     'set DATABASE_URL (or pass --database-url, or the PG* variables), or start a local one with `tenantctl dev up`',
   'no-migrations-dir':
     'pass --migrations-dir <dir> or set "migrationsDir" in tenantctl.config.json',
+  'archive-incomplete':
+    'export --allow-incomplete writes the archive anyway and records what is missing in its manifest',
+  'archive-names-source':
+    'fix the function to use unqualified names (or SET search_path), or import --force to keep it pointing at the source schema',
 };
 
 export function hintFor(err: { hint?: string; code?: ErrorCode }): string | undefined {

@@ -87,3 +87,16 @@ export async function outsideDependents(client: Queryable, schema: string): Prom
   );
   return rows.map((r) => r.what);
 }
+
+/** Which of these publications exist in this database. */
+export async function existingPublications(
+  client: Queryable,
+  names: string[],
+): Promise<Set<string>> {
+  if (names.length === 0) return new Set();
+  const { rows } = await client.query(
+    'SELECT pubname FROM pg_publication WHERE pubname = ANY($1::text[])',
+    [names],
+  );
+  return new Set(rows.map((r) => r.pubname as string));
+}

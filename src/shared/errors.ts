@@ -13,7 +13,9 @@ export type ErrorCode =
   | 'tenant-schema-missing'
   | 'lock-busy'
   | 'no-database'
-  | 'no-migrations-dir';
+  | 'no-migrations-dir'
+  | 'archive-incomplete'
+  | 'archive-names-source';
 
 export interface ErrorOptions {
   hint?: string;

@@ -28,11 +28,14 @@ export interface VerifyOptions {
 export interface VerifiedTenant {
   slug: string;
   schema: string;
-  template: string;
+  /** null: adopted without --template; there is no reference to compare its structure with. */
+  template: string | null;
   status: string;
   version: number;
   ok: boolean;
   problems: string[];
+  /** Reported, but not a failure: no reference to compare with, grants carried by an import. */
+  notes: string[];
 }
 
 export interface VerifyResult {
@@ -136,7 +139,16 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
     // One reference per template and version present in the selection.
     const references = new Map<string, Map<number, Reference>>();
     const byTemplate = new Map<string, TenantRow[]>();
-    for (const t of selected) push(byTemplate, t.template, t);
+    const notes = new Map<string, string[]>(selected.map((t) => [t.slug, []]));
+    for (const t of selected) {
+      if (t.template === null)
+        notes
+          .get(t.slug)!
+          .push(
+            'no reference: adopted without --template, so its structure is not compared with one (isolation is still checked)',
+          );
+      else push(byTemplate, t.template, t);
+    }
     for (const [spec, tenants] of byTemplate) {
       let template: Template;
       try {
@@ -205,6 +217,7 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
                   found.push([t.slug, [`schema ${t.schema} does not exist`]]);
                   return false;
                 }
+                if (t.template === null) return false;
                 const ref = references.get(t.template)?.get(t.version);
                 return ref !== undefined && ref.digest !== (digests.get(t.schema) ?? '');
               });
@@ -222,7 +235,7 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
                   found.push([
                     t.slug,
                     diffFingerprint(
-                      references.get(t.template)!.get(t.version)!.fingerprint,
+                      references.get(t.template!)!.get(t.version)!.fingerprint,
                       fps.get(t.schema) ?? new Map(),
                     ),
                   ]);
@@ -260,6 +273,7 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
         version: t.version,
         ok: list.length === 0,
         problems: list,
+        notes: notes.get(t.slug) ?? [],
       };
     });
     const failed = tenants.filter((t) => !t.ok).length;

@@ -24,6 +24,7 @@ describe('init', () => {
         'lock-tenant-function',
         'migrate-tenant-function',
         'audit-running-runs',
+        'archive-lineage',
       ],
     });
     const { rows } = await db.query(`SELECT id, note FROM public.migrations ORDER BY id`);
@@ -40,6 +41,7 @@ describe('init', () => {
       'lock-tenant-function',
       'migrate-tenant-function',
       'audit-running-runs',
+      'archive-lineage',
     ]);
   });
 
@@ -51,16 +53,16 @@ describe('init', () => {
   });
 
   it('refuses to work on a control schema older than this tenantctl, and init upgrades it', async () => {
-    // the control schema as the previous tenantctl left it: without migration 5
-    await db.query(`DROP INDEX tenantctl.audit_log_running;
-      ALTER TABLE tenantctl.audit_log DROP CONSTRAINT audit_log_outcome_check;
-      ALTER TABLE tenantctl.audit_log ADD CONSTRAINT audit_log_outcome_check CHECK (outcome IN ('ok', 'failed', 'partial', 'noop'));
-      DELETE FROM tenantctl.migrations WHERE name = 'audit-running-runs'`);
+    // the control schema as the previous tenantctl left it: without migration 6
+    await db.query(`DROP TABLE tenantctl.carried_grants;
+      ALTER TABLE tenantctl.tenants DROP COLUMN import_gaps;
+      ALTER TABLE tenantctl.tenants ALTER COLUMN template SET NOT NULL;
+      DELETE FROM tenantctl.migrations WHERE name = 'archive-lineage'`);
     const { listTenantsCmd } = await import('../../src/inspect/list.js');
     await expect(listTenantsCmd(db.ctx())).rejects.toThrow(
-      /older than this tenantctl \(version 4, needs 5\)/,
+      /older than this tenantctl \(version 5, needs 6\)/,
     );
-    expect((await initControlSchema(db.ctx())).applied).toEqual(['audit-running-runs']);
+    expect((await initControlSchema(db.ctx())).applied).toEqual(['archive-lineage']);
     expect(await listTenantsCmd(db.ctx())).toEqual([]);
   });
 

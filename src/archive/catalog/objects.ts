@@ -1,5 +1,6 @@
 import type { Queryable } from '../../pg/pool.js';
 import type { CatalogScope } from './scope.js';
+import { Registry } from './model.js';
 
 /**
  * The tenant's objects, collected once. PostgreSQL indexes pg_class, pg_type and pg_proc by
@@ -14,7 +15,8 @@ export async function collectObjects(
   schema: string,
   nsp: number,
 ): Promise<CatalogScope> {
-  const q = async (sql: string, params: unknown[] = [nsp]) =>
+  // $1 is the schema's oid for the queries that filter by it.
+  const q = async (sql: string, params: unknown[] = /\$1\b/.test(sql) ? [nsp] : []) =>
     (await client.query(sql, params)).rows;
   const objects: { catalog: string; oids: number[] }[] = await q(
     `SELECT d.classid::regclass::text AS catalog, array_agg(DISTINCT d.objid)::int8[] AS oids
@@ -37,6 +39,8 @@ export async function collectObjects(
     `SELECT set_config('tenantctl.rels', $1, true), set_config('tenantctl.types', $2, true), set_config('tenantctl.procs', $3, true)`,
     [`{${relOids.join(',')}}`, `{${typeOids.join(',')}}`, `{${oidsOf('pg_proc').join(',')}}`],
   );
-  const [{ qi }] = await q(`SELECT quote_ident(nspname) AS qi FROM pg_namespace WHERE oid = $1`);
-  return { client, schema, nsp, qschema: qi, objects, q };
+  const [{ qi, version }] = await q(
+    `SELECT quote_ident(nspname) AS qi, current_setting('server_version_num')::int AS version FROM pg_namespace WHERE oid = $1`,
+  );
+  return { client, schema, nsp, qschema: qi, objects, q, version, reg: new Registry() };
 }

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../pg/pool.js';
 import { quoteIdent } from '../../pg/quote.js';
+import type { Registry } from './model.js';
 
 /**
  * What every catalog reader of one tenant schema works from. The caller has set search_path to
@@ -15,7 +16,31 @@ export interface CatalogScope {
   /** Oids of the tenant's objects per catalog, from their pg_depend entry on the schema. */
   objects: { catalog: string; oids: number[] }[];
   /** Runs a query with $1 = the schema's oid unless other parameters are given. */
+  // biome-ignore lint/suspicious/noExplicitAny: each reader knows the shape of the rows it selects
   q(sql: string, params?: unknown[]): Promise<any[]>;
+  /** server_version_num: the catalogs differ between 15 and 18. */
+  version: number;
+  reg: Registry;
+}
+
+/** SQL for `quote_ident(name)`, qualified with its schema when search_path does not find it. */
+export const qualifiedName = (nspOid: string, name: string, visible: string) =>
+  `CASE WHEN ${visible} THEN quote_ident(${name}) ELSE quote_ident((SELECT n.nspname FROM pg_namespace n WHERE n.oid = ${nspOid})) || '.' || quote_ident(${name}) END`;
+
+/** A name-value option list (reloptions, FDW options) as `key 'value'` pairs or `key='value'`. */
+export function optionList(options: string[] | null, style: 'fdw' | 'rel', prefix = ''): string[] {
+  return (options ?? []).map((o) => {
+    const at = o.indexOf('=');
+    const name = at < 0 ? o : o.slice(0, at);
+    const value = at < 0 ? '' : o.slice(at + 1);
+    return style === 'fdw'
+      ? `${quoteIdent(name)} ${quoteLiteralOf(value)}`
+      : `${prefix}${name}=${quoteLiteralOf(value)}`;
+  });
+}
+
+function quoteLiteralOf(v: string): string {
+  return `'${v.replace(/'/g, "''")}'`;
 }
 
 /** Objects that belong to an extension are the extension's to create, never the tenant's. */

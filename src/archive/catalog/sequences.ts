@@ -1,37 +1,76 @@
 import type { Queryable } from '../../pg/pool.js';
-import { quoteIdent } from '../../pg/quote.js';
+import { quoteIdent, quoteIdent as qi } from '../../pg/quote.js';
+import { PRIORITY, key, staticObject } from './model.js';
 import { notExtensionMember, type CatalogScope } from './scope.js';
 
-export interface CatSequence {
-  oid: number;
-  name: string;
-  type: string;
-  start: string;
-  increment: string;
-  min: string;
-  max: string;
-  cache: string;
-  cycle: boolean;
-  ownedByTable: string | null;
-  ownedByColumn: string | null;
-  /** 'i' for identity sequences (created by their column), 'a' for serial-style OWNED BY. */
-  ownership: 'a' | 'i' | null;
-}
-
-export async function readSequences(s: CatalogScope): Promise<CatSequence[]> {
-  return s.q(
-    `SELECT c.oid::int AS oid, c.relname AS name, format_type(s.seqtypid, NULL) AS type, s.seqstart::text AS start,
-            s.seqincrement::text AS increment, s.seqmin::text AS min, s.seqmax::text AS max, s.seqcache::text AS cache,
-            s.seqcycle AS cycle, t.relname AS "ownedByTable", a.attname AS "ownedByColumn", d.deptype AS ownership
-     FROM pg_sequence s
-     JOIN pg_class c ON c.oid = s.seqrelid
-     LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass
-                          AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
-     LEFT JOIN pg_class t ON t.oid = d.refobjid AND t.relnamespace = $1
-     LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+/**
+ * Sequences. Identity sequences are created by their column (tables.ts); the others here, with
+ * OWNED BY as its own step after the table it points at. Every sequence's position is set after
+ * the data (setval, from sequenceValues).
+ */
+export async function readSequences(s: CatalogScope): Promise<string[]> {
+  const rows = await s.q(
+    `SELECT c.oid::int8 AS oid, c.relname AS name, quote_ident(c.relname) AS qname, c.relpersistence = 'u' AS unlogged,
+            format_type(sq.seqtypid, NULL) AS type, sq.seqstart::text AS start, sq.seqincrement::text AS increment,
+            sq.seqmin::text AS min, sq.seqmax::text AS max, sq.seqcache::text AS cache, sq.seqcycle AS cycle,
+            (SELECT d.deptype::text FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+               AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0 LIMIT 1) AS ownership,
+            (SELECT d.refobjid::regclass::text || '.' || quote_ident(a.attname) FROM pg_depend d
+               JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+             WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass
+               AND d.deptype = 'a' AND d.refobjsubid > 0 LIMIT 1) AS "ownedBy",
+            (SELECT d.refobjid::int8 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+               AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a' AND d.refobjsubid > 0 LIMIT 1) AS "ownerOid"
+     FROM pg_sequence sq JOIN pg_class c ON c.oid = sq.seqrelid
      WHERE c.oid = ANY(current_setting('tenantctl.rels')::oid[]) AND c.relnamespace = $1 AND ${notExtensionMember('pg_class', 'c.oid')}
      ORDER BY c.oid`,
   );
+  for (const r of rows) {
+    const id = key('pg_class', Number(r.oid));
+    s.reg.commentOn(id, id, `SEQUENCE ${r.qname}`);
+    const describe = `sequence ${r.name} ${r.type} start ${r.start} increment ${r.increment} min ${r.min} max ${r.max} cache ${r.cache}${r.cycle ? ' cycle' : ''}${r.unlogged ? ' unlogged' : ''}${r.ownedBy ? ` owned by ${r.ownedBy}` : ''}`;
+    if (r.ownership === 'i') {
+      // Created with its column; described here so the description is complete.
+      s.reg.add(
+        staticObject({
+          id: `identity:${id}`,
+          kind: 'identity sequence',
+          name: r.name,
+          section: 'pre',
+          priority: PRIORITY.sequence,
+          sql: [],
+          describe: [describe],
+        }),
+      );
+      continue;
+    }
+    s.reg.add(
+      staticObject({
+        id,
+        kind: 'sequence',
+        name: r.name,
+        section: 'pre',
+        priority: PRIORITY.sequence,
+        sql: [
+          `CREATE ${r.unlogged ? 'UNLOGGED ' : ''}SEQUENCE ${r.qname} AS ${r.type} START WITH ${r.start} INCREMENT BY ${r.increment} MINVALUE ${r.min} MAXVALUE ${r.max} CACHE ${r.cache}${r.cycle ? ' CYCLE' : ''}`,
+        ],
+        describe: [describe],
+      }),
+    );
+    if (r.ownedBy)
+      s.reg.add(
+        staticObject({
+          id: `owned:${id}`,
+          kind: 'sequence ownership',
+          name: r.name,
+          section: 'pre',
+          priority: PRIORITY.ownedBy,
+          sql: [`ALTER SEQUENCE ${r.qname} OWNED BY ${r.ownedBy}`],
+          deps: [id, key('pg_class', Number(r.ownerOid))],
+        }),
+      );
+  }
+  return rows.map((r) => r.name);
 }
 
 /** Current values of the tenant's sequences, in one statement. Sequences are not transactional: this is their value now. */
@@ -52,3 +91,6 @@ export async function sequenceValues(
   for (const r of rows) out.set(r.name, { lastValue: r.lastValue, isCalled: r.isCalled });
   return out;
 }
+
+export const setvalSql = (name: string, v: { lastValue: string; isCalled: boolean }) =>
+  `SELECT pg_catalog.setval('${qi(name).replace(/'/g, "''")}', ${v.lastValue}, ${v.isCalled})`;

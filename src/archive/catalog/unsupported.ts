@@ -1,35 +1,89 @@
-import type { CatRelation } from './relations.js';
-import type { CatType } from './types.js';
-import { notExtensionMember, type CatalogScope } from './scope.js';
+import type { CatalogScope } from './scope.js';
 
-/** Kinds of objects in the schema that the archive does not carry, with counts. */
-export async function classifyUnsupported(
-  s: CatalogScope,
-  relations: CatRelation[],
-  types: CatType[],
-): Promise<{ what: string; count: number }[]> {
-  const counted = new Map(s.objects.map((o) => [o.catalog, o.oids.length]));
-  const unsupported: { what: string; count: number }[] = [];
-  for (const [catalog, what] of [
-    ['pg_operator', 'operator'],
-    ['pg_collation', 'collation'],
-    ['pg_ts_config', 'text search configuration'],
-    ['pg_ts_dict', 'text search dictionary'],
-    ['pg_conversion', 'conversion'],
-    ['pg_extension', 'extension installed in the schema'],
-  ]) {
-    const n = counted.get(catalog) ?? 0;
-    if (n > 0) unsupported.push({ what, count: n });
+const CATALOG_WORD: Record<string, string> = {
+  pg_class: 'relation',
+  pg_type: 'type',
+  pg_proc: 'routine',
+  pg_collation: 'collation',
+  pg_conversion: 'conversion',
+  pg_operator: 'operator',
+  pg_opclass: 'operator class',
+  pg_opfamily: 'operator family',
+  pg_ts_parser: 'text search parser',
+  pg_ts_template: 'text search template',
+  pg_ts_dict: 'text search dictionary',
+  pg_ts_config: 'text search configuration',
+  pg_statistic_ext: 'statistics object',
+};
+
+/**
+ * What the archive cannot carry, so that nothing is lost silently: extensions installed in the
+ * schema, objects of any kind no reader took (new catalogs of a newer server included), security
+ * labels, and casts that use the tenant's types or functions (casts belong to the database).
+ */
+export async function findGaps(s: CatalogScope): Promise<void> {
+  const all = s.objects.flatMap((o) =>
+    o.oids.map((oid) => ({ catalog: o.catalog, oid: Number(oid) })),
+  );
+  if (all.length === 0) return;
+  const rows = await s.q(
+    `SELECT k.c::text AS catalog, k.o::int8 AS oid, pg_describe_object(k.c, k.o, 0) AS what,
+            EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = k.c AND e.objid = k.o AND e.deptype = 'e') AS member,
+            (SELECT x.extname FROM pg_extension x WHERE k.c = 'pg_extension'::regclass AND x.oid = k.o) AS extension
+     FROM unnest($1::regclass[], $2::oid[]) AS k(c, o)`,
+    [all.map((a) => a.catalog), all.map((a) => a.oid)],
+  );
+  for (const r of rows) {
+    if (r.member || s.reg.owners.has(`${r.catalog}:${r.oid}`)) continue;
+    // Default privileges travel with the grants (acls.ts).
+    if (r.catalog === 'pg_default_acl') continue;
+    // Schema membership in a publication travels with the publications (publications.ts).
+    if (r.catalog === 'pg_publication_namespace') continue;
+    if (r.extension) {
+      s.reg.gap(
+        `extension ${r.extension}`,
+        'installed in the schema; an extension belongs to the database',
+      );
+      continue;
+    }
+    // Array and multirange types and a composite type's relation are created by their owner.
+    if (r.catalog === 'pg_type' || r.catalog === 'pg_class') {
+      if (await createdByOwner(s, r.catalog, Number(r.oid))) continue;
+    }
+    s.reg.gap(
+      r.what,
+      `${CATALOG_WORD[r.catalog] ?? r.catalog} that tenantctl does not know how to carry`,
+    );
   }
-  const aggs = (
-    await s.q(
-      `SELECT count(*)::int AS n FROM pg_proc p WHERE p.oid = ANY(current_setting('tenantctl.procs')::oid[]) AND p.pronamespace = $1 AND p.prokind IN ('a', 'w') AND ${notExtensionMember('pg_proc', 'p.oid')}`,
-    )
-  )[0].n;
-  if (aggs) unsupported.push({ what: 'aggregate or window function', count: aggs });
-  const foreign = relations.filter((r) => r.kind === 'f').length;
-  if (foreign) unsupported.push({ what: 'foreign table', count: foreign });
-  const baseTypes = types.filter((t) => t.kind === 'b' || t.kind === 'p' || t.kind === 'm').length;
-  if (baseTypes) unsupported.push({ what: 'base or pseudo type', count: baseTypes });
-  return unsupported;
+  const owned = [...s.reg.owners.keys()]
+    .filter((k) => /^pg_\w+:\d+$/.test(k))
+    .map((k) => k.split(':'));
+  const labels = await s.q(
+    `SELECT DISTINCT pg_describe_object(l.classoid, l.objoid, l.objsubid) AS what, l.provider
+     FROM unnest($1::regclass[], $2::oid[]) AS k(c, o) JOIN pg_seclabel l ON l.classoid = k.c AND l.objoid = k.o`,
+    [owned.map((p) => p[0]), owned.map((p) => p[1])],
+  );
+  for (const l of labels) s.reg.gap(l.what, `security label of provider ${l.provider}`);
+  const types = owned.filter((p) => p[0] === 'pg_type' || p[0] === 'pg_proc');
+  const casts = await s.q(
+    `SELECT DISTINCT pg_describe_object(d.classid, d.objid, 0) AS what
+     FROM unnest($1::regclass[], $2::oid[]) AS k(c, o)
+     JOIN pg_depend d ON d.refclassid = k.c AND d.refobjid = k.o AND d.classid = 'pg_cast'::regclass AND d.deptype = 'n'`,
+    [types.map((p) => p[0]), types.map((p) => p[1])],
+  );
+  for (const c of casts)
+    s.reg.gap(
+      c.what,
+      "uses the tenant's types or functions; a cast belongs to the database, not the schema",
+    );
+}
+
+async function createdByOwner(s: CatalogScope, catalog: string, oid: number): Promise<boolean> {
+  const [r] = await s.q(
+    catalog === 'pg_type'
+      ? `SELECT EXISTS (SELECT 1 FROM pg_type t WHERE t.oid = $2 AND (t.typelem <> 0 AND t.typcategory = 'A' OR t.typtype = 'm')) AS yes`
+      : `SELECT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = $2 AND c.relkind IN ('c', 't')) AS yes`,
+    [s.nsp, oid],
+  );
+  return r.yes;
 }

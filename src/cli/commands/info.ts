@@ -18,7 +18,7 @@ export function register(program: Command): void {
           `${c.bold(i.tenant.slug)}${i.tenant.displayName ? ` (${i.tenant.displayName})` : ''}`,
           `  schema     ${i.tenant.schema}${i.schemaExists ? '' : c.red(' (missing!)')}`,
           `  status     ${i.tenant.status} since ${i.tenant.statusSince.toISOString()}${i.tenant.statusReason ? ` (${i.tenant.statusReason})` : ''}`,
-          `  template   ${i.tenant.template}`,
+          `  template   ${i.tenant.template ?? 'none (adopted without --template)'}`,
           `  version    ${i.tenant.version} (${i.migrations.length} migrations applied)`,
           `  size       ${formatBytes(i.totalBytes)} in ${i.relations.length} relations`,
           `  roles      ${i.roles.map((r) => `${r.name} (${r.kind}${r.exists ? '' : ', missing'}${r.members.length ? `; members: ${r.members.join(', ')}` : ''})`).join(', ')}`,

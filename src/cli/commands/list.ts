@@ -34,7 +34,7 @@ export function register(program: Command): void {
               t.slug,
               t.schema,
               t.status === 'active' ? c.green(t.status) : c.yellow(t.status),
-              t.template,
+              t.template ?? '-',
               String(t.version),
               t.pending === null ? '-' : t.pending > 0 ? c.yellow(String(t.pending)) : '0',
               t.createdAt.toISOString().slice(0, 19).replace('T', ' '),

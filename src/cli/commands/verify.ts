@@ -15,7 +15,7 @@ function render(s: Session, r: VerifyResult): string[] {
       continue;
     }
     lines.push(
-      `${c.red('FAIL')}  ${t.slug} (${t.schema}, template ${t.template}, version ${t.version})`,
+      `${c.red('FAIL')}  ${t.slug} (${t.schema}, template ${t.template ?? 'none'}, version ${t.version})`,
     );
     for (const p of t.problems.slice(0, MAX_PROBLEMS)) lines.push(`        - ${p}`);
     if (t.problems.length > MAX_PROBLEMS)
