@@ -268,3 +268,15 @@ export async function carriedGrantRows(
   );
   return rows;
 }
+
+/** What the archive a tenant was imported from did not carry (import of an --allow-incomplete export). */
+export async function importGaps(
+  client: Queryable,
+  c: Control,
+  tenantId: number,
+): Promise<{ object: string; reason: string }[]> {
+  const { rows } = await client.query(`SELECT import_gaps FROM ${c.tenants} WHERE id = $1`, [
+    tenantId,
+  ]);
+  return rows[0]?.import_gaps ?? [];
+}

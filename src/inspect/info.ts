@@ -6,6 +6,7 @@ import {
   getTenant,
   appliedMigrations,
   schemaExists,
+  importGaps,
   type TenantRow,
   type AppliedMigration,
 } from '../control/registry.js';
@@ -22,6 +23,8 @@ export interface TenantInfo {
   totalBytes: number;
   migrations: AppliedMigration[];
   audit: AuditRow[];
+  /** Imported from an archive exported with --allow-incomplete: what it did not carry. */
+  missing: { object: string; reason: string }[];
 }
 
 export async function tenantInfo(ctx: Ctx, slugInput: string): Promise<TenantInfo> {
@@ -53,6 +56,7 @@ export async function tenantInfo(ctx: Ctx, slugInput: string): Promise<TenantInf
       totalBytes: relations.reduce((s, r) => s + r.bytes, 0),
       migrations: await appliedMigrations(client, c, tenant.id),
       audit,
+      missing: await importGaps(client, c, tenant.id),
     };
   });
 }

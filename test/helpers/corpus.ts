@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import {
@@ -18,6 +18,8 @@ import { adopt } from '../../src/provision/adopt.js';
 import { exportTenant } from '../../src/archive/export.js';
 import { importArchive } from '../../src/archive/import.js';
 import { UsageError } from '../../src/shared/errors.js';
+import { verifyFleet, type VerifyResult } from '../../src/verify/verify.js';
+import { fleetStats, type FleetStats } from '../../src/inspect/stats.js';
 
 /**
  * One corpus file through every way tenantctl restores a tenant: adopted in a database, exported,
@@ -134,6 +136,9 @@ export interface RoundTrip {
   psqlRenamed: Description;
   /** import --as refused the archive because function bodies name the source schema. */
   refusedAs?: string;
+  /** verify and stats of the source database after the copy was imported there. */
+  verify: VerifyResult;
+  stats: FleetStats;
   warnings: string[];
   owner: string;
   cleanup(): Promise<void>;
@@ -163,10 +168,26 @@ export async function roundTrip(
     await initControlSchema(srcCtx);
     await initControlSchema(dstCtx);
     psql(src.url, `CREATE SCHEMA org_src;\n${loadSql(text, 'org_src')}`);
-    await adopt(srcCtx, { schemas: ['org_src'] });
-    const owner = (await src.query('SELECT current_user AS u')).rows[0].u as string;
+    // The file is also the tenant's template, so verify compares the tenant and its copies with
+    // a reference built from the very SQL that made them (in one transaction: the file's own
+    // BEGIN/COMMIT go). A file that names its own schema cannot be a template (its reference
+    // would name the source); such a tenant is adopted without one.
     const dir = path.join(tmp, name);
-    mkdirSync(dir, { recursive: true });
+    const template = path.join(dir, 'template');
+    mkdirSync(template, { recursive: true });
+    writeFileSync(
+      path.join(template, '01_schema.sql'),
+      loadSql(text, 'org_src')
+        .split('\n')
+        .slice(1)
+        .filter((l: string) => !/^\s*(BEGIN|COMMIT);\s*$/i.test(l))
+        .join('\n'),
+    );
+    await adopt(srcCtx, {
+      schemas: ['org_src'],
+      template: header.placeholder ? undefined : template,
+    });
+    const owner = (await src.query('SELECT current_user AS u')).rows[0].u as string;
     const exported = await exportTenant(srcCtx, 'src', { outDir: dir });
     const srcRoles = await rolesOf(src, 'src');
     const source = await describeSchema(src.url, 'org_src', srcRoles);
@@ -189,6 +210,8 @@ export async function roundTrip(
       await importArchive(srcCtx, exported.file, { as: 'copy', force: true });
     }
     const copy = await describeSchema(src.url, 'org_copy', await rolesOf(src, 'copy'));
+    const verify = await verifyFleet(srcCtx);
+    const stats = await fleetStats(srcCtx);
     await importArchive(dstCtx, exported.file);
     const otherDatabase = await describeSchema(dst.url, 'org_src', await rolesOf(dst, 'src'));
     const extracted = path.join(dir, 'extracted');
@@ -204,6 +227,8 @@ export async function roundTrip(
       otherDatabase,
       psqlRenamed,
       refusedAs,
+      verify,
+      stats,
       warnings: exported.warnings,
       owner,
       cleanup,

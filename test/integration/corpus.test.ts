@@ -77,6 +77,29 @@ describe.concurrent('corpus round trip', () => {
         matches(r.otherDatabase, reference, r.source);
         const noGrants = (d: typeof r.copy) => withoutTenantGrants(d, r.owner);
         matches(noGrants(r.psqlRenamed), noGrants(reference), noGrants(r.source));
+
+        // verify: the source, built from its template, and the copy, restored from the archive,
+        // both agree with the template's reference (in meaning: PostgreSQL prints some restored
+        // expressions differently); whatever else verify says of the source, it says of the copy.
+        const [src, cp] = ['src', 'copy'].map(
+          (slug) => r.verify.tenants.find((t) => t.slug === slug)!,
+        );
+        const structural = (ps: string[]) =>
+          ps.filter((p) => /^(missing|extra) |differs: /.test(p));
+        expect(structural(src.problems)).toEqual([]);
+        expect(structural(cp.problems)).toEqual([]);
+        if (names)
+          for (const t of [src, cp])
+            expect(t.notes.join('\n')).toMatch(/^no reference: adopted without --template/);
+        const isolation = (ps: string[], slug: string) =>
+          ps
+            .filter((p) => !/^(missing|extra) |differs: /.test(p))
+            .map((p) => p.split(`org_${slug}`).join('<schema>'));
+        expect(isolation(cp.problems, 'copy')).toEqual(isolation(src.problems, 'src'));
+        // stats: both tenants, the same tables
+        const st = (slug: string) => r.stats.tenants.find((t) => t.slug === slug)!;
+        expect(st('copy').tables).toBe(st('src').tables);
+        expect(st('src').schemaExists && st('copy').schemaExists).toBe(true);
       } finally {
         await r.cleanup();
       }

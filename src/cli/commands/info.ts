@@ -23,6 +23,13 @@ export function register(program: Command): void {
           `  size       ${formatBytes(i.totalBytes)} in ${i.relations.length} relations`,
           `  roles      ${i.roles.map((r) => `${r.name} (${r.kind}${r.exists ? '' : ', missing'}${r.members.length ? `; members: ${r.members.join(', ')}` : ''})`).join(', ')}`,
           `  grants     ${i.schemaGrants.map((g) => `${g.grantee}: ${g.privileges.join(',')}`).join('; ') || 'none'}`,
+          ...(i.missing.length
+            ? [
+                c.yellow(
+                  `  missing    imported from an incomplete archive; not restored: ${i.missing.map((g) => `${g.object} (${g.reason})`).join('; ')}`,
+                ),
+              ]
+            : []),
           '',
           i.relations.length
             ? table(
