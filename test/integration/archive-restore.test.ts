@@ -150,6 +150,26 @@ describe('no silent gaps', () => {
   });
 });
 
+describe('an extension installed in the tenant schema', () => {
+  it("is named as not carried (an extension belongs to the database); its members are not the tenant's", async (t) => {
+    const have = await db.query(`SELECT 1 FROM pg_available_extensions WHERE name = 'citext'`);
+    if (have.rowCount === 0) {
+      t.skip('citext is not available on this server');
+      return;
+    }
+    await tenantWith(
+      'extn',
+      `CREATE EXTENSION citext SCHEMA org_extn; CREATE TABLE mail (a citext);`,
+    );
+    const err = await exportTenant(ctx, 'extn', {
+      outDir: mkdtempSync(path.join(tmp, 'e-')),
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(FailedError);
+    expect(err.message).toMatch(/1 object cannot be carried/);
+    expect(err.message).toMatch(/extension citext: installed in the schema/);
+  });
+});
+
 /** Extracts an archive, lets `edit` change its files, and packs it again with valid checksums. */
 function tamper(archive: string, edit: (dir: string) => void): string {
   const dir = mkdtempSync(path.join(tmp, 'tamper-'));

@@ -76,6 +76,7 @@ export async function readOperatorClasses(s: CatalogScope): Promise<void> {
      ORDER BY c.oid`,
     [s.nsp, oidsOf(s, 'pg_opclass')],
   );
+  if (families.length === 0 && classes.length === 0) return;
   const familyOids = families.map((f) => f.oid);
   const classOids = classes.map((c) => c.oid);
   // Members and whom they belong to: 'i' on a class (its own), 'a' on a family (loose).

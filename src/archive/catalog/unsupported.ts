@@ -33,12 +33,30 @@ export async function findGaps(s: CatalogScope): Promise<void> {
      FROM unnest($1::regclass[], $2::oid[]) AS k(c, o)`,
     [all.map((a) => a.catalog), all.map((a) => a.oid)],
   );
-  for (const r of rows) {
-    if (r.member || s.reg.owners.has(`${r.catalog}:${r.oid}`)) continue;
-    // Default privileges travel with the grants (acls.ts).
-    if (r.catalog === 'pg_default_acl') continue;
-    // Schema membership in a publication travels with the publications (publications.ts).
-    if (r.catalog === 'pg_publication_namespace') continue;
+  const unowned = rows.filter(
+    (r) =>
+      !r.member &&
+      !s.reg.owners.has(`${r.catalog}:${r.oid}`) &&
+      // Default privileges travel with the grants (acls.ts), schema membership in a publication
+      // with the publications (publications.ts).
+      r.catalog !== 'pg_default_acl' &&
+      r.catalog !== 'pg_publication_namespace',
+  );
+  // Array and multirange types and a composite type's relation are created by their owner.
+  const byOwner = new Set(
+    (
+      await s.q(
+        `SELECT 'pg_type:' || t.oid AS k FROM pg_type t WHERE t.oid = ANY($1::oid[]) AND ((t.typelem <> 0 AND t.typcategory = 'A') OR t.typtype = 'm')
+         UNION ALL
+         SELECT 'pg_class:' || c.oid FROM pg_class c WHERE c.oid = ANY($2::oid[]) AND c.relkind IN ('c', 't')`,
+        [
+          unowned.filter((r) => r.catalog === 'pg_type').map((r) => r.oid),
+          unowned.filter((r) => r.catalog === 'pg_class').map((r) => r.oid),
+        ],
+      )
+    ).map((r) => r.k),
+  );
+  for (const r of unowned) {
     if (r.extension) {
       s.reg.gap(
         `extension ${r.extension}`,
@@ -46,10 +64,7 @@ export async function findGaps(s: CatalogScope): Promise<void> {
       );
       continue;
     }
-    // Array and multirange types and a composite type's relation are created by their owner.
-    if (r.catalog === 'pg_type' || r.catalog === 'pg_class') {
-      if (await createdByOwner(s, r.catalog, Number(r.oid))) continue;
-    }
+    if (byOwner.has(`${r.catalog}:${r.oid}`)) continue;
     s.reg.gap(
       r.what,
       `${CATALOG_WORD[r.catalog] ?? r.catalog} that tenantctl does not know how to carry`,
@@ -76,14 +91,4 @@ export async function findGaps(s: CatalogScope): Promise<void> {
       c.what,
       "uses the tenant's types or functions; a cast belongs to the database, not the schema",
     );
-}
-
-async function createdByOwner(s: CatalogScope, catalog: string, oid: number): Promise<boolean> {
-  const [r] = await s.q(
-    catalog === 'pg_type'
-      ? `SELECT EXISTS (SELECT 1 FROM pg_type t WHERE t.oid = $2 AND (t.typelem <> 0 AND t.typcategory = 'A' OR t.typtype = 'm')) AS yes`
-      : `SELECT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = $2 AND c.relkind IN ('c', 't')) AS yes`,
-    [s.nsp, oid],
-  );
-  return r.yes;
 }
