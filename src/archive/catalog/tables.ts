@@ -195,8 +195,6 @@ const tableId = (oid: number) => key('pg_class', oid);
 
 export interface TablesRead {
   copy: CopyTable[];
-  /** Relation oid -> name, for the readers of what hangs off tables. */
-  names: Map<number, string>;
 }
 
 export async function readTables(s: CatalogScope): Promise<TablesRead> {
@@ -212,7 +210,6 @@ export async function readTables(s: CatalogScope): Promise<TablesRead> {
   const identityOf = new Map(identities.map((i) => [`${i.relid}:${i.attnum}`, i]));
   const nnOf = new Map(notNulls.map((n) => [`${n.relid}:${n.attnum}`, n]));
   const copy: CopyTable[] = [];
-  const names = new Map(rels.map((r) => [r.oid, r.name]));
 
   for (const r of rels) {
     const id = tableId(r.oid);
@@ -497,5 +494,5 @@ export async function readTables(s: CatalogScope): Promise<TablesRead> {
     if (r.kind === 'r')
       copy.push({ name: r.name, columns: own.filter((c) => !c.generated).map((c) => c.name) });
   }
-  return { copy, names };
+  return { copy };
 }
