@@ -1,7 +1,8 @@
 import { readdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { Ctx } from '../control/context.js';
-import { UsageError } from '../shared/errors.js';
+import { UsageError, FailedError } from '../shared/errors.js';
+import { verifyRestore } from './restore-check.js';
 import { fanOut, fanOutError, tally } from '../control/fanout.js';
 import { fitConcurrency } from '../control/budget.js';
 import { withClient } from '../pg/tx.js';
@@ -17,6 +18,10 @@ export interface ExportAllOptions {
   /** Slugs or globs (control/selection.ts); none means every tenant. */
   tenants?: string[];
   exclude?: string[];
+  /** Write archives although objects cannot be carried, recording them (export --allow-incomplete). */
+  allowIncomplete?: boolean;
+  /** Restore each new archive into a rolled-back scratch schema before older ones are pruned. */
+  verifyRestore?: boolean;
 }
 
 export interface ExportedTenant {
@@ -27,6 +32,10 @@ export interface ExportedTenant {
   rows?: number;
   error?: string;
   deleted: string[];
+  /** What the archive does not carry (with allowIncomplete). */
+  gaps?: { object: string; reason: string }[];
+  /** With verifyRestore: the archive restored and matched its manifest. */
+  restoreVerified?: boolean;
 }
 
 export interface ExportAllResult {
@@ -115,7 +124,15 @@ export async function exportAll(ctx: Ctx, opts: ExportAllOptions): Promise<Expor
       signal: ctx.signal,
     },
     async (t) => {
-      const r = await exportTenant(ctx, t.slug, { outDir });
+      const r = await exportTenant(ctx, t.slug, { outDir, allowIncomplete: opts.allowIncomplete });
+      if (opts.verifyRestore) {
+        // An archive that does not restore is a failed backup: older ones are not pruned for it.
+        const check = await verifyRestore(ctx, r.file);
+        if (!check.ok)
+          throw new FailedError(
+            `archive ${r.file} was written but does not restore: ${check.problems.slice(0, 3).join('; ')}${check.problems.length > 3 ? ` (${check.problems.length} problems)` : ''}`,
+          );
+      }
       const deleted = opts.keep !== undefined ? pruneArchives(outDir, t.slug, opts.keep) : [];
       return { ...r, deleted };
     },
@@ -137,6 +154,8 @@ export async function exportAll(ctx: Ctx, opts: ExportAllOptions): Promise<Expor
           bytes: o.value.bytes,
           rows: o.value.rows,
           deleted: o.value.deleted,
+          ...(o.value.gaps.length ? { gaps: o.value.gaps } : {}),
+          ...(opts.verifyRestore ? { restoreVerified: true } : {}),
         };
       return {
         slug: t.slug,

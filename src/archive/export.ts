@@ -16,7 +16,9 @@ import {
   readTenantCatalog,
   sequenceValues,
 } from './catalog.js';
-import { schemaDdl, accessStatements, accessScript, type TenantAccess } from './ddl.js';
+import { schemaDdl } from './schema-ddl.js';
+import type { Gap } from './catalog/model.js';
+import { accessStatements, accessScript, type TenantAccess } from './access-ddl.js';
 import { copyOutStream } from './data.js';
 import { tenantSearchPath } from '../pg/quote.js';
 import { writeAudit, writeAuditQuietly } from '../control/audit.js';
@@ -46,6 +48,8 @@ export interface ExportOptions {
   outDir?: string;
   /** Audit command name (drop --backup-to records its export as part of the drop). */
   auditCommand?: string;
+  /** Write the archive although some objects cannot be carried, recording them in the manifest. */
+  allowIncomplete?: boolean;
 }
 
 export interface ExportResult {
@@ -57,6 +61,8 @@ export interface ExportResult {
   rows: number;
   durationMs: number;
   warnings: string[];
+  /** What the archive does not carry (only with allowIncomplete; otherwise export fails). */
+  gaps: Gap[];
 }
 
 /** 20250102T030405.678Z: sortable, one per millisecond, no characters shells or Windows dislike. */
@@ -204,7 +210,7 @@ export async function exportTenant(
     try {
       const nsp = await beginSnapshot(ctx, client, t.schema);
       const writer = ArchiveWriter.open(file);
-      let result: { tables: ArchiveTable[]; warnings: string[] };
+      let result: { tables: ArchiveTable[]; warnings: string[]; gaps: Gap[] };
       try {
         // Read in the snapshot, under the tenant lock: the manifest's migrations match its DDL.
         const migrations = (await appliedMigrations(client, c, t.id)).map((m) => ({
@@ -214,18 +220,17 @@ export async function exportTenant(
         }));
         const version = await serverVersion(client);
         const cat = await readTenantCatalog(client, t.schema, nsp);
-        const seqs = await sequenceValues(
-          client,
-          t.schema,
-          cat.sequences.map((s) => s.name),
-        );
+        if (cat.gaps.length && !opts.allowIncomplete)
+          throw new FailedError(
+            [
+              `${slug}: ${cat.gaps.length} object${cat.gaps.length === 1 ? '' : 's'} cannot be carried by the archive; nothing written`,
+              ...cat.gaps.map((g) => `${g.object}: ${g.reason}`),
+            ].join('\n  '),
+            { code: 'archive-incomplete' },
+          );
+        const seqs = await sequenceValues(client, t.schema, cat.sequences);
         const ddl = schemaDdl(cat, seqs);
-        const access: TenantAccess = {
-          acls: cat.acls,
-          defaultAcls: cat.defaultAcls,
-          policies: cat.policies,
-          schemaComment: cat.comment,
-        };
+        const access: TenantAccess = cat.access;
         await writer.addFile(PRE_DATA, ddl.preData);
         const tables: ArchiveTable[] = [];
         for (const [i, tbl] of ddl.tables.entries()) {
@@ -269,11 +274,14 @@ export async function exportTenant(
           ...head,
           access,
           warnings: ddl.warnings,
+          gaps: cat.gaps,
+          description: ddl.description,
+          schemaMentions: cat.mentions,
           files: { ...writer.files },
         };
         await writer.addFile(MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
         await client.query('COMMIT');
-        result = { tables, warnings: ddl.warnings };
+        result = { tables, warnings: ddl.warnings, gaps: cat.gaps };
       } catch (err) {
         await writer.abort();
         await client.query('ROLLBACK').catch(() => {});
@@ -292,7 +300,14 @@ export async function exportTenant(
           tenant: slug,
           outcome: 'ok',
           durationMs: Math.round(performance.now() - started),
-          details: { schema: t.schema, file, bytes, tables: result.tables.length, rows },
+          details: {
+            schema: t.schema,
+            file,
+            bytes,
+            tables: result.tables.length,
+            rows,
+            ...(result.gaps.length ? { gaps: result.gaps } : {}),
+          },
         }).catch((err) => {
           if (isConnectionLost(err)) throw err;
           result.warnings.push(`audit record not written: ${(err as Error).message}`);
@@ -311,6 +326,7 @@ export async function exportTenant(
         rows,
         durationMs: Math.round(performance.now() - started),
         warnings: result.warnings,
+        gaps: result.gaps,
       };
     } catch (err) {
       await writeAuditQuietly(client, c, {

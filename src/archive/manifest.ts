@@ -1,8 +1,15 @@
-import type { TenantAccess } from './ddl.js';
+import type { TenantAccess } from './access-ddl.js';
+import type { Gap, SchemaMention } from './catalog/model.js';
 
-/** Bumped whenever a reader of version N could misread an archive written by a newer writer. */
+/**
+ * Bumped whenever a reader of version N could misread an archive written by a newer writer.
+ * 2: gaps (what an --allow-incomplete export left out), the tenant's description (for
+ * `export verify --restore`), routines naming their schema, publications and policy comments.
+ * Version 1 archives are still read.
+ */
 export const FORMAT = 'tenantctl-archive';
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+export const READABLE_VERSIONS = [1, 2];
 
 export interface ArchiveFile {
   bytes: number;
@@ -27,13 +34,20 @@ export interface Manifest {
   slug: string;
   schema: string;
   displayName: string | null;
-  template: string;
+  /** null: the tenant was adopted without a template. */
+  template: string | null;
   status: string;
   roles: { rw: string; ro: string };
   migrations: { id: number; name: string; hash: string }[];
   tables: ArchiveTable[];
   access: TenantAccess;
   warnings: string[];
+  /** What the archive does not carry (export --allow-incomplete); empty when complete. */
+  gaps?: Gap[];
+  /** Facts about every object that a restore reproduces (see schema-ddl.ts describeTenant). */
+  description?: string[];
+  /** Routines whose bodies name the source schema: a copy under another name points back. */
+  schemaMentions?: SchemaMention[];
   /** Every other file in the archive, with its size and sha256. */
   files: Record<string, ArchiveFile>;
 }
@@ -64,25 +78,19 @@ export function manifestProblems(m: unknown): string[] {
   const o = m as Record<string, unknown>;
   if (o.format !== FORMAT)
     p.push(`manifest.json is not a ${FORMAT} manifest (format ${JSON.stringify(o.format)})`);
-  if (o.formatVersion !== FORMAT_VERSION) {
+  if (!READABLE_VERSIONS.includes(o.formatVersion as number)) {
     return [
       ...p,
-      `archive format version ${JSON.stringify(o.formatVersion)} is not supported: this tenantctl reads version ${FORMAT_VERSION}`,
+      `archive format version ${JSON.stringify(o.formatVersion)} is not supported: this tenantctl reads versions ${READABLE_VERSIONS.join(' and ')}`,
     ];
   }
   const str = (k: string) => {
     if (typeof o[k] !== 'string' || (o[k] as string).length === 0)
       p.push(`manifest.json: "${k}" must be a non-empty string`);
   };
-  [
-    'tenantctlVersion',
-    'serverVersion',
-    'createdAt',
-    'slug',
-    'schema',
-    'template',
-    'status',
-  ].forEach(str);
+  ['tenantctlVersion', 'serverVersion', 'createdAt', 'slug', 'schema', 'status'].forEach(str);
+  if (o.template !== null && (typeof o.template !== 'string' || o.template.length === 0))
+    p.push('manifest.json: "template" must be a non-empty string or null');
   if (typeof o.serverVersionNum !== 'number')
     p.push('manifest.json: "serverVersionNum" must be a number');
   const roles = o.roles as Record<string, unknown> | undefined;
@@ -135,5 +143,15 @@ export function manifestProblems(m: unknown): string[] {
   )
     p.push('manifest.json: "access" missing or malformed');
   if (!Array.isArray(o.warnings)) p.push('manifest.json: "warnings" must be a list');
+  if (o.formatVersion === 2) {
+    if (
+      !Array.isArray(o.gaps) ||
+      o.gaps.some((g) => typeof g?.object !== 'string' || typeof g?.reason !== 'string')
+    )
+      p.push('manifest.json: "gaps" must be a list of {object, reason}');
+    if (!Array.isArray(o.description) || o.description.some((d) => typeof d !== 'string'))
+      p.push('manifest.json: "description" must be a list of strings');
+    if (!Array.isArray(o.schemaMentions)) p.push('manifest.json: "schemaMentions" must be a list');
+  }
   return p;
 }

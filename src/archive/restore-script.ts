@@ -56,9 +56,15 @@ Restore with psql alone (schema and objects only; grants only to roles that exis
 Check an archive without a database:
   tenantctl export verify ${archiveName}
 
-Contents: manifest.json (versions, migrations, row counts, sha256 of every file), pre-data.sql
-(types, sequences, functions, tables, views), data/*.copy (COPY text, one or more files per
-table), post-data.sql (sequence values, keys, indexes, foreign keys, triggers, RLS, comments),
-access.sql (grants, default privileges, policies), restore.sql.
+Prove it restores (restores it into a scratch schema, rolled back, and compares):
+  tenantctl export verify --restore ${archiveName}
+
+Contents: manifest.json (versions, migrations, row counts, sha256 of every file, what the archive
+does not carry if it was exported with --allow-incomplete), pre-data.sql (every object the rows
+need, in dependency order), data/*.copy (COPY text, one or more files per table), post-data.sql
+(sequence values, keys, indexes, foreign keys, triggers, rules, RLS, statistics, materialized view
+contents), access.sql (grants, default privileges, policies, publication memberships),
+restore.sql. Function bodies are copied as written: one that names the schema ${m.schema} still
+uses it when restored under another name.
 `;
 }

@@ -15,6 +15,8 @@ export interface VerifyResult {
   rows: number;
   migrations: number;
   warnings: string[];
+  /** What the archive does not carry (it was exported with --allow-incomplete). */
+  gaps: { object: string; reason: string }[];
 }
 
 /**
@@ -94,6 +96,7 @@ export async function verifyArchive(
       rows: manifest.tables.reduce((n, t) => n + t.rows, 0),
       migrations: manifest.migrations.length,
       warnings: manifest.warnings,
+      gaps: manifest.gaps ?? [],
     },
   };
 }

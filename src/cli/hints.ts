@@ -60,6 +60,10 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   interrupted: 'rerun to finish: every tenant is either before or after',
   'insufficient-privilege': 'see docs/operations.md ("managed databases")',
   'statement-timeout': 'raise the timeout for this run with --statement-timeout <duration>',
+  'archive-incomplete':
+    'export --allow-incomplete writes the archive anyway and records what is missing in its manifest',
+  'archive-names-source':
+    'fix the function to use unqualified names (or SET search_path), or import --force to keep it pointing at the source schema',
 };
 
 /**

@@ -24,6 +24,9 @@ export class Control {
   get accessGrants(): string {
     return `${this.q}.access_grants`;
   }
+  get carriedGrants(): string {
+    return `${this.q}.carried_grants`;
+  }
   get auditLog(): string {
     return `${this.q}.audit_log`;
   }

@@ -288,3 +288,21 @@ export async function appliedGroups(client: Queryable, c: Control): Promise<Appl
   );
   return rows;
 }
+
+/**
+ * The hashes recorded for these migration ids across the tenants of this database (several when
+ * tenants applied different files under one id). Uses the primary key's migration_id only as a
+ * filter: one pass over the bookkeeping, as `verify` does.
+ */
+export async function recordedMigrationHashes(
+  client: Queryable,
+  c: Control,
+  ids: number[],
+): Promise<Map<number, string[]>> {
+  const { rows } = await client.query(
+    `SELECT migration_id AS id, array_agg(DISTINCT hash) AS hashes
+     FROM ${c.tenantMigrations} WHERE migration_id = ANY($1::int[]) GROUP BY migration_id`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id as number, r.hashes as string[]]));
+}

@@ -11,7 +11,8 @@ export interface TenantRow {
   slug: string;
   schema: string;
   displayName: string | null;
-  template: string;
+  /** null: adopted without --template, so there is no reference to verify it against. */
+  template: string | null;
   rwRole: string;
   roRole: string;
   status: 'active' | 'suspended';
@@ -210,7 +211,7 @@ export interface NewTenant {
   slug: string;
   schema: string;
   displayName?: string;
-  template: string;
+  template: string | null;
   rwRole: string;
   roRole: string;
   adopted?: boolean;
@@ -331,4 +332,54 @@ export async function unregisteredSchemas(
     [prefix],
   );
   return rows.map((r) => r.nspname);
+}
+
+/**
+ * What an import leaves behind about the archive it came from: grants to roles other than the
+ * tenant's own that it restored (so verify can tell a copy's inheritance from cross-tenant access)
+ * and what the archive did not carry (for info).
+ */
+export async function recordImportLineage(
+  client: Queryable,
+  c: Control,
+  tenantId: number,
+  fromSlug: string,
+  carriedRoles: string[],
+  gaps: { object: string; reason: string }[],
+): Promise<void> {
+  if (carriedRoles.length)
+    await client.query(
+      `INSERT INTO ${c.carriedGrants} (tenant_id, role_name, from_slug)
+       SELECT $1, r, $2 FROM unnest($3::text[]) r ON CONFLICT DO NOTHING`,
+      [tenantId, fromSlug, carriedRoles],
+    );
+  if (gaps.length)
+    await client.query(`UPDATE ${c.tenants} SET import_gaps = $2 WHERE id = $1`, [
+      tenantId,
+      JSON.stringify(gaps),
+    ]);
+}
+
+/** Roles whose grants in a tenant came with an imported archive, and the tenant they came from. */
+export async function carriedGrantRows(
+  client: Queryable,
+  c: Control,
+): Promise<{ slug: string; role: string; from: string }[]> {
+  const { rows } = await client.query(
+    `SELECT t.slug, g.role_name AS role, g.from_slug AS "from"
+     FROM ${c.carriedGrants} g JOIN ${c.tenants} t ON t.id = g.tenant_id ORDER BY 1, 2`,
+  );
+  return rows;
+}
+
+/** What the archive a tenant was imported from did not carry (import of an --allow-incomplete export). */
+export async function importGaps(
+  client: Queryable,
+  c: Control,
+  tenantId: number,
+): Promise<{ object: string; reason: string }[]> {
+  const { rows } = await client.query(`SELECT import_gaps FROM ${c.tenants} WHERE id = $1`, [
+    tenantId,
+  ]);
+  return rows[0]?.import_gaps ?? [];
 }

@@ -6,17 +6,12 @@ import {
   getTenant,
   appliedMigrations,
   schemaExists,
+  importGaps,
   type TenantRow,
   type AppliedMigration,
 } from '../control/registry.js';
-import {
-  schemaRelations,
-  schemaGrants,
-  existingRoles,
-  roleMembers,
-  type RelationSize,
-  type SchemaGrant,
-} from '../pg/catalog.js';
+import { schemaRelations, existingRoles, roleMembers, type RelationSize } from '../pg/catalog.js';
+import { schemaGrants, type SchemaGrant } from '../pg/acl.js';
 import { tenantAuditHistory, type AuditRow } from '../control/audit.js';
 
 export interface TenantInfo {
@@ -28,6 +23,8 @@ export interface TenantInfo {
   totalBytes: number;
   migrations: AppliedMigration[];
   audit: AuditRow[];
+  /** Imported from an archive exported with --allow-incomplete: what it did not carry. */
+  missing: { object: string; reason: string }[];
 }
 
 export async function tenantInfo(ctx: Ctx, slugInput: string): Promise<TenantInfo> {
@@ -59,6 +56,7 @@ export async function tenantInfo(ctx: Ctx, slugInput: string): Promise<TenantInf
       totalBytes: relations.reduce((s, r) => s + r.bytes, 0),
       migrations: await appliedMigrations(client, c, tenant.id),
       audit,
+      missing: await importGaps(client, c, tenant.id),
     };
   });
 }

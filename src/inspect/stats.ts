@@ -14,7 +14,7 @@ export interface TenantStats {
   slug: string;
   schema: string;
   status: string;
-  template: string;
+  template: string | null;
   schemaExists: boolean;
   tables: number;
   bytes: number;
@@ -123,7 +123,8 @@ export async function fleetStats(ctx: Ctx, opts: StatsOptions = {}): Promise<Fle
 
   const outliers: FleetStats['outliers'] = [];
   const byTemplate = new Map<string, TenantStats[]>();
-  for (const t of present) push(byTemplate, t.template, t);
+  // A tenant adopted without a template has no peers to be compared with.
+  for (const t of present) if (t.template !== null) push(byTemplate, t.template, t);
   for (const [template, group] of byTemplate) {
     const majority = mode(group.map((t) => t.tables));
     for (const t of group)

@@ -24,24 +24,6 @@ export async function schemaRelations(client: Queryable, schema: string): Promis
   return rows.map((r) => ({ ...r, bytes: Number(r.bytes), rowEstimate: Number(r.rowEstimate) }));
 }
 
-export interface SchemaGrant {
-  grantee: string;
-  privileges: string[];
-}
-
-/** Who holds what on the schema itself (owner excluded). */
-export async function schemaGrants(client: Queryable, schema: string): Promise<SchemaGrant[]> {
-  const { rows } = await client.query(
-    `SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END AS grantee,
-            array_agg(a.privilege_type ORDER BY a.privilege_type) AS privileges
-     FROM pg_namespace n, aclexplode(n.nspacl) a
-     WHERE n.nspname = $1 AND a.grantee <> n.nspowner
-     GROUP BY 1 ORDER BY 1`,
-    [schema],
-  );
-  return rows;
-}
-
 export async function schemaOwner(client: Queryable, schema: string): Promise<string | undefined> {
   const { rows } = await client.query(
     'SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = $1',
@@ -122,4 +104,17 @@ export async function invalidIndexes(client: Queryable, schema: string): Promise
     [schema],
   );
   return rows.map((r) => r.relname);
+}
+
+/** Which of these publications exist in this database. */
+export async function existingPublications(
+  client: Queryable,
+  names: string[],
+): Promise<Set<string>> {
+  if (names.length === 0) return new Set();
+  const { rows } = await client.query(
+    'SELECT pubname FROM pg_publication WHERE pubname = ANY($1::text[])',
+    [names],
+  );
+  return new Set(rows.map((r) => r.pubname as string));
 }

@@ -27,6 +27,7 @@ export interface AdoptOptions {
   baseline?: number;
   /** Limit to these schemas (full names); default every unregistered schema with the prefix. */
   schemas?: string[];
+  /** The template the schemas were built from; none is recorded without it. */
   template?: string;
   dryRun?: boolean;
 }
@@ -88,12 +89,16 @@ export async function adopt(ctx: Ctx, opts: AdoptOptions): Promise<AdoptResult> 
         `--baseline ${opts.baseline}: no migration with that id (have ${files.length ? `1..${files[files.length - 1].id}` : 'none'})`,
       );
   }
-  let templateId = ctx.settings.template;
-  try {
-    templateId = loadTemplate(opts.template ?? ctx.settings.template).id;
-  } catch (err) {
-    if (err instanceof UsageError) problems.push(...err.problems);
-    else throw err;
+  // An adopted schema was not built from a template unless the operator says so: recording the
+  // configured default would make verify compare it with a reference it never followed.
+  let templateId: string | null = null;
+  if (opts.template !== undefined) {
+    try {
+      templateId = loadTemplate(opts.template).id;
+    } catch (err) {
+      if (err instanceof UsageError) problems.push(...err.problems);
+      else throw err;
+    }
   }
   if (problems.length) throw new UsageError(problems);
   const baseline = files.filter((f) => f.id <= (opts.baseline ?? 0));

@@ -62,6 +62,10 @@ export const ERROR_CODES = [
   'insufficient-privilege',
   // statement_timeout cancelled a statement (the message says where the setting comes from).
   'statement-timeout',
+  // Export met objects it cannot carry (exit 1, nothing written; --allow-incomplete records them).
+  'archive-incomplete',
+  // A function body names the archive's source schema: import --as refuses (exit 2) without --force.
+  'archive-names-source',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -50,10 +50,12 @@ export function buildFingerprints(
       out.set(r.schema, fp);
       norms.set(r.schema, norm);
     }
-    fp.set(`${r.kind} ${r.name}`, {
+    // Keys too: a function taking a tenant type names the schema in its signature.
+    const name = norm(r.name);
+    fp.set(`${r.kind} ${name}`, {
       kind: r.kind,
-      name: r.name,
-      parent: r.parent,
+      name,
+      parent: r.parent === null ? null : norm(r.parent),
       def: norm(r.def ?? ''),
     });
   }
@@ -99,7 +101,37 @@ const rank = (kind: string) => {
  * What is missing, extra or different in `actual` compared with `expected`. Objects of a table
  * that is itself missing or extra are not listed again: "missing table x" says it all.
  */
-export function diffFingerprint(expected: Fingerprint, actual: Fingerprint): string[] {
+/** Keys present on both sides whose definitions differ. */
+export function changedKeys(expected: Fingerprint, actual: Fingerprint): string[] {
+  return [...expected.entries()]
+    .filter(([k, e]) => actual.has(k) && actual.get(k)!.def !== e.def)
+    .map(([k]) => k);
+}
+
+/**
+ * Of the changed keys, those whose canonical forms (canonical.ts) agree: the same meaning,
+ * spelled differently by PostgreSQL's deparser.
+ */
+export function sameMeaning(
+  keys: string[],
+  expected: Fingerprint | undefined,
+  actual: Fingerprint | undefined,
+): Set<string> {
+  const out = new Set<string>();
+  if (!expected || !actual) return out;
+  for (const k of keys) {
+    const e = expected.get(k);
+    const a = actual.get(k);
+    if (e && a && e.def === a.def) out.add(k);
+  }
+  return out;
+}
+
+export function diffFingerprint(
+  expected: Fingerprint,
+  actual: Fingerprint,
+  spelledDifferently: ReadonlySet<string> = new Set(),
+): string[] {
   const missing = [...expected.keys()].filter((k) => !actual.has(k));
   const extra = [...actual.keys()].filter((k) => !expected.has(k));
   const goneTables = new Set(
@@ -126,7 +158,7 @@ export function diffFingerprint(expected: Fingerprint, actual: Fingerprint): str
     problems.push(`extra ${e.kind} ${e.name}${e.kind === 'column' ? ` (${e.def})` : ''}`);
   }
   const changed = [...expected.entries()]
-    .filter(([k, e]) => actual.has(k) && actual.get(k)!.def !== e.def)
+    .filter(([k, e]) => actual.has(k) && actual.get(k)!.def !== e.def && !spelledDifferently.has(k))
     .map(([k, e]) => [e, actual.get(k)!] as const);
   for (const [e, a] of changed.sort((x, y) => byKind(x[0], y[0]))) {
     const detail =

@@ -1,4 +1,4 @@
-import type { AclGrant } from './isolation-sql.js';
+import type { AclGrant } from '../pg/acl.js';
 import { push } from '../shared/multimap.js';
 
 export interface IsolationTenant {
@@ -17,6 +17,14 @@ export interface IsolationInput {
   members: { role: string; member: string }[];
   /** What `access grant` recorded. */
   recorded: { slug: string; role: string }[];
+  /** Grants an import restored from the archive of tenant `from` (the copy holds what its source held). */
+  carried?: { slug: string; role: string; from: string }[];
+}
+
+export interface IsolationResult {
+  problems: Map<string, string[]>;
+  /** Reported, not failures: grants a tenant holds because the archive it came from held them. */
+  notes: Map<string, string[]>;
 }
 
 /**
@@ -70,8 +78,12 @@ export function describeGrants(grants: AclGrant[]): string {
  * where tenantctl did not grant it (a tenant's own group roles count as reaching their tenant);
  * a suspended tenant whose objects still grant anything.
  */
-export function isolationProblems(input: IsolationInput): Map<string, string[]> {
+export function isolationProblems(input: IsolationInput): IsolationResult {
   const problems = new Map<string, string[]>();
+  const notes = new Map<string, string[]>();
+  const carriedFrom = new Map(
+    (input.carried ?? []).map((c) => [`${c.slug}\u0000${c.role}`, c.from]),
+  );
   const bySchema = new Map(input.tenants.map((t) => [t.schema, t]));
   const home = new Map<string, string>();
   for (const t of input.tenants) {
@@ -109,10 +121,23 @@ export function isolationProblems(input: IsolationInput): Map<string, string[]> 
   }
 
   for (const role of new Set([...reach.keys(), ...membership.keys()])) {
-    const where = new Set([
-      ...(reach.get(role)?.keys() ?? []),
-      ...(membership.get(role)?.keys() ?? []),
-    ]);
+    const reached = [...(reach.get(role)?.keys() ?? []), ...(membership.get(role)?.keys() ?? [])];
+    // A copy's grants that came with its archive are what they are: the source's, carried.
+    const where = new Set<string>();
+    for (const slug of reached) {
+      const from = carriedFrom.get(`${slug}\u0000${role}`);
+      if (from === undefined || membership.get(role)?.has(slug)) {
+        where.add(slug);
+        continue;
+      }
+      const holds = reach.get(role)?.get(slug);
+      if (holds && !notes.get(slug)?.some((n) => n.startsWith(`role ${role} `)))
+        push(
+          notes,
+          slug,
+          `role ${role} holds ${describeGrants(holds)} here because the archive of tenant ${from} it was imported from did (not granted by tenantctl)`,
+        );
+    }
     const own = home.get(role);
     const all = new Set(where);
     if (own !== undefined) all.add(own);
@@ -142,7 +167,7 @@ export function isolationProblems(input: IsolationInput): Map<string, string[]> 
       push(problems, slug, `suspended, but role ${role} still holds ${describeGrants(gs)}`);
     }
   }
-  return problems;
+  return { problems, notes };
 }
 
 /** Nothing but the owner may hold privileges on the control schema or anything in it. */

@@ -11,9 +11,20 @@ import { runTemplateFiles, type Template } from '../provision/template.js';
 import type { MigrationFile } from '../control/migration-files.js';
 import { buildFingerprints, type Fingerprint } from './fingerprint.js';
 import { createSchemaSql } from '../provision/tenant-ddl.js';
+import { canonicalFingerprint } from './canonical.js';
 
 /** Thrown to end the scratch transaction: the reference must never be committed. */
 class RollBack extends Error {}
+
+/** The canonical form of the scratch schema, its round-trip copy dropped again (savepoint). */
+async function canonicalOf(client: Queryable, scratch: string): Promise<Fingerprint> {
+  await client.query('SAVEPOINT canonical');
+  try {
+    return await canonicalFingerprint(client, scratch);
+  } finally {
+    await client.query('ROLLBACK TO SAVEPOINT canonical');
+  }
+}
 
 /**
  * Builds what a tenant of `template` should look like at each of `versions` (the highest applied
@@ -26,6 +37,8 @@ export interface Reference {
   fingerprint: Fingerprint;
   /** Server-side digest (see fingerprintDigests): a tenant with the same one needs no closer look. */
   digest: string;
+  /** With `canonical`: the fingerprint after one export/restore round trip (canonical.ts). */
+  canonical?: Fingerprint;
 }
 
 /** Structure-neutral commands the reference leaves out: it is one transaction that never commits. */
@@ -61,6 +74,7 @@ export async function buildReferences(
   template: Template,
   migrations: MigrationFile[],
   versions: Set<number>,
+  opts: { canonical?: boolean } = {},
 ): Promise<Map<number, Reference>> {
   const scratch = `tenantctl_verify_${randomBytes(6).toString('hex')}`;
   const out = new Map<number, Reference>();
@@ -71,7 +85,8 @@ export async function buildReferences(
       buildFingerprints(await fingerprintRows(client, [scratch])).get(scratch) ?? new Map();
     const digest =
       (await fingerprintDigests(client, [{ schema: scratch, roles: null }])).get(scratch) ?? '';
-    out.set(version, { fingerprint, digest });
+    const canonical = opts.canonical ? await canonicalOf(client, scratch) : undefined;
+    out.set(version, { fingerprint, digest, canonical });
     await setTenantSearchPath(client, scratch);
   };
   await withTransaction(

@@ -8,12 +8,25 @@ import {
   type MigrationFile,
 } from '../control/migration-files.js';
 import { withClient, withDedicatedClient, withTransaction } from '../pg/tx.js';
-import { listTenants, requireControlSchema, type TenantRow } from '../control/registry.js';
+import {
+  listTenants,
+  requireControlSchema,
+  carriedGrantRows,
+  type TenantRow,
+} from '../control/registry.js';
+import type { Queryable } from '../pg/pool.js';
 import { appliedGroups, type AppliedGroup } from '../control/migration-state.js';
 import { fingerprintRows, fingerprintDigests, setNeutralSearchPath } from './fingerprint-sql.js';
-import { aclGrants, type AclGrant } from './isolation-sql.js';
+import { aclSummary, type AclGrant } from '../pg/acl.js';
 import { recordedAccessGrants } from '../control/access-grants.js';
-import { buildFingerprints, diffFingerprint } from './fingerprint.js';
+import {
+  buildFingerprints,
+  diffFingerprint,
+  changedKeys,
+  sameMeaning,
+  type Fingerprint,
+} from './fingerprint.js';
+import { canonicalFingerprint } from './canonical.js';
 import { buildReferences, type Reference } from './reference.js';
 import { isolationProblems, controlProblems } from './isolation.js';
 import { fanOut } from '../control/fanout.js';
@@ -30,11 +43,14 @@ export interface VerifyOptions {
 export interface VerifiedTenant {
   slug: string;
   schema: string;
-  template: string;
+  /** null: adopted without --template; there is no reference to compare its structure with. */
+  template: string | null;
   status: string;
   version: number;
   ok: boolean;
   problems: string[];
+  /** Reported, but not a failure: no reference to compare with, grants carried by an import. */
+  notes: string[];
 }
 
 export interface VerifyResult {
@@ -105,6 +121,68 @@ function indexGroups(groups: AppliedGroup[]): Map<string, AppliedGroup[]> {
   return out;
 }
 
+/** Thrown to end a scratch transaction: nothing it did may be committed. */
+class RollBack extends Error {}
+
+/**
+ * What differs between each tenant and its reference. Definitions that differ are judged again in
+ * PostgreSQL's normal form (canonical.ts): a tenant exported and imported again is spelled the way
+ * PostgreSQL prints it back, not the way the template was written, and means the same. Only
+ * tenants with such differences pay for it: one round trip of the tenant and one of its reference,
+ * each in a transaction that is rolled back. Where that cannot run (a read-only server), the
+ * differences are reported as found.
+ */
+async function structureProblems(
+  ctx: Ctx,
+  client: Queryable,
+  files: MigrationFile[],
+  references: Map<string, Map<number, Reference>>,
+  differ: { t: TenantRow; fp: Fingerprint }[],
+): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const needCanon = differ.filter(
+    ({ t, fp }) => changedKeys(references.get(t.template!)!.get(t.version)!.fingerprint, fp).length,
+  );
+  const canonRefs = new Map<string, Map<number, Reference>>();
+  const byTemplate = new Map<string, Set<number>>();
+  for (const { t } of needCanon)
+    byTemplate.set(t.template!, new Set([...(byTemplate.get(t.template!) ?? []), t.version]));
+  for (const [spec, versions] of byTemplate) {
+    try {
+      canonRefs.set(
+        spec,
+        await buildReferences(client, loadTemplate(spec), files, versions, { canonical: true }),
+      );
+    } catch (err) {
+      ctx.reporter.debug(`no canonical reference for ${spec}: ${(err as Error).message}`);
+    }
+  }
+  const canonNeeded = new Set(needCanon.map(({ t }) => t.slug));
+  for (const { t, fp } of differ) {
+    const ref = references.get(t.template!)!.get(t.version)!;
+    let same = new Set<string>();
+    if (canonNeeded.has(t.slug)) {
+      const keys = changedKeys(ref.fingerprint, fp);
+      const canonRef = canonRefs.get(t.template!)?.get(t.version)?.canonical;
+      let canonTenant: Fingerprint | undefined;
+      try {
+        await withDedicatedClient(ctx.db, (conn) =>
+          withTransaction(conn, async () => {
+            canonTenant = await canonicalFingerprint(conn, t.schema, [t.rwRole, t.roRole]);
+            throw new RollBack();
+          }),
+        );
+      } catch (err) {
+        if (!(err instanceof RollBack))
+          ctx.reporter.debug(`no canonical form of ${t.schema}: ${(err as Error).message}`);
+      }
+      same = sameMeaning(keys, canonRef, canonTenant);
+    }
+    out.set(t.slug, diffFingerprint(ref.fingerprint, fp, same));
+  }
+  return out;
+}
+
 /**
  * Drift: every tenant against the reference of its template at its migration version. Isolation:
  * PUBLIC, cross-tenant roles, suspended tenants, the control schema. Problems are data; the caller
@@ -139,7 +217,16 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
     // One reference per template and version present in the selection.
     const references = new Map<string, Map<number, Reference>>();
     const byTemplate = new Map<string, TenantRow[]>();
-    for (const t of selected) push(byTemplate, t.template, t);
+    const notes = new Map<string, string[]>(selected.map((t) => [t.slug, []]));
+    for (const t of selected) {
+      if (t.template === null)
+        notes
+          .get(t.slug)!
+          .push(
+            'no reference: adopted without --template, so its structure is not compared with one (isolation is still checked)',
+          );
+      else push(byTemplate, t.template, t);
+    }
     for (const [spec, tenants] of byTemplate) {
       let template: Template;
       try {
@@ -190,11 +277,12 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
             conn,
             async () => {
               await setNeutralSearchPath(conn);
-              const grants = await aclGrants(
+              const grants = await aclSummary(
                 conn,
                 batch.map((t) => t.schema),
               );
-              if (check.length === 0) return { grants, found: [] as [string, string[]][] };
+              const differ: { t: TenantRow; fp: Fingerprint }[] = [];
+              if (check.length === 0) return { grants, found: [] as [string, string[]][], differ };
               const existing = await existingSchemas(
                 conn,
                 check.map((t) => t.schema),
@@ -209,6 +297,7 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
                   found.push([t.slug, [`schema ${t.schema} does not exist`]]);
                   return false;
                 }
+                if (t.template === null) return false;
                 const ref = references.get(t.template)?.get(t.version);
                 return ref !== undefined && ref.digest !== (digests.get(t.schema) ?? '');
               });
@@ -222,16 +311,9 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
                 );
                 const roles = new Map(differing.map((t) => [t.schema, [t.rwRole, t.roRole]]));
                 const fps = buildFingerprints(rows, (sch) => roles.get(sch) ?? []);
-                for (const t of differing)
-                  found.push([
-                    t.slug,
-                    diffFingerprint(
-                      references.get(t.template)!.get(t.version)!.fingerprint,
-                      fps.get(t.schema) ?? new Map(),
-                    ),
-                  ]);
+                for (const t of differing) differ.push({ t, fp: fps.get(t.schema) ?? new Map() });
               }
-              return { grants, found };
+              return { grants, found, differ };
             },
             { begin: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', noTimeouts: true },
           ),
@@ -240,20 +322,26 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
     );
     const grants: AclGrant[] = [];
     if (outcomes.stopped) throw outcomes.stopped;
+    const differ: { t: TenantRow; fp: Fingerprint }[] = [];
     for (const o of outcomes) {
       if (o.status === 'failed') throw o.error;
       if (o.status !== 'ok') continue;
       grants.push(...o.value.grants);
       for (const [slug, list] of o.value.found) add(slug, list);
+      differ.push(...o.value.differ);
     }
+    for (const [slug, list] of await structureProblems(ctx, client, files, references, differ))
+      add(slug, list);
     const members = await roleMembers(
       client,
       all.flatMap((t) => [t.rwRole, t.roRole]),
     );
     const recorded = await recordedAccessGrants(client, c);
-    for (const [slug, list] of isolationProblems({ tenants: all, grants, members, recorded }))
-      add(slug, list);
-    const control = controlProblems(await aclGrants(client, [c.schema]));
+    const carried = await carriedGrantRows(client, c);
+    const isolation = isolationProblems({ tenants: all, grants, members, recorded, carried });
+    for (const [slug, list] of isolation.problems) add(slug, list);
+    for (const [slug, list] of isolation.notes) notes.get(slug)?.push(...list);
+    const control = controlProblems(await aclSummary(client, [c.schema]));
 
     const tenants = selected.map((t): VerifiedTenant => {
       const list = problems.get(t.slug)!;
@@ -265,6 +353,7 @@ export async function verifyFleet(ctx: Ctx, opts: VerifyOptions = {}): Promise<V
         version: t.version,
         ok: list.length === 0,
         problems: list,
+        notes: notes.get(t.slug) ?? [],
       };
     });
     const failed = tenants.filter((t) => !t.ok).length;

@@ -11,6 +11,7 @@ import {
   existsSync,
 } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
@@ -156,6 +157,86 @@ describe('export / import / verify from the command line', () => {
     } finally {
       await db2.cleanup();
     }
+  });
+
+  it('export of what an archive cannot carry is exit 1, nothing written; --allow-incomplete writes it and every command says what is missing', async () => {
+    await runCli(['create', 'gaps'], { env });
+    await db.query(
+      `CREATE TYPE org_gaps.mood AS ENUM ('a'); CREATE CAST (text AS org_gaps.mood) WITH INOUT`,
+    );
+    const out = path.join(tmp, 'gaps');
+    mkdirSync(out);
+    const refused = await runCli(['export', 'gaps', '--out-dir', out], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/cast from text to .*mood/);
+    expect(refused.stderr).toMatch(/--allow-incomplete/);
+    expect(readdirSync(out)).toEqual([]);
+    const r = await runCli(['export', 'gaps', '--out-dir', out, '--allow-incomplete', '--json'], {
+      env,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.result().gaps).toHaveLength(1);
+    expect(r.stderr).toMatch(/not in the archive: cast from text/);
+    const v = await runCli(['export', 'verify', r.result().file]);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/INCOMPLETE: 1 object/);
+    const imp = await runCli(['import', r.result().file, '--as', 'gaps-copy'], { env });
+    expect(imp.code, imp.stderr).toBe(0);
+    expect(imp.stderr).toMatch(/exported with --allow-incomplete: 1 object\(s\) not restored/);
+    const info = await runCli(['info', 'gaps-copy'], { env });
+    expect(info.stdout).toMatch(
+      /missing +imported from an incomplete archive; not restored: cast from text/,
+    );
+    // the tenant with the cast would fail the nightly export below
+    const dropped = await runCli(['drop', 'gaps', '--yes'], { env });
+    expect(dropped.code, dropped.stderr).toBe(0);
+  });
+
+  it('export verify --restore proves an archive restores (exit 0), and fails (exit 1) on one that does not; export --verify-restore', async () => {
+    const ok = await runCli(['export', 'verify', '--restore', archive, '--json'], { env });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.result()).toMatchObject({ ok: true, slug: 'acme', problems: [] });
+    const broken = repack(archive, (dir) => {
+      const f = path.join(dir, 'post-data.sql');
+      writeFileSync(f, `${readFileSync(f, 'utf8')}CREATE INDEX ON no_such_table (x);\n`);
+      const mf = path.join(dir, 'manifest.json');
+      const m = JSON.parse(readFileSync(mf, 'utf8'));
+      const body = readFileSync(f);
+      m.files['post-data.sql'] = {
+        bytes: body.length,
+        sha256: createHash('sha256').update(body).digest('hex'),
+      };
+      writeFileSync(mf, JSON.stringify(m));
+    });
+    expect((await runCli(['export', 'verify', broken])).code).toBe(0);
+    const caught = await runCli(['export', 'verify', '--restore', broken], { env });
+    expect(caught.code).toBe(1);
+    expect(caught.stderr).toMatch(/does not restore.*no_such_table/s);
+    const fresh = await runCli(
+      ['export', 'acme', '--out-dir', path.join(tmp, 'checked'), '--verify-restore'],
+      { env },
+    );
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(fresh.stdout).toMatch(/restore verified in \d+ ms/);
+  });
+
+  it('import --as refuses a function whose body names the source schema (exit 2, nothing created) unless --force', async () => {
+    await runCli(['create', 'named'], { env });
+    await db.query(
+      `CREATE FUNCTION org_named.n() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*)\n FROM org_named.users $$`,
+    );
+    const file = path.join(tmp, 'named.tar.gz');
+    expect((await runCli(['export', 'named', '-o', file], { env })).code).toBe(0);
+    const refused = await runCli(['import', file, '--as', 'named-copy'], { env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /function n\(\) names the archive's schema org_named in its body \(line 2: FROM org_named\.users\)/,
+    );
+    expect(refused.stderr).toMatch(/--force/);
+    expect(await traces('named-copy', 'org_named_copy')).toBe(0);
+    const forced = await runCli(['import', file, '--as', 'named-copy', '--force'], { env });
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr).toMatch(/names its schema org_named in its body/);
   });
 
   it('an unreachable output directory is exit 2 and leaves no file', async () => {

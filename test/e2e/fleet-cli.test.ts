@@ -608,15 +608,19 @@ describe('tenantctl server and placement across three servers', () => {
     expect(add.controlSchema).toEqual({ created: false, applied: [] });
     expect((await ok(env, ['route', 'native', '--json'])).result().server).toBe('s1');
     // s1's control schema as an older tenantctl left it
-    await s1.query(`DROP TRIGGER keep_local_placement ON ctl_up.tenants;
+    await s1.query(`DROP TABLE ctl_up.carried_grants;
+      ALTER TABLE ctl_up.tenants DROP COLUMN import_gaps;
+      DROP TRIGGER keep_local_placement ON ctl_up.tenants;
       DROP FUNCTION ctl_up.keep_local_placement();
       DROP TABLE ctl_up.placements, ctl_up.servers;
-      DELETE FROM ctl_up.migrations WHERE name = 'fleet'`);
+      DELETE FROM ctl_up.migrations WHERE name IN ('fleet', 'archive-lineage')`);
     const check = await cli(env, ['server', 'check', 's1']);
     expect(check.code).toBe(1);
     expect(check.stdout).toMatch(/control schema .*older than this tenantctl/);
     const init = (await ok(env, ['init', '--json'])).result();
-    expect(init.servers).toEqual([{ name: 's1', applied: ['fleet'], error: null }]);
+    expect(init.servers).toEqual([
+      { name: 's1', applied: ['fleet', 'archive-lineage'], error: null },
+    ]);
     await ok(env, ['server', 'check', 's1']);
   });
 });

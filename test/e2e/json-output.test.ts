@@ -186,6 +186,8 @@ describe('--json: one envelope for every command, valid against schema/output.sc
     await fails('export', ['export', 'base', '-o', path.join(tmp, 'no', 'such', 'dir/')], 2);
     await ok('export', ['export', '--all', '--tenant', 'base', '--out-dir', path.join(tmp, 'all')]);
     await ok('export verify', ['export', 'verify', e.result.file]);
+    const proof = await ok('export verify', ['export', 'verify', '--restore', e.result.file]);
+    expect(proof.result).toMatchObject({ ok: true, problems: [] });
     const junk = path.join(tmp, 'junk.tar.gz');
     writeFileSync(junk, 'not an archive');
     const bad = await fails('export verify', ['export', 'verify', junk]);

@@ -124,7 +124,7 @@ describe('export and import round trip', () => {
       ok: true,
       slug: 'acme',
       schema: 'org_acme',
-      formatVersion: 1,
+      formatVersion: 2,
       migrations: 1,
     });
     expect(manifest.migrations).toEqual([expect.objectContaining({ id: 1, name: 'projects' })]);
@@ -163,7 +163,7 @@ describe('export and import round trip', () => {
     expect(a.triggers.map((t: any) => t.tgname)).toEqual(
       expect.arrayContaining(['weird_touch', 'weird_off', 'users_audit']),
     );
-    expect(a.indexes.map((i: any) => i.indexname)).toEqual(
+    expect(a.indexes.map((i: any) => i.name)).toEqual(
       expect.arrayContaining(['weird_doc_gin', 'weird_during_gist', 'events_2024_payload_idx']),
     );
     expect(a.functions.map((f: any) => f.proname)).toEqual(

@@ -48,12 +48,14 @@ describe('the fleet in the control database', () => {
     await withFleet('up', async (f) => {
       await initControlSchema(f.control);
       await createTenants(f.control, { slugs: ['acme', 'beta-co'] });
-      // the control schema as the previous tenantctl left it: without migration 7
-      await db.query(`DROP TRIGGER keep_local_placement ON ctl_up.tenants;
+      // the control schema as the tenantctl before the fleet left it: without migrations 7 and 8
+      await db.query(`DROP TABLE ctl_up.carried_grants;
+        ALTER TABLE ctl_up.tenants DROP COLUMN import_gaps;
+        DROP TRIGGER keep_local_placement ON ctl_up.tenants;
         DROP FUNCTION ctl_up.keep_local_placement();
         DROP TABLE ctl_up.placements, ctl_up.servers;
-        DELETE FROM ctl_up.migrations WHERE name = 'fleet'`);
-      expect((await initControlSchema(f.control)).applied).toEqual(['fleet']);
+        DELETE FROM ctl_up.migrations WHERE name IN ('fleet', 'archive-lineage')`);
+      expect((await initControlSchema(f.control)).applied).toEqual(['fleet', 'archive-lineage']);
       expect(await placements('up')).toEqual([
         { slug: 'acme', schema_name: 'up_acme', server: 'local', state: 'placed' },
         { slug: 'beta-co', schema_name: 'up_beta_co', server: 'local', state: 'placed' },

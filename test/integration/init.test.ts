@@ -26,6 +26,7 @@ describe('init', () => {
         'audit-running-runs',
         'audit-log-at',
         'fleet',
+        'archive-lineage',
       ],
     });
     const { rows } = await db.query(`SELECT id, note FROM public.migrations ORDER BY id`);
@@ -44,6 +45,7 @@ describe('init', () => {
       'audit-running-runs',
       'audit-log-at',
       'fleet',
+      'archive-lineage',
     ]);
   });
 
@@ -70,16 +72,16 @@ describe('init', () => {
   it('refuses to work on a control schema older than this tenantctl, and init upgrades it', async () => {
     const ctx = () => db.ctx({ controlSchema: 'old_ctl' });
     await initControlSchema(ctx());
-    // the control schema as the previous tenantctl left it: without migration 7
-    await db.query(`DROP TRIGGER keep_local_placement ON old_ctl.tenants;
-      DROP FUNCTION old_ctl.keep_local_placement();
-      DROP TABLE old_ctl.placements, old_ctl.servers;
-      DELETE FROM old_ctl.migrations WHERE name = 'fleet'`);
+    // the control schema as the previous tenantctl left it: without migration 8
+    await db.query(`DROP TABLE old_ctl.carried_grants;
+      ALTER TABLE old_ctl.tenants DROP COLUMN import_gaps;
+      ALTER TABLE old_ctl.tenants ALTER COLUMN template SET NOT NULL;
+      DELETE FROM old_ctl.migrations WHERE name = 'archive-lineage'`);
     const { listTenantsCmd } = await import('../../src/inspect/list.js');
     await expect(listTenantsCmd(ctx())).rejects.toThrow(
-      /older than this tenantctl \(version 6, needs 7\)/,
+      /older than this tenantctl \(version 7, needs 8\)/,
     );
-    expect((await initControlSchema(ctx())).applied).toEqual(['fleet']);
+    expect((await initControlSchema(ctx())).applied).toEqual(['archive-lineage']);
     expect(await listTenantsCmd(ctx())).toEqual([]);
   });
 

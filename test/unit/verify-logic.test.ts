@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { normaliser, buildFingerprints, diffFingerprint } from '../../src/verify/fingerprint.js';
 import { isolationProblems, controlProblems, describeGrants } from '../../src/verify/isolation.js';
-import type { AclGrant } from '../../src/verify/isolation-sql.js';
+import type { AclGrant } from '../../src/pg/acl.js';
 
 describe('normaliser', () => {
   it('removes the schema as qualifier and elsewhere, but not inside longer names', () => {
@@ -67,6 +67,8 @@ const tenants = ['a', 'b', 'c'].map((s) => ({
   roRole: `org_${s}_ro`,
 }));
 
+const iso = (input: Parameters<typeof isolationProblems>[0]) => isolationProblems(input).problems;
+
 describe('isolationProblems', () => {
   const own = tenants.flatMap((t) => [
     grant(t.schema, 'schema', t.rwRole, 'USAGE'),
@@ -74,7 +76,7 @@ describe('isolationProblems', () => {
   ]);
 
   it('a fleet where every tenant is reached only by its own roles is clean', () => {
-    expect(isolationProblems({ tenants, grants: own, members: [], recorded: [] }).size).toBe(0);
+    expect(iso({ tenants, grants: own, members: [], recorded: [] }).size).toBe(0);
   });
 
   it('PUBLIC: EXECUTE on functions and USAGE on types allowed, anything else reported', () => {
@@ -84,7 +86,7 @@ describe('isolationProblems', () => {
       grant('org_a', 'type', 'PUBLIC', 'USAGE'),
       grant('org_b', 'table', 'PUBLIC', 'SELECT', 1, ['users']),
     ];
-    const p = isolationProblems({ tenants, grants, members: [], recorded: [] });
+    const p = iso({ tenants, grants, members: [], recorded: [] });
     expect([...p.keys()]).toEqual(['b']);
     expect(p.get('b')).toEqual(['PUBLIC has SELECT on table users']);
   });
@@ -96,7 +98,7 @@ describe('isolationProblems', () => {
       grant('org_c', 'schema', 'stray', 'USAGE'),
     ];
     const members = [{ role: 'org_b_ro', member: 'stray' }];
-    const p = isolationProblems({
+    const p = iso({
       tenants,
       grants,
       members,
@@ -105,7 +107,7 @@ describe('isolationProblems', () => {
     expect([...p.keys()].sort()).toEqual(['a', 'c']);
     expect(p.get('a')![0]).toMatch(/role stray also reaches b, c/);
     // granted everywhere through tenantctl: clean
-    const ok = isolationProblems({
+    const ok = iso({
       tenants,
       grants,
       members,
@@ -115,7 +117,7 @@ describe('isolationProblems', () => {
   });
 
   it("one tenant's group role on another tenant is reported even when that is its only other reach", () => {
-    const p = isolationProblems({
+    const p = iso({
       tenants,
       grants: [...own, grant('org_b', 'table', 'org_a_ro', 'SELECT', 1, ['users'])],
       members: [],
@@ -125,9 +127,32 @@ describe('isolationProblems', () => {
     expect(p.get('b')![0]).toMatch(/org_a_ro \(a group role of tenant a\) also reaches a/);
   });
 
+  it('grants an import carried over from the source tenant are a note on the copy, not cross-tenant access', () => {
+    const grants = [
+      ...own,
+      grant('org_a', 'table', 'ext', 'SELECT', 1, ['users']),
+      grant('org_b', 'table', 'ext', 'SELECT', 1, ['users']),
+    ];
+    const input = { tenants, grants, members: [], recorded: [] };
+    // without the record of the import, ext reaching a and b is reported on both
+    expect([...iso(input).keys()].sort()).toEqual(['a', 'b']);
+    const r = isolationProblems({ ...input, carried: [{ slug: 'b', role: 'ext', from: 'a' }] });
+    expect(r.problems.size).toBe(0);
+    expect(r.notes.get('b')).toEqual([
+      'role ext holds SELECT on table users here because the archive of tenant a it was imported from did (not granted by tenantctl)',
+    ]);
+    // a third, unrelated tenant reached by hand is still cross-tenant access
+    const c = isolationProblems({
+      ...input,
+      grants: [...grants, grant('org_c', 'schema', 'ext', 'USAGE')],
+      carried: [{ slug: 'b', role: 'ext', from: 'a' }],
+    });
+    expect([...c.problems.keys()].sort()).toEqual(['a', 'c']);
+  });
+
   it('a suspended tenant must hold no grants', () => {
     const susp = tenants.map((t) => (t.slug === 'c' ? { ...t, status: 'suspended' } : t));
-    const p = isolationProblems({ tenants: susp, grants: own, members: [], recorded: [] });
+    const p = iso({ tenants: susp, grants: own, members: [], recorded: [] });
     expect([...p.keys()]).toEqual(['c']);
     expect(p.get('c')!.join('\n')).toMatch(
       /suspended, but role org_c_ro still holds SELECT on 3 tables/,

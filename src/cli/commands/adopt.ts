@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option, InvalidArgumentError } from 'commander';
 import { examples } from '../help.js';
 import { withSession, showResult, type Session } from '../session.js';
-import { migrationsDirOption, templateOption } from '../options.js';
+import { migrationsDirOption } from '../options.js';
 import type { AdoptResult } from '../../provision/adopt.js';
 
 function render(s: Session, r: AdoptResult): string[] {
@@ -38,7 +38,10 @@ export function register(program: Command): void {
       }),
     )
     .addOption(migrationsDirOption())
-    .addOption(templateOption())
+    .option(
+      '--template <name|dir>',
+      'the template these schemas were built from, so verify compares them with it (none is recorded without it)',
+    )
     .option('--dry-run', 'list what would be adopted; change nothing')
     .action(
       async (

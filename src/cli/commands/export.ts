@@ -17,7 +17,7 @@ function renderAll(s: Session, r: ExportAllResult): string[] {
   const { c } = s.out;
   return r.tenants.map((t) =>
     t.ok
-      ? `${c.green('exported')} ${t.slug} -> ${t.file} (${formatBytes(t.bytes ?? 0)}, ${t.rows} rows${t.deleted.length ? `, removed ${t.deleted.length} older` : ''})`
+      ? `${c.green('exported')} ${t.slug} -> ${t.file} (${formatBytes(t.bytes ?? 0)}, ${t.rows} rows${t.restoreVerified ? ', restore verified' : ''}${t.gaps?.length ? `, ${c.yellow(`incomplete: ${t.gaps.map((g) => g.object).join(', ')}`)}` : ''}${t.deleted.length ? `, removed ${t.deleted.length} older` : ''})`
       : `${c.red('failed')}   ${t.slug}: ${t.error}`,
   );
 }
@@ -28,6 +28,8 @@ interface ExportFlags extends SelectionFlags {
   outDir?: string;
   keep?: number;
   concurrency?: number;
+  allowIncomplete?: boolean;
+  verifyRestore?: boolean;
 }
 
 export function register(program: Command): void {
@@ -52,7 +54,15 @@ export function register(program: Command): void {
         'with --all: keep the newest n archives per tenant, delete older ones after the new one is complete',
       ).argParser(positiveInt(100000)),
     )
-    .addOption(concurrencyOption());
+    .addOption(concurrencyOption())
+    .option(
+      '--allow-incomplete',
+      'write the archive even when some objects cannot be carried, recording them in the manifest (import, export verify and info then name them)',
+    )
+    .option(
+      '--verify-restore',
+      'restore each new archive into a scratch schema in a rolled-back transaction and compare it with the manifest before older archives are pruned (costs about an import per tenant)',
+    );
   selectionOptions(cmd, 'with --all, only these tenants');
   cmd.action(async (slug: string | undefined, opts: ExportFlags, command: Command) =>
     withSession(command, async (s) => {
@@ -77,7 +87,14 @@ export function register(program: Command): void {
         await showResult(
           s,
           () =>
-            exportAll(ctx, { outDir: opts.outDir!, keep: opts.keep, concurrency, ...selection }),
+            exportAll(ctx, {
+              outDir: opts.outDir!,
+              keep: opts.keep,
+              concurrency,
+              ...selection,
+              allowIncomplete: opts.allowIncomplete,
+              verifyRestore: opts.verifyRestore,
+            }),
           (r) => renderAll(s, r),
         );
         return;
@@ -90,12 +107,29 @@ export function register(program: Command): void {
         outDir: opts.outDir,
       });
       const ctx = await s.ctx(1);
-      const r = await exportTenant(ctx, slug!, { output: opts.output, outDir: opts.outDir });
+      const r = await exportTenant(ctx, slug!, {
+        output: opts.output,
+        outDir: opts.outDir,
+        allowIncomplete: opts.allowIncomplete,
+      });
       for (const w of r.warnings) s.out.warn(w);
+      for (const g of r.gaps) s.out.warn(`not in the archive: ${g.object} (${g.reason})`);
+      let restore: { ok: boolean; problems: string[]; restoreMs: number } | undefined;
+      if (opts.verifyRestore) {
+        const { verifyRestore } = await import('../../archive/restore-check.js');
+        restore = await verifyRestore(ctx, r.file);
+        if (!restore.ok) {
+          const e = new FailedError(
+            [`${r.file} was written but does not restore:`, ...restore.problems].join('\n  '),
+          );
+          e.result = { ...r, restore };
+          throw e;
+        }
+      }
       s.out.result(
-        r,
+        restore ? { ...r, restore } : r,
         () =>
-          `exported ${r.slug} (${r.schema}) -> ${r.file} (${formatBytes(r.bytes)}, ${r.tables} tables, ${r.rows} rows)`,
+          `exported ${r.slug} (${r.schema}) -> ${r.file} (${formatBytes(r.bytes)}, ${r.tables} tables, ${r.rows} rows${restore ? `, restore verified in ${restore.restoreMs} ms` : ''}${r.gaps.length ? `; INCOMPLETE: ${r.gaps.length} object(s) not carried` : ''})`,
       );
     }),
   );
@@ -113,19 +147,45 @@ export function register(program: Command): void {
   const verify = cmd
     .command('verify')
     .description(
-      'check an archive without a database: framing, manifest, every checksum and row count',
+      'check an archive without a database: framing, manifest, every checksum and row count; with --restore, also restore it into a rolled-back scratch schema and compare',
     )
     .argument('<archive>', 'a .tar.gz written by `tenantctl export`')
-    .action(async (archive: string, _opts, command: Command) =>
+    .option(
+      '--restore',
+      'restore the archive into a scratch schema inside a transaction that is always rolled back and compare the result with the manifest (needs a database; costs about an import)',
+    )
+    .action(async (archive: string, opts: { restore?: boolean }, command: Command) =>
       withSession(command, async (s) => {
         const { verifyArchive } = await import('../../archive/verify.js');
         const { ArchiveError } = await import('../../archive/read.js');
         try {
+          if (opts.restore) {
+            const { verifyRestore } = await import('../../archive/restore-check.js');
+            const r = await verifyRestore(await s.ctx(1), archive);
+            for (const g of r.gaps) s.out.warn(`not in the archive: ${g.object} (${g.reason})`);
+            for (const n of r.notes) s.out.warn(n);
+            if (!r.ok) {
+              const e = new FailedError(
+                [`${archive} does not restore as its manifest describes:`, ...r.problems].join(
+                  '\n  ',
+                ),
+              );
+              e.result = r;
+              throw e;
+            }
+            s.out.result(
+              r,
+              () =>
+                `ok: ${archive} restores: tenant ${r.slug} (${r.schema}), ${r.tables} tables, ${r.rows} rows, every object as described, in ${r.restoreMs} ms (rolled back)`,
+            );
+            return;
+          }
           const { result: r } = await verifyArchive(archive);
+          for (const g of r.gaps) s.out.warn(`not in the archive: ${g.object} (${g.reason})`);
           s.out.result(
             r,
             () =>
-              `ok: ${archive} holds tenant ${r.slug} (${r.schema}), ${r.tables} tables, ${r.rows} rows, ${r.files} files, format ${r.formatVersion}, from PostgreSQL ${r.serverVersion} at ${r.createdAt}`,
+              `ok: ${archive} holds tenant ${r.slug} (${r.schema}), ${r.tables} tables, ${r.rows} rows, ${r.files} files, format ${r.formatVersion}, from PostgreSQL ${r.serverVersion} at ${r.createdAt}${r.gaps.length ? `; INCOMPLETE: ${r.gaps.length} object(s) not carried` : ''}`,
           );
         } catch (err) {
           // A damaged archive is what verify is there to find: a failed check (1), not a usage
@@ -147,6 +207,10 @@ export function register(program: Command): void {
     {
       cmd: 'for f in /backups/*.tar.gz; do tenantctl export verify "$f" >/dev/null || echo "BAD $f"; done',
       does: 'check every archive in a directory',
+    },
+    {
+      cmd: 'tenantctl export verify --restore /backups/acme-20250131T020000.000Z.tar.gz',
+      does: 'prove it restores: a rolled-back restore compared with the manifest',
     },
   ]);
 }

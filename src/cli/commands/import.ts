@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .option('--as <slug>', "restore under this slug and its schema instead of the archive's")
     .option(
       '--force',
-      "import even though the archive's applied migrations do not match the local migrations directory",
+      "import even though the archive's applied migrations do not match this database's, or (with --as) its functions name the source schema in their bodies and would keep using it",
     )
     .addOption(migrationsDirOption())
     .action(async (archive: string, opts: { as?: string; force?: boolean }, command: Command) =>
@@ -24,6 +24,10 @@ export function register(program: Command): void {
         const r = await importArchive(ctx, archive, { as: opts.as, force: opts.force });
         for (const f of r.forced) s.out.warn(`--force: ${f}`);
         for (const w of r.warnings) s.out.warn(w);
+        if (r.gaps.length)
+          s.out.warn(
+            `the archive was exported with --allow-incomplete: ${r.gaps.length} object(s) not restored (see \`tenantctl info ${r.slug}\`)`,
+          );
         s.out.result(
           r,
           () =>

@@ -21,11 +21,18 @@ export function register(program: Command): void {
           `  server     ${i.server}`,
           `  schema     ${i.tenant.schema}${i.schemaExists ? '' : c.red(' (missing!)')}`,
           `  status     ${i.tenant.status} since ${formatTime(i.tenant.statusSince)}${i.tenant.statusReason ? ` (${i.tenant.statusReason})` : ''}`,
-          `  template   ${i.tenant.template}`,
+          `  template   ${i.tenant.template ?? 'none (adopted without --template)'}`,
           `  version    ${i.tenant.version} (${plural(i.migrations.length, 'migration')} applied)`,
           `  size       ${formatBytes(i.totalBytes)} in ${i.relations.length} relations`,
           `  roles      ${i.roles.map((r) => `${r.name} (${r.kind}${r.exists ? '' : ', missing'}${r.members.length ? `; members: ${r.members.join(', ')}` : ''})`).join(', ')}`,
           `  grants     ${i.schemaGrants.map((g) => `${g.grantee}: ${g.privileges.join(',')}`).join('; ') || 'none'}`,
+          ...(i.missing.length
+            ? [
+                c.yellow(
+                  `  missing    imported from an incomplete archive; not restored: ${i.missing.map((g) => `${g.object} (${g.reason})`).join('; ')}`,
+                ),
+              ]
+            : []),
           '',
           i.relations.length
             ? table(

@@ -36,7 +36,7 @@ export function register(program: Command): void {
                 t.slug,
                 t.schema,
                 t.status === 'active' ? c.green(t.status) : c.yellow(t.status),
-                t.template,
+                t.template ?? '-',
                 String(t.version),
                 t.pending === null ? '-' : t.pending > 0 ? c.yellow(String(t.pending)) : '0',
                 formatTime(t.createdAt),

@@ -18,12 +18,16 @@ function render(s: Session, r: VerifyResult): string[] {
   const lines: string[] = [];
   for (const t of r.tenants) {
     if (t.ok) {
-      if (s.out.verbose) lines.push(`${c.green('ok')}    ${t.slug} (${t.schema})`);
+      if (t.notes.length) {
+        lines.push(`${c.yellow('note')}  ${t.slug} (${t.schema})`);
+        for (const n of t.notes) lines.push(`        - ${n}`);
+      } else if (s.out.verbose) lines.push(`${c.green('ok')}    ${t.slug} (${t.schema})`);
       continue;
     }
     lines.push(
-      `${c.red('FAIL')}  ${t.slug} (${t.schema}, template ${t.template}, version ${t.version})`,
+      `${c.red('FAIL')}  ${t.slug} (${t.schema}, template ${t.template ?? 'none'}, version ${t.version})`,
     );
+    for (const n of t.notes) lines.push(c.dim(`        - note: ${n}`));
     for (const p of t.problems.slice(0, MAX_PROBLEMS)) lines.push(`        - ${p}`);
     if (t.problems.length > MAX_PROBLEMS)
       lines.push(
